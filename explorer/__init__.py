@@ -1,0 +1,1 @@
+"""The PySide6 + pyqtgraph desktop application. Imports trainers, never the reverse."""

@@ -1,0 +1,1 @@
+"""Models, training loops, data, metrics and the CLI of GAN Latent Explorer. No Qt here."""

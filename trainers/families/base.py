@@ -1,0 +1,121 @@
+"""The one contract every GAN family implements to plug into the training loop, CLI and GUI."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict
+from typing import Callable, ClassVar
+
+import numpy as np
+
+from trainers.errors import UserFacingError
+from trainers.latent import LatentSpec
+
+ProgressFn = Callable[[str, float, dict], None]  # (phase, fraction done, figures)
+
+
+class GanFamily(ABC):
+    """A trainable GAN: networks, optimizers, one training step and a numpy `generate`."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    config_class: ClassVar[type]
+    generator_networks: ClassVar[tuple[str, ...]]  # what an exported model keeps
+
+    def __init__(self, config):
+        self.config = config
+        self.networks: dict = {}
+        self.optimizers: dict = {}
+
+    # --- the contract -------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def latent_spec(self) -> LatentSpec: ...
+
+    def prepare(self, dataset, on_progress: ProgressFn | None = None) -> dict:
+        """Work needed once before GAN steps (StackedGAN's encoder). Returns figures to record."""
+        return {}
+
+    @property
+    def prepared(self) -> bool:
+        return True
+
+    @abstractmethod
+    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]: ...
+
+    @abstractmethod
+    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        """Full latent arrays -> images (N, 28, 28) float32 in [0, 1]."""
+
+    def generate(self, controls: dict, n: int | None = None) -> np.ndarray:
+        return self.generate_arrays(self.latent_spec.expand(controls, n))
+
+    # --- state, for checkpoints ---------------------------------------------------------
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+    def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
+        self.sync()
+        arrays = {}
+        names = self.generator_networks if generators_only else tuple(self.networks)
+        for net_name in names:
+            for i, w in enumerate(self.networks[net_name].weights):
+                arrays[f"{net_name}/{i}"] = _numpy(w)
+        if not generators_only:
+            for opt_name, opt in self.optimizers.items():
+                for i, v in enumerate(opt.variables):
+                    arrays[f"opt:{opt_name}/{i}"] = _numpy(v)
+        return arrays
+
+    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False) -> None:
+        names = self.generator_networks if generators_only else tuple(self.networks)
+        pairs = [(f"{n}/{i}", w) for n in names for i, w in enumerate(self.networks[n].weights)]
+        if not generators_only:
+            pairs += [(f"opt:{n}/{i}", v) for n, o in self.optimizers.items() for i, v in enumerate(o.variables)]
+        for key, variable in pairs:
+            if key not in arrays:
+                raise UserFacingError(f"Checkpoint lacks '{key}': it was written by another model or version.")
+            value = arrays[key]
+            if tuple(value.shape) != tuple(variable.shape):
+                raise UserFacingError(
+                    f"Checkpoint '{key}' has shape {value.shape}, the model expects {tuple(variable.shape)}: "
+                    "incompatible model settings."
+                )
+            variable.assign(value)
+        if getattr(self, "runner", None) is not None:
+            self.runner.reload()
+
+    def sync(self) -> None:
+        """Bring Keras variables up to date (the JAX runner keeps state outside them)."""
+        if getattr(self, "runner", None) is not None:
+            self.runner.sync()
+
+
+def _numpy(variable) -> np.ndarray:
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(variable.value))
+
+
+def cpu_has_fast_bfloat16() -> bool:
+    """bf16 convolutions beat float32 only with AVX-512-BF16/AMX; elsewhere they are emulated (~10x slower)."""
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str) -> str:
+    if precision == "auto":
+        import keras
+
+        on_gpu = keras.backend.backend() == "jax"
+        return "bfloat16" if on_gpu or cpu_has_fast_bfloat16() else "float32"
+    if precision not in ("float32", "bfloat16"):
+        raise UserFacingError(f"precision must be auto, float32 or bfloat16, got '{precision}'.")
+    return precision
+
+
+def keras_dtype(precision: str):
+    """Layer dtype policy; bfloat16 computes in bf16 and keeps float32 weights."""
+    return "mixed_bfloat16" if resolve_precision(precision) == "bfloat16" else "float32"

@@ -1,0 +1,172 @@
+"""InfoGAN (Chen et al. 2016) as in chapter 6 of Atienza's book, on Keras 3.
+
+The step is written once in keras.ops; trainers.runner runs it with two GradientTapes on
+TensorFlow (or jax.grad on a GPU machine), each differentiating one network's variables only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from trainers.families.base import GanFamily, keras_dtype
+from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
+from trainers.runner import make_predictor, make_runner, to_floats
+
+IMAGE_SIZE = 28
+
+
+@dataclass
+class InfoGanConfig:
+    noise_dim: int = 62          # z ~ U(-1, 1)
+    num_labels: int = 10         # one-hot digit, supervised by real labels (ACGAN-like)
+    code_scale: float = 0.5      # c1, c2 ~ N(0, 0.5)
+    code_loss: str = "gaussian"  # "gaussian": paper's log-likelihood at fixed sigma (MSE); "book": mi_loss
+    label_weight: float = 1.0
+    code_weight: float = 0.5
+    d_lr: float = 2e-4           # RMSprop, discriminator
+    g_lr: float = 1e-4           # RMSprop, generator (the book's adversarial model)
+    precision: str = "auto"      # bf16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32
+    seed: int = 0
+
+
+def build_image_generator(input_dim: int, dtype, name: str = "generator") -> keras.Model:
+    """Dense(7*7*128) -> 4 x [BN, ReLU, Conv2DTranspose(k=5)] (128/2, 64/2, 32/1, 1/1) -> sigmoid."""
+    inputs = keras.Input((input_dim,))
+    x = layers.Dense(7 * 7 * 128, dtype=dtype)(inputs)
+    x = layers.Reshape((7, 7, 128), dtype=dtype)(x)
+    for filters, strides in ((128, 2), (64, 2), (32, 1), (1, 1)):
+        x = layers.BatchNormalization(dtype=dtype)(x)
+        x = layers.Activation("relu", dtype=dtype)(x)
+        x = layers.Conv2DTranspose(filters, 5, strides=strides, padding="same", dtype=dtype)(x)
+    outputs = layers.Activation("sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def image_discriminator_trunk(inputs, dtype):
+    """4 x [LeakyReLU(0.2), Conv2D(k=5)] with 32/2, 64/2, 128/2, 256/1 filters, no BatchNorm."""
+    x = inputs
+    for filters, strides in ((32, 2), (64, 2), (128, 2), (256, 1)):
+        x = layers.LeakyReLU(negative_slope=0.2, dtype=dtype)(x)
+        x = layers.Conv2D(filters, 5, strides=strides, padding="same", dtype=dtype)(x)
+    return layers.Flatten(dtype=dtype)(x)
+
+
+def build_discriminator(num_labels: int, dtype) -> keras.Model:
+    """Real/fake logit plus the Q head (Dense 128, linear as in the book) -> label logits, 2 codes."""
+    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
+    features = image_discriminator_trunk(inputs, dtype)
+    source = layers.Dense(1, dtype="float32", name="source")(features)
+    q = layers.Dense(128, dtype=dtype, name="q")(features)
+    label = layers.Dense(num_labels, dtype="float32", name="label")(q)
+    codes = layers.Dense(2, dtype="float32", name="codes")(q)
+    return keras.Model(inputs, [source, label, codes], name="discriminator")
+
+
+def bce_logits(target: float, logits):
+    return ops.mean(keras.losses.binary_crossentropy(ops.full_like(logits, target), logits, from_logits=True))
+
+
+def cce_logits(labels, logits):
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+
+
+def code_loss(kind: str, codes, predicted):
+    """Mutual-information term per code, averaged over the batch: shape (n_codes,)."""
+    if kind == "book":  # the book's mi_loss on a sigmoid output
+        return -ops.mean(codes * ops.log(ops.sigmoid(predicted) + keras.config.epsilon()), axis=0)
+    return ops.mean(ops.square(codes - predicted), axis=0)
+
+
+def label_accuracy(labels, logits):
+    return ops.mean(ops.cast(ops.equal(ops.argmax(logits, axis=1), ops.cast(labels, "int64")), "float32"))
+
+
+class InfoGan(GanFamily):
+    name = "infogan"
+    title = "InfoGAN"
+    config_class = InfoGanConfig
+    generator_networks = ("generator",)
+
+    def __init__(self, config: InfoGanConfig | None = None):
+        super().__init__(config or InfoGanConfig())
+        cfg = self.config
+        if cfg.code_loss not in ("gaussian", "book"):
+            from trainers.errors import UserFacingError
+            raise UserFacingError(f"code_loss must be 'gaussian' or 'book', got '{cfg.code_loss}'.")
+        keras.utils.set_random_seed(cfg.seed)
+        dtype = keras_dtype(cfg.precision)
+        self.input_dim = cfg.noise_dim + cfg.num_labels + 2
+        self.networks = {
+            "generator": build_image_generator(self.input_dim, dtype),
+            "discriminator": build_discriminator(cfg.num_labels, dtype),
+        }
+        self.optimizers = {
+            "generator": keras.optimizers.RMSprop(cfg.g_lr),
+            "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
+        }
+        for name, opt in self.optimizers.items():
+            opt.build(self.networks[name].trainable_variables)
+        self.runner = make_runner(self.networks, self.optimizers, self._step_body)
+        self._predict = make_predictor(self.networks["generator"], self.input_dim)
+        self._rng = np.random.default_rng(cfg.seed)
+
+    @property
+    def latent_spec(self) -> LatentSpec:
+        cfg = self.config
+        return LatentSpec((
+            CategoricalControl("digit", cfg.num_labels),
+            ContinuousControl("code1", -2.0, 2.0, cfg.code_scale),
+            ContinuousControl("code2", -2.0, 2.0, cfg.code_scale),
+            NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform"),
+        ))
+
+    # --- training ---------------------------------------------------------------------
+    def _d_loss(self, ctx, real_images, real_labels, fake_images, fake_labels, codes):
+        cfg = self.config
+        batch = real_images.shape[0]
+        source, label_logits, code_pred = ctx.call("discriminator", ops.concatenate([real_images, fake_images], 0))
+        adv = 0.5 * (bce_logits(1.0, source[:batch]) + bce_logits(0.0, source[batch:]))  # real -> 1, fake -> 0
+        label = cce_logits(ops.concatenate([real_labels, fake_labels], 0), label_logits)  # true and requested labels
+        mi = code_loss(cfg.code_loss, codes, code_pred[batch:])  # codes are known for fakes only
+        loss = adv + cfg.label_weight * label + cfg.code_weight * ops.sum(mi)
+        return loss, {"d_loss": loss, "d_adv": adv, "d_label": label,
+                      "d_real_acc": label_accuracy(real_labels, label_logits[:batch])}
+
+    def _g_loss(self, ctx, inputs, labels, codes):
+        cfg = self.config
+        source, label_logits, code_pred = ctx.call("discriminator", ctx.call("generator", inputs))
+        adv = bce_logits(1.0, source)  # fool D
+        label = cce_logits(labels, label_logits)  # show the requested digit
+        mi = code_loss(cfg.code_loss, codes, code_pred)  # keep c1, c2 recoverable
+        loss = adv + cfg.label_weight * label + cfg.code_weight * ops.sum(mi)
+        return loss, {"g_loss": loss, "g_adv": adv, "g_label": label, "code1_mi": mi[0], "code2_mi": mi[1],
+                      "g_label_acc": label_accuracy(labels, label_logits)}
+
+    def _step_body(self, ctx, real_images, real_labels, d_inputs, d_labels, d_codes, g_inputs, g_labels, g_codes):
+        fake_images = ctx.call("generator", d_inputs)
+        logs = ctx.update("discriminator", self._d_loss, real_images, real_labels, fake_images, d_labels, d_codes)
+        logs.update(ctx.update("generator", self._g_loss, g_inputs, g_labels, g_codes))
+        return logs
+
+    def _random_inputs(self, batch: int):
+        latents = self.latent_spec.sample(batch, self._rng)
+        codes = np.stack([latents["code1"], latents["code2"]], axis=1)
+        return self.generator_inputs(latents), latents["digit"], codes
+
+    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+        batch = len(labels)
+        logs = self.runner.step(images, labels, *self._random_inputs(batch), *self._random_inputs(batch))
+        return to_floats(logs)
+
+    # --- sampling ---------------------------------------------------------------------
+    def generator_inputs(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        one_hot = np.eye(self.config.num_labels, dtype=np.float32)[latents["digit"]]
+        codes = np.stack([latents["code1"], latents["code2"]], axis=1).astype(np.float32)
+        return np.concatenate([latents["z"].astype(np.float32), one_hot, codes], axis=1)
+
+    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        self.runner.sync()
+        return self._predict(self.generator_inputs(latents))[..., 0]

@@ -1,0 +1,131 @@
+"""Latent specs: which controls a model has, so the GUI and CLI build themselves from them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Union
+
+import numpy as np
+
+from trainers.errors import UserFacingError
+
+
+@dataclass(frozen=True)
+class CategoricalControl:
+    name: str
+    n: int = 10
+    label: str = "digit"
+
+
+@dataclass(frozen=True)
+class ContinuousControl:
+    """A scalar code; `attribute` is what it was measured to control (from the model card)."""
+    name: str
+    low: float
+    high: float
+    scale: float = 0.5  # training distribution N(0, scale)
+    attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class NoiseControl:
+    """A noise vector drawn from a seed; the slider value shifts the whole vector (as the book does)."""
+    name: str
+    dim: int
+    low: float
+    high: float
+    distribution: str = "normal"  # or "uniform" (U(-1, 1))
+    scale: float = 0.5
+    attribute: str | None = None
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.distribution == "uniform":
+            return rng.uniform(-1.0, 1.0, size=(n, self.dim)).astype(np.float32)
+        return rng.normal(0.0, self.scale, size=(n, self.dim)).astype(np.float32)
+
+
+Control = Union[CategoricalControl, ContinuousControl, NoiseControl]
+SEED = "seed"
+
+
+@dataclass(frozen=True)
+class LatentSpec:
+    controls: tuple[Control, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, name: str) -> Control:
+        for control in self.controls:
+            if control.name == name:
+                return control
+        raise KeyError(name)
+
+    @property
+    def swept(self) -> tuple[Control, ...]:
+        """Controls with a slider range: the ones that get traversal strips."""
+        return tuple(c for c in self.controls if not isinstance(c, CategoricalControl))
+
+    def defaults(self) -> dict:
+        values = {c.name: 0 if isinstance(c, CategoricalControl) else 0.0 for c in self.controls}
+        values[SEED] = 0
+        return values
+
+    def with_attributes(self, effects: dict[str, str]) -> LatentSpec:
+        """A copy whose controls carry the measured attribute names, e.g. {'code1': 'thickness'}."""
+        return LatentSpec(tuple(
+            replace(c, attribute=effects[c.name]) if c.name in effects and not isinstance(c, CategoricalControl) else c
+            for c in self.controls
+        ))
+
+    def validate(self, values: dict) -> None:
+        for name, value in values.items():
+            if name == SEED:
+                continue
+            try:
+                control = self[name]
+            except KeyError:
+                known = ", ".join(c.name for c in self.controls)
+                raise UserFacingError(f"Unknown control '{name}'; this model has: {known}.") from None
+            arr = np.asarray(value)
+            if isinstance(control, CategoricalControl):
+                if np.any(arr < 0) or np.any(arr >= control.n) or np.any(arr != np.round(arr)):
+                    raise UserFacingError(f"--{name} must be a whole number from 0 to {control.n - 1}, got {value}.")
+            elif np.any(arr < control.low - 1e-9) or np.any(arr > control.high + 1e-9):
+                raise UserFacingError(f"--{name} must be within [{control.low:g}, {control.high:g}], got {value}.")
+
+    def expand(self, values: dict, n: int | None = None) -> dict[str, np.ndarray]:
+        """Turn UI/CLI values (scalars or 1-D arrays) into full per-sample latent arrays.
+
+        Noise vectors come from `seed` and are the same for every sample, so a sweep changes
+        only the swept control.
+        """
+        merged = {**self.defaults(), **values}
+        self.validate({k: v for k, v in merged.items()})
+        if n is None:
+            n = max((np.size(v) for k, v in merged.items() if k != SEED), default=1)
+        rng = np.random.default_rng(int(merged[SEED]))
+        out = {}
+        for c in self.controls:
+            value = np.broadcast_to(np.asarray(merged[c.name]), (n,))
+            if isinstance(c, CategoricalControl):
+                out[c.name] = value.astype(np.int32)
+            elif isinstance(c, ContinuousControl):
+                out[c.name] = value.astype(np.float32)
+            else:
+                out[c.name] = c.draw(rng, 1) + value.astype(np.float32)[:, None]
+        return out
+
+    def sample(self, n: int, rng: np.random.Generator, digits: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Random latents from the training distribution (the 'everything random' case)."""
+        out = {}
+        for c in self.controls:
+            if isinstance(c, CategoricalControl):
+                out[c.name] = digits.astype(np.int32) if digits is not None else rng.integers(0, c.n, n).astype(np.int32)
+            elif isinstance(c, ContinuousControl):
+                out[c.name] = rng.normal(0.0, c.scale, n).astype(np.float32)
+            else:
+                out[c.name] = c.draw(rng, n)
+        return out
+
+    def grid_latents(self, seed: int = 1234, rows: int = 10) -> dict[str, np.ndarray]:
+        """Fixed latents for sample grids: `rows` rows, one column per class (digits 0–9)."""
+        cat = next(c for c in self.controls if isinstance(c, CategoricalControl))
+        digits = np.tile(np.arange(cat.n), rows)
+        return self.sample(len(digits), np.random.default_rng(seed), digits=digits)

@@ -1,0 +1,8 @@
+"""Where the shipped resources live (the repository's resources/ folder)."""
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+BUNDLED_MNIST = RESOURCES / "data" / "mnist_10k.npz"
+SHIPPED_MODELS = RESOURCES / "models"
+CLASSIFIER_DIR = SHIPPED_MODELS / "classifier"
+KERAS_MNIST_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"

@@ -1,0 +1,163 @@
+"""Run directories and exported models: config, atomic checkpoints, grids, loss history."""
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from trainers.errors import UserFacingError
+from trainers.images import atomic_write
+
+RUN_FILE = "run.json"
+CHECKPOINT = "checkpoint.npz"
+MODEL_FILE = "model.json"     # exported model: family + config
+GENERATOR = "generator.npz"   # exported model: generator weights only
+CARD = "card.json"            # measured effects and metrics, read by the explorer
+STEP_KEY = "__step__"
+
+
+@dataclass
+class RunInfo:
+    family: str
+    config: dict
+    data: str = "auto"
+    batch_size: int = 64
+    step: int = 0
+    prepare: dict = field(default_factory=dict)  # e.g. StackedGAN encoder accuracy
+    created: float = field(default_factory=time.time)
+
+
+def write_json(path: Path, payload: dict) -> None:
+    text = json.dumps(payload, indent=2, sort_keys=True, default=float)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserFacingError(f"{path} not found: not a run directory or exported model.") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserFacingError(f"{path} is corrupt ({exc}); restore it or start a new run.") from None
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    if not Path(path).is_file():
+        raise UserFacingError(f"No checkpoint at {path}; train first or pick another run.")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise UserFacingError(f"Checkpoint {path} is corrupt ({exc}); delete it or resume from another run.") from None
+
+
+class RunDir:
+    """A training run on disk. The checkpoint is replaced atomically, so the last good one survives."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @property
+    def info_path(self) -> Path:
+        return self.path / RUN_FILE
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.path / CHECKPOINT
+
+    @property
+    def grids(self) -> Path:
+        return self.path / "grids"
+
+    def exists(self) -> bool:
+        return self.info_path.is_file()
+
+    def create(self, info: RunInfo, overwrite: bool = False) -> None:
+        if self.exists() and not overwrite:
+            raise UserFacingError(f"{self.path} already holds a run; pass --resume to continue it or choose another --out.")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.grids.mkdir(exist_ok=True)
+        self.write_info(info)
+
+    def read_info(self) -> RunInfo:
+        raw = read_json(self.info_path)
+        try:
+            return RunInfo(**raw)
+        except TypeError as exc:
+            raise UserFacingError(f"{self.info_path} does not describe a run ({exc}).") from None
+
+    def write_info(self, info: RunInfo) -> None:
+        write_json(self.info_path, info.__dict__)
+
+    def save_checkpoint(self, model, step: int) -> None:
+        arrays = model.state()
+        arrays[STEP_KEY] = np.array(step, np.int64)
+        save_arrays(self.checkpoint_path, arrays)
+        info = self.read_info()
+        info.step = step
+        self.write_info(info)
+
+    def load_checkpoint(self, model) -> int:
+        arrays = load_arrays(self.checkpoint_path)
+        model.load_state(arrays)
+        return int(arrays.get(STEP_KEY, 0))
+
+    def append_history(self, rows: list[dict], name: str = "history.csv") -> None:
+        """Append loss rows (step first); a header is written with the first rows."""
+        if not rows:
+            return
+        path = self.path / name
+        keys = list(rows[0])
+        new = not path.exists()
+        with open(path, "a") as f:
+            if new:
+                f.write(",".join(keys) + "\n")
+            for row in rows:
+                f.write(",".join(f"{row.get(k, float('nan')):.6g}" for k in keys) + "\n")
+
+
+def build_model(family: str, config: dict, **overrides):
+    from trainers.families import family_class
+
+    cls = family_class(family)
+    known = set(cls.config_class.__dataclass_fields__)
+    unknown = set(config) - known
+    if unknown:
+        raise UserFacingError(f"Model settings {sorted(unknown)} are not known to {family}: incompatible model file.")
+    return cls(cls.config_class(**{**config, **overrides}))
+
+
+def load_model(path: Path, precision: str | None = "float32"):
+    """Load a run directory (full checkpoint) or an exported model (generator only) for sampling."""
+    path = Path(path)
+    if not path.exists():
+        raise UserFacingError(f"{path} does not exist; give a run directory or an exported model folder.")
+    overrides = {"precision": precision} if precision else {}
+    if (path / MODEL_FILE).is_file():
+        meta = read_json(path / MODEL_FILE)
+        model = build_model(meta["family"], meta["config"], **overrides)
+        model.load_state(load_arrays(path / GENERATOR), generators_only=True)
+        model.card = read_json(path / CARD) if (path / CARD).is_file() else {}
+        return model
+    run = RunDir(path)
+    info = run.read_info()
+    model = build_model(info.family, info.config, **overrides)
+    run.load_checkpoint(model)
+    model.card = read_json(path / CARD) if (path / CARD).is_file() else {}
+    return model
+
+
+def export_model(model, dest: Path) -> None:
+    """Write what the explorer needs: family, config and generator weights."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    save_arrays(dest / GENERATOR, model.state(generators_only=True))
+    write_json(dest / MODEL_FILE, {"family": model.name, "config": model.config_dict()})

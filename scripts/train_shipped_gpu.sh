@@ -5,7 +5,7 @@
 set -u
 out=${1:?OUT_DIR}; budget=${2:-420}
 export KERAS_BACKEND=jax PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
-mkdir -p "$out" runs
+mkdir -p "$out" runs export
 python3 -c "import jax; print(jax.devices())"
 cli="python3 -m trainers.cli"
 train() { local name=$1; shift; timeout -s INT "$budget" $cli train "$@" --out "runs/$name" --data bundled \
@@ -14,8 +14,9 @@ train infogan infogan --steps 40000 &
 train infogan_book infogan --steps 40000 --code-loss book &
 train stackedgan stackedgan --steps 10000 &
 wait
-for name in infogan infogan_book stackedgan; do
-  $cli export "runs/$name" "$out/$name" && cp "runs/$name/run.json" "runs/$name/history.csv" "$out/$name/"
-  ls runs/$name/grids | tail -1 | xargs -I{} cp "runs/$name/grids/{}" "$out/$name/last_grid.png"
-  tail -c 600 "$out/$name.log" | tr '\r' '\n' | tail -3
+for name in infogan infogan_book stackedgan; do  # one archive per model: the device returns few files
+  $cli export "runs/$name" "export/$name" && cp runs/$name/run.json runs/$name/*.csv "$out/$name.log" "export/$name/"
+  cp "runs/$name/grids/$(ls runs/$name/grids | tail -1)" "export/$name/last_grid.png"
+  tar czf "$out/$name.tgz" -C export "$name" && rm "$out/$name.log"
+  tail -c 600 "export/$name/$name.log" | tr '\r' '\n' | tail -3
 done

@@ -249,3 +249,7 @@ def cmd_evaluate(args, _rest) -> int:
     from trainers.evaluation import evaluate_command
 
     return evaluate_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -129,10 +129,13 @@ def cmd_train(args, _rest) -> int:
     metrics_fn = _live_metrics_fn(dataset) if args.metrics_every else None
     trainer = Trainer(model, train_set, run, settings, metrics_fn=metrics_fn)
     control = TrainControl()
-    signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
+    previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
     bar = tqdm(total=steps, initial=start, unit="step", dynamic_ncols=True)
-    trainer.run_loop(lambda u: _show(bar, u), control, start_step=start)
-    bar.close()
+    try:
+        trainer.run_loop(lambda u: _show(bar, u), control, start_step=start)
+    finally:
+        bar.close()
+        signal.signal(signal.SIGINT, previous)
     print(f"Run saved in {run.path} at step {trainer.step}. Resume: gan-explorer train {info.family} "
           f"--out {run.path} --resume --steps N")
     return 0

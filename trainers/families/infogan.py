@@ -145,20 +145,28 @@ class InfoGan(GanFamily):
         return loss, {"g_loss": loss, "g_adv": adv, "g_label": label, "code1_mi": mi[0], "code2_mi": mi[1],
                       "g_label_acc": label_accuracy(labels, label_logits)}
 
-    def _step_body(self, ctx, real_images, real_labels, d_inputs, d_labels, d_codes, g_inputs, g_labels, g_codes):
+    def discriminator_update(self, ctx, real_images, real_labels, d_inputs, d_labels, d_codes):
         fake_images = ctx.call("generator", d_inputs)
-        logs = ctx.update("discriminator", self._d_loss, real_images, real_labels, fake_images, d_labels, d_codes)
-        logs.update(ctx.update("generator", self._g_loss, g_inputs, g_labels, g_codes))
+        return ctx.update("discriminator", self._d_loss, real_images, real_labels, fake_images, d_labels, d_codes)
+
+    def generator_update(self, ctx, g_inputs, g_labels, g_codes):
+        return ctx.update("generator", self._g_loss, g_inputs, g_labels, g_codes)
+
+    def _step_body(self, ctx, real_images, real_labels, d_inputs, d_labels, d_codes, g_inputs, g_labels, g_codes):
+        """The book's order: one discriminator update, then one generator update on fresh noise."""
+        logs = self.discriminator_update(ctx, real_images, real_labels, d_inputs, d_labels, d_codes)
+        logs.update(self.generator_update(ctx, g_inputs, g_labels, g_codes))
         return logs
 
-    def _random_inputs(self, batch: int):
+    def random_inputs(self, batch: int):
+        """Generator input, requested labels and codes drawn from the training distribution."""
         latents = self.latent_spec.sample(batch, self._rng)
         codes = np.stack([latents["code1"], latents["code2"]], axis=1)
         return self.generator_inputs(latents), latents["digit"], codes
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         batch = len(labels)
-        logs = self.runner.step(images, labels, *self._random_inputs(batch), *self._random_inputs(batch))
+        logs = self.runner.step(images, labels, *self.random_inputs(batch), *self.random_inputs(batch))
         return to_floats(logs)
 
     # --- sampling ---------------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""The headless CLI end to end: real training on real digits, real files, real exit codes."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from trainers.cli import main
+from trainers.run import RunDir
+
+TRAIN = ["--batch-size", "8", "--data", "bundled", "--grid-every", "2", "--checkpoint-every", "2",
+         "--precision", "float32"]
+
+
+@pytest.fixture(scope="module")
+def infogan_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "info"
+    assert main(["train", "infogan", "--steps", "3", "--out", str(out), *TRAIN]) == 0
+    return out
+
+
+def test_train_writes_checkpoint_grids_and_history(infogan_run):
+    run = RunDir(infogan_run)
+    assert run.read_info().step == 3 and run.checkpoint_path.is_file()
+    assert sorted(p.name for p in run.grids.iterdir()) == ["step_000002.png", "step_000003.png"]
+    history = (infogan_run / "history.csv").read_text().splitlines()
+    assert history[0].startswith("step,") and len(history) == 4
+
+
+def test_resume_continues_at_the_right_step(infogan_run, tmp_path):
+    import shutil
+    run_dir = tmp_path / "resumed"
+    shutil.copytree(infogan_run, run_dir)
+    assert main(["train", "infogan", "--steps", "5", "--out", str(run_dir), "--resume", *TRAIN]) == 0
+    assert RunDir(run_dir).read_info().step == 5
+    steps = [int(line.split(",")[0]) for line in (run_dir / "history.csv").read_text().splitlines()[1:]]
+    assert steps == [1, 2, 3, 4, 5]
+
+
+def test_generate_digit_and_sweeps(infogan_run, tmp_path):
+    from PIL import Image
+    assert main(["generate", str(infogan_run), "--digit", "3", "--code1", "0.5", "--code2", "-1",
+                 "-o", str(tmp_path / "one.png"), "--scale", "1"]) == 0
+    assert Image.open(tmp_path / "one.png").size == (32, 32)
+    assert main(["generate", str(infogan_run), "--sweep", "code1", "-o", str(tmp_path / "sweep.png"),
+                 "--scale", "1"]) == 0
+    assert Image.open(tmp_path / "sweep.png").size == (10 * 30 + 2, 10 * 30 + 2)
+
+
+def test_sample_writes_images_labels_and_every_code(infogan_run, tmp_path):
+    assert main(["sample", str(infogan_run), "--n", "12", "--out", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as f:
+        assert f["images"].shape == (12, 28, 28) and f["images"].dtype == np.uint8
+        assert set(f.files) >= {"labels", "latent_digit", "latent_code1", "latent_code2", "latent_z"}
+
+
+def test_export_keeps_generator_output(infogan_run, tmp_path):
+    from trainers.run import load_model
+    assert main(["export", str(infogan_run), str(tmp_path / "exp")]) == 0
+    controls = {"digit": 4, "code1": -1.0, "seed": 2}
+    assert np.array_equal(load_model(tmp_path / "exp").generate(controls), load_model(infogan_run).generate(controls))
+
+
+def test_stackedgan_trains_and_sweeps_z0(tmp_path):
+    out = tmp_path / "stacked"
+    assert main(["train", "stackedgan", "--steps", "2", "--encoder-epochs", "1", "--out", str(out), *TRAIN]) == 0
+    assert 0 < RunDir(out).read_info().prepare["encoder_accuracy"] <= 1
+    assert main(["generate", str(out), "--digit", "2", "--sweep", "z0", "-o", str(tmp_path / "z0.png")]) == 0
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "trainers.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(result, fragment):
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("gan-explorer:")]
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_exits_2():
+    assert_one_line_error(run_cli("train", "wgan", "--out", "x"), "invalid choice")
+
+
+def test_missing_data_file_exits_2(tmp_path):
+    assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--data",
+                                  str(tmp_path / "nope.npz")), "not found")
+
+
+def test_out_of_range_digit_exits_2(infogan_run):
+    assert_one_line_error(run_cli("generate", str(infogan_run), "--digit", "12"), "0 to 9")
+
+
+def test_corrupt_checkpoint_exits_2_and_is_left_alone(infogan_run, tmp_path):
+    import shutil
+    broken = tmp_path / "broken"
+    shutil.copytree(infogan_run, broken)
+    (broken / "checkpoint.npz").write_bytes(b"garbage")
+    assert_one_line_error(run_cli("generate", str(broken), "--digit", "1"), "corrupt")
+    assert (broken / "checkpoint.npz").read_bytes() == b"garbage"
+
+
+def test_bad_step_count_exits_2():
+    assert_one_line_error(run_cli("train", "infogan", "--out", "x", "--steps", "0"), "at least 1")

@@ -1,0 +1,92 @@
+"""Real InfoGAN and StackedGAN steps on real MNIST digits (small batches to stay fast)."""
+import math
+
+import numpy as np
+import pytest
+
+from trainers.data import BatchSampler
+from trainers.families.infogan import InfoGan, InfoGanConfig
+from trainers.families.stackedgan import StackedGan, StackedGanConfig
+from trainers.runner import make_runner, to_floats
+
+BATCH = 8
+
+
+@pytest.fixture(scope="module")
+def infogan():
+    return InfoGan(InfoGanConfig(precision="float32"))
+
+
+@pytest.fixture(scope="module")
+def stackedgan(small_mnist):
+    model = StackedGan(StackedGanConfig(precision="float32", encoder_epochs=1))
+    model.prepare(small_mnist)
+    return model
+
+
+def trainable(model, name):
+    return [v.numpy().copy() for v in model.networks[name].trainable_variables]
+
+
+def same(before, after):
+    return all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_generate_shapes(infogan, stackedgan):
+    assert infogan.generate({"digit": 3}).shape == (1, 28, 28)
+    strip = infogan.generate({"digit": 3, "code1": np.linspace(-2, 2, 7)})
+    assert strip.shape == (7, 28, 28) and 0.0 <= strip.min() and strip.max() <= 1.0
+    assert stackedgan.generate({"digit": 1, "z0": np.linspace(-4, 4, 5)}).shape == (5, 28, 28)
+
+
+def test_latent_specs_match_the_book(infogan, stackedgan):
+    assert [c.name for c in infogan.latent_spec.controls] == ["digit", "code1", "code2", "z"]
+    assert (infogan.latent_spec["code1"].low, infogan.latent_spec["code1"].high) == (-2.0, 2.0)
+    assert infogan.input_dim == 62 + 10 + 1 + 1
+    assert (stackedgan.latent_spec["z0"].low, stackedgan.latent_spec["z1"].high) == (-4.0, 1.0)
+
+
+def test_losses_are_finite_after_a_few_steps(infogan, stackedgan, small_mnist):
+    sampler = BatchSampler(small_mnist, BATCH)
+    for model in (infogan, stackedgan):
+        for _ in range(3):
+            losses = model.train_step(*sampler.next())
+        assert losses and all(math.isfinite(v) for v in losses.values()), losses
+
+
+def test_discriminator_step_changes_only_discriminator_weights(infogan, small_mnist):
+    images, labels = BatchSampler(small_mnist, BATCH).next()
+    only_d = make_runner(infogan.networks, infogan.optimizers,
+                         lambda ctx, *a: infogan.discriminator_update(ctx, *a))
+    g_before, d_before = trainable(infogan, "generator"), trainable(infogan, "discriminator")
+    to_floats(only_d.step(images, labels, *infogan.random_inputs(BATCH)))
+    assert same(g_before, trainable(infogan, "generator"))
+    assert not same(d_before, trainable(infogan, "discriminator"))
+
+
+def test_generator_step_changes_only_generator_weights(infogan):
+    only_g = make_runner(infogan.networks, infogan.optimizers, lambda ctx, *a: infogan.generator_update(ctx, *a))
+    g_before, d_before = trainable(infogan, "generator"), trainable(infogan, "discriminator")
+    to_floats(only_g.step(*infogan.random_inputs(BATCH)))
+    assert not same(g_before, trainable(infogan, "generator"))
+    assert same(d_before, trainable(infogan, "discriminator"))
+
+
+def test_stackedgan_never_trains_its_encoder(stackedgan, small_mnist):
+    before = {n: trainable(stackedgan, n) for n in stackedgan.networks}
+    stackedgan.train_step(*BatchSampler(small_mnist, BATCH, seed=3).next())
+    changed = {n for n in before if not same(before[n], trainable(stackedgan, n))}
+    assert changed == {"gen1", "dis1", "gen0", "dis0"}
+
+
+def test_stackedgan_reports_encoder_accuracy(stackedgan):
+    assert 0.1 < stackedgan.encoder_accuracy <= 1.0
+
+
+def test_state_round_trip_gives_identical_output(infogan, small_mnist):
+    arrays = infogan.state()
+    fresh = InfoGan(InfoGanConfig(precision="float32", seed=5))
+    controls = {"digit": 7, "code2": 1.0, "seed": 3}
+    assert not np.allclose(fresh.generate(controls), infogan.generate(controls))
+    fresh.load_state(arrays)
+    assert np.array_equal(fresh.generate(controls), infogan.generate(controls))

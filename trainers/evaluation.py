@@ -1,0 +1,153 @@
+"""The project's evaluation of a generator: label accuracy, Fréchet distance, code effects."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from trainers import metrics
+from trainers.latent import CategoricalControl, LatentSpec
+
+ATTRIBUTES = ("thickness", "slant")
+EFFECT_THRESHOLD = 0.5  # |Spearman| from which a control is said to drive an attribute
+SWEEP_BINS = 10
+
+
+def measure_attributes(images: np.ndarray) -> dict[str, np.ndarray]:
+    return {"thickness": metrics.thickness(images), "slant": metrics.slant(images)}
+
+
+@dataclass
+class RealReference:
+    """Held-out real digits split in two disjoint halves: A gives the floor, B is the reference."""
+    features_a: np.ndarray
+    features_b: np.ndarray
+
+    @classmethod
+    def from_dataset(cls, dataset, judge) -> RealReference:
+        _, held_out = dataset.split()
+        _, features = judge(held_out.images / 255.0)
+        half = len(features) // 2
+        return cls(features[:half], features[half:2 * half])
+
+    @property
+    def floor(self) -> float:
+        return metrics.frechet_distance(self.features_a, self.features_b)
+
+
+def sweep_latents(spec: LatentSpec, name: str, n: int, rng: np.random.Generator):
+    """Everything random as in training, except `name`, spread evenly over its slider range."""
+    control = spec[name]
+    latents = spec.sample(n, rng)
+    values = np.repeat(np.linspace(control.low, control.high, SWEEP_BINS), -(-n // SWEEP_BINS))[:n]
+    values = rng.permutation(values).astype(np.float32)
+    if latents[name].ndim == 2:  # noise vector: the slider shifts the whole vector
+        latents[name] = latents[name] + values[:, None]
+    else:
+        latents[name] = values
+    return latents, values
+
+
+def generate_batched(model, latents: dict, batch: int = 1000) -> np.ndarray:
+    n = len(next(iter(latents.values())))
+    return np.concatenate([model.generate_arrays({k: v[i:i + batch] for k, v in latents.items()})
+                           for i in range(0, n, batch)])
+
+
+def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int = 0, progress=None) -> dict:
+    """All figures of the model card. `progress(k)` is called with the number of images done."""
+    rng = np.random.default_rng(seed)
+    spec = model.latent_spec
+    tick = progress or (lambda k: None)
+    latents = spec.sample(n, rng)
+    images = generate_batched(model, latents)
+    predicted, features = judge(images)
+    tick(n)
+    size = len(reference.features_b)
+    result = {
+        "samples": n,
+        "label_accuracy": metrics.label_accuracy(predicted, latents["digit"]),
+        "frechet_distance": metrics.frechet_distance(features[:size], reference.features_b),
+        "frechet_floor": reference.floor,
+        "frechet_sample_size": size,
+        "effects": {},
+    }
+    result["frechet_ratio"] = result["frechet_distance"] / result["frechet_floor"]
+    for control in spec.swept:
+        sweep, values = sweep_latents(spec, control.name, n, rng)
+        sweep_images = generate_batched(model, sweep)
+        measured = measure_attributes(sweep_images)
+        sweep_predicted, _ = judge(sweep_images)
+        result["effects"][control.name] = _effect(control, values, measured, sweep_predicted == sweep["digit"])
+        tick(n)
+    return result
+
+
+def _effect(control, values, measured, correct) -> dict:
+    rho = {a: metrics.spearman(values, measured[a]) for a in ATTRIBUTES}
+    best = max(rho, key=lambda a: abs(rho[a]))
+    bins = np.linspace(control.low, control.high, SWEEP_BINS)
+    per_bin = [float(correct[np.isclose(values, b)].mean()) for b in bins]
+    return {"spearman": rho, "attribute": best if abs(rho[best]) >= EFFECT_THRESHOLD else None,
+            "range": [control.low, control.high], "label_accuracy_min_over_range": min(per_bin),
+            "label_accuracy_by_value": dict(zip([f"{b:.3g}" for b in bins], per_bin))}
+
+
+class LiveMetrics:
+    """Label accuracy and Fréchet distance on a fixed sample, cheap enough to run during training."""
+
+    def __init__(self, dataset, n: int = 500, seed: int = 7):
+        from trainers.classifier import load_judge
+
+        self.judge = load_judge()
+        self.reference = RealReference.from_dataset(dataset, self.judge)
+        self.n, self.seed = n, seed
+        self._latents = None
+
+    def __call__(self, model) -> dict[str, float]:
+        if self._latents is None:
+            self._latents = model.latent_spec.sample(self.n, np.random.default_rng(self.seed))
+        predicted, features = self.judge(model.generate_arrays(self._latents))
+        return {"label_accuracy": metrics.label_accuracy(predicted, self._latents["digit"]),
+                "frechet_distance": metrics.frechet_distance(features, self.reference.features_b)}
+
+
+def format_table(result: dict) -> str:
+    lines = [
+        f"{'samples':<34}{result['samples']:>10}",
+        f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
+        f"{'Fréchet distance (generated)':<34}{result['frechet_distance']:>10.3f}",
+        f"{'Fréchet floor (real vs real)':<34}{result['frechet_floor']:>10.3f}",
+        f"{'ratio to floor':<34}{result['frechet_ratio']:>10.2f}",
+        "",
+        f"{'control':<10}{'range':<14}{'ρ thickness':>13}{'ρ slant':>10}{'drives':>12}{'min label acc':>15}",
+    ]
+    for name, e in result["effects"].items():
+        lo, hi = e["range"]
+        lines.append(f"{name:<10}{f'[{lo:g}, {hi:g}]':<14}{e['spearman']['thickness']:>13.3f}"
+                     f"{e['spearman']['slant']:>10.3f}{e['attribute'] or '-':>12}"
+                     f"{e['label_accuracy_min_over_range']:>15.4f}")
+    return "\n".join(lines)
+
+
+def evaluate_command(args) -> int:
+    from tqdm import tqdm
+
+    from trainers.classifier import load_judge
+    from trainers.data import load_dataset
+    from trainers.run import CARD, load_model, write_json
+
+    model = load_model(args.run)
+    judge = load_judge()
+    dataset = load_dataset("auto")
+    reference = RealReference.from_dataset(dataset, judge)
+    total = args.n * (1 + len(model.latent_spec.swept))
+    with tqdm(total=total, unit="img", desc="evaluating", file=sys.stderr) as bar:
+        result = evaluate(model, judge, reference, n=args.n, progress=bar.update)
+    result["real_data"] = dataset.source
+    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    if args.save_card:
+        write_json(args.run / CARD, result)
+    return 0

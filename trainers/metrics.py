@@ -1,0 +1,54 @@
+"""Quality measurements on images and feature sets: pure numpy/scipy/scikit-image."""
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg, stats
+from skimage.morphology import skeletonize
+
+INK = 0.5  # binarisation threshold on [0, 1] images
+
+
+def thickness(images: np.ndarray) -> np.ndarray:
+    """Mean stroke width in pixels: ink area over skeleton length (Morpho-MNIST style)."""
+    out = np.empty(len(images), np.float64)
+    for i, image in enumerate(images):
+        ink = image > INK
+        length = skeletonize(ink).sum()
+        out[i] = ink.sum() / length if length else 0.0
+    return out
+
+
+def slant(images: np.ndarray) -> np.ndarray:
+    """Shear angle (radians) from second moments of the ink; positive = top leans right."""
+    h, w = images.shape[1:]
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    mass = images.reshape(len(images), -1).astype(np.float64).sum(1) + 1e-9
+    flat = images.reshape(len(images), -1)
+    mean_r = flat @ rows.ravel() / mass
+    mean_c = flat @ cols.ravel() / mass
+    dr = rows.ravel()[None, :] - mean_r[:, None]
+    dc = cols.ravel()[None, :] - mean_c[:, None]
+    mu11 = (flat * dr * dc).sum(1) / mass
+    mu02 = (flat * dr * dr).sum(1) / mass
+    return np.arctan(-mu11 / (mu02 + 1e-9))  # rows grow downwards, so a right lean has mu11 < 0
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets."""
+    mu_a, mu_b = features_a.mean(0), features_b.mean(0)
+    cov_a, cov_b = np.cov(features_a, rowvar=False), np.cov(features_b, rowvar=False)
+    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    if not np.isfinite(covmean).all():
+        eps = np.eye(len(cov_a)) * 1e-6
+        covmean = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
+    covmean = covmean.real
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean))
+
+
+def label_accuracy(predicted: np.ndarray, requested: np.ndarray) -> float:
+    return float(np.mean(np.asarray(predicted) == np.asarray(requested)))
+
+
+def spearman(values: np.ndarray, measured: np.ndarray) -> float:
+    rho = stats.spearmanr(values, measured).statistic
+    return float(rho) if np.isfinite(rho) else 0.0

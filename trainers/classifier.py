@@ -20,6 +20,7 @@ def build_classifier():
     inputs = keras.Input((28, 28, 1))
     x = layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(inputs)  # augmentation, training only
     x = layers.RandomRotation(0.05, fill_mode="constant")(x)
+    x = layers.RandomZoom(0.1, fill_mode="constant")(x)
     for filters in (32, 64):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
         x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
@@ -72,7 +73,7 @@ def load_judge(folder: Path = CLASSIFIER_DIR) -> Judge:
     return Judge(model)
 
 
-def train_classifier(epochs: int = 15, out: Path = CLASSIFIER_DIR, data: str = "auto") -> dict:
+def train_classifier(epochs: int = 30, out: Path = CLASSIFIER_DIR, data: str = "auto") -> dict:
     """Train on the non-held-out digits and report accuracy on the held-out ones."""
     import keras
 
@@ -86,7 +87,7 @@ def train_classifier(epochs: int = 15, out: Path = CLASSIFIER_DIR, data: str = "
     trainable = keras.Model(model.input, model.outputs[0])
     trainable.compile(optimizer=keras.optimizers.Adam(1e-3),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 1e-3 * 0.85 ** epoch)
+    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 1e-3 * 0.9 ** epoch)
     trainable.fit(train.images[..., None] / 255.0, train.labels, batch_size=64, epochs=epochs, verbose=2,
                   callbacks=[schedule])
     predicted, _ = Judge(model)(test.images / 255.0)

@@ -31,6 +31,7 @@ class TrainingUpdate:
     metrics: dict | None = None     # live quality metrics (label accuracy, Fréchet distance)
     message: str | None = None
     fraction: float | None = None   # progress of a "prepare" phase
+    generator: tuple | None = None  # (family, config dict, {name: numpy weights}) when asked for
 
 
 class TrainControl:
@@ -40,6 +41,8 @@ class TrainControl:
         self._running = threading.Event()
         self._running.set()
         self._stop = threading.Event()
+        self._save = threading.Event()
+        self._snapshot = threading.Event()
 
     def pause(self):
         self._running.clear()
@@ -51,6 +54,23 @@ class TrainControl:
         self._stop.set()
         self._running.set()
 
+    def request_checkpoint(self):
+        self._save.set()
+
+    def take_checkpoint_request(self) -> bool:
+        requested = self._save.is_set()
+        self._save.clear()
+        return requested
+
+    def request_snapshot(self):
+        """Ask for the generator's current weights (served between steps, also while paused)."""
+        self._snapshot.set()
+
+    def take_snapshot_request(self) -> bool:
+        requested = self._snapshot.is_set()
+        self._snapshot.clear()
+        return requested
+
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
@@ -59,9 +79,9 @@ class TrainControl:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
-    def wait_while_paused(self) -> None:
+    def wait_while_paused(self, service=lambda: None) -> None:
         while not self._running.wait(0.1):
-            pass
+            service()
 
 
 @dataclass
@@ -92,7 +112,7 @@ class Trainer:
         s = self.settings
         self.step = start_step
         if not self.model.prepared:
-            self._prepare(on_update)
+            self._prepare(on_update, control)
         sampler = BatchSampler(self.dataset, s.batch_size, seed=s.seed + start_step)
         history: list[dict] = []
         started = time.perf_counter()
@@ -100,9 +120,10 @@ class Trainer:
         rate = 0.0
         try:
             while self.step < s.steps and not control.stopped:
-                control.wait_while_paused()
+                control.wait_while_paused(lambda: self._serve_snapshot(control, on_update))
                 if control.stopped:
                     break
+                self._serve_snapshot(control, on_update)
                 losses = self.model.train_step(*sampler.next())
                 self._check_finite(losses)
                 self.step += 1
@@ -112,6 +133,10 @@ class Trainer:
                 if now - window_start >= 1.0:
                     rate, window_start, window_steps = window_steps / (now - window_start), now, 0
                 on_update(self._update(losses, rate, now - started, self._extras(history)))
+                if control.take_checkpoint_request():
+                    self._checkpoint()
+                    on_update(TrainingUpdate(self.step, s.steps, "train", losses, rate, now - started,
+                                             message=f"Checkpoint saved at step {self.step}."))
         finally:
             self.run.append_history(history)
         if self.step > start_step or not self.run.checkpoint_path.exists():
@@ -119,8 +144,17 @@ class Trainer:
         grid = self.grid()
         save_png(self.run.grids / f"step_{self.step:06d}.png", grid, scale=2)
         on_update(TrainingUpdate(self.step, s.steps, "done", {}, rate, time.perf_counter() - started, grid=grid,
-                                 message=f"Stopped at step {self.step}; checkpoint saved in {self.run.path}."))
+                                 message=f"Stopped at step {self.step}; checkpoint saved in {self.run.path}.",
+                                 generator=self.generator_snapshot()))
         return self.step
+
+    def generator_snapshot(self) -> tuple:
+        m = self.model
+        return m.name, m.config_dict(), m.state(generators_only=True)
+
+    def _serve_snapshot(self, control: TrainControl, on_update) -> None:
+        if control.take_snapshot_request() and self.model.prepared:
+            on_update(TrainingUpdate(self.step, self.settings.steps, "snapshot", generator=self.generator_snapshot()))
 
     def _extras(self, history: list[dict]) -> dict:
         """Grid, metrics and checkpoint on their schedules; flushes the loss history with checkpoints."""
@@ -151,10 +185,11 @@ class Trainer:
                 f"checkpoint in {self.run.path} is kept: resume from it with a lower learning rate."
             )
 
-    def _prepare(self, on_update) -> None:
-        def progress(phase: str, fraction: float, figures: dict):
+    def _prepare(self, on_update, control: TrainControl) -> None:
+        def progress(phase: str, fraction: float, figures: dict) -> bool:
             on_update(TrainingUpdate(self.step, self.settings.steps, "prepare", figures, fraction=fraction,
                                      message=phase))
+            return control.stopped  # True asks the family to cut its preparation short
 
         figures = self.model.prepare(self.dataset, progress)
         info = self.run.read_info()

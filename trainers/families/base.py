@@ -10,7 +10,7 @@ import numpy as np
 from trainers.errors import UserFacingError
 from trainers.latent import LatentSpec
 
-ProgressFn = Callable[[str, float, dict], None]  # (phase, fraction done, figures)
+ProgressFn = Callable[[str, float, dict], bool]  # (phase, fraction done, figures) -> stop now?
 
 
 class GanFamily(ABC):

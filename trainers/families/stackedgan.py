@@ -232,8 +232,21 @@ class _EpochProgress(keras.callbacks.Callback):
     def __init__(self, epochs: int, on_progress):
         super().__init__()
         self.epochs, self.on_progress = epochs, on_progress
+        self._epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.on_progress:
-            self.on_progress(f"Encoder pretraining, epoch {epoch + 1}/{self.epochs}", (epoch + 1) / self.epochs,
-                             {k: float(v) for k, v in (logs or {}).items()})
+        self._report(f"Encoder pretraining, epoch {epoch + 1}/{self.epochs}", epoch + 1, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch % 25 == 0:  # keep the GUI's progress moving and Stop responsive within an epoch
+            steps = self.params.get("steps") or 1
+            self._report(f"Encoder pretraining, epoch {self._epoch + 1}/{self.epochs}",
+                         self._epoch + batch / steps, logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def _report(self, text, epochs_done, logs):
+        if self.on_progress and self.on_progress(text, epochs_done / self.epochs,
+                                                 {k: float(v) for k, v in (logs or {}).items()}):
+            self.model.stop_training = True

@@ -1,0 +1,160 @@
+"""The explorer: sliders built from the model's latent spec redraw the image and traversal strips live."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
+from superqt import QLabeledDoubleSlider, QLabeledSlider
+
+from explorer.imageview import ImagePane
+from trainers.images import make_grid, save_gif, save_png
+from trainers.latent import SEED, CategoricalControl, NoiseControl
+
+STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
+
+
+def control_caption(control) -> str:
+    """'code1 · thickness' when the model card measured what the control drives."""
+    about = f" · {control.attribute}" if getattr(control, "attribute", None) else ""
+    kind = " (noise shift)" if isinstance(control, NoiseControl) else ""
+    return f"{control.name}{kind}{about}"
+
+
+class ExplorerView(QWidget):
+    rendered = Signal()  # emitted after new pixels are on screen (tests and the latency benchmark)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = None
+        self.spec = None
+        self.sliders: dict[str, QWidget] = {}
+        self.strip_panes: dict[str, ImagePane] = {}
+        self.strip_images: dict[str, list[np.ndarray]] = {}
+        self.title = QLabel("No model loaded yet")
+        self.title.setWordWrap(True)
+        self.main_pane = ImagePane(min_height=280)
+        self.controls_box = QGroupBox("Latent controls")
+        self.controls_form = QFormLayout(self.controls_box)
+        self.strips_box = QGroupBox("Traversals (each control swept over its range, everything else fixed)")
+        self.strips_layout = QVBoxLayout(self.strips_box)
+        left = QVBoxLayout()
+        left.addWidget(self.title)
+        left.addWidget(self.main_pane, 1)
+        left.addWidget(self.controls_box)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addWidget(self.strips_box, 3)
+
+    # --- model ----------------------------------------------------------------------------
+    def set_model(self, model, title: str = "") -> None:
+        """Show `model` (anything with latent_spec and generate_arrays); sliders follow its spec."""
+        same_spec = self.model is not None and self.spec is not None and \
+            [c.name for c in model.latent_spec.controls] == [c.name for c in self.spec.controls]
+        values = self.values() if same_spec else None
+        self.model = model
+        effects = {k: e["attribute"] for k, e in getattr(model, "card", {}).get("effects", {}).items()
+                   if e.get("attribute")}
+        self.spec = model.latent_spec.with_attributes(effects)
+        self.title.setText(title or model.title)
+        self._build_controls()
+        if values:
+            self.set_values(values, redraw=False)
+        self.redraw()
+
+    def _build_controls(self):
+        while self.controls_form.rowCount():
+            self.controls_form.removeRow(0)
+        while self.strips_layout.count():
+            item = self.strips_layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.sliders.clear()
+        self.strip_panes.clear()
+        for control in self.spec.controls:
+            slider = self._slider_for(control)
+            self.sliders[control.name] = slider
+            self.controls_form.addRow(control_caption(control), slider)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.seed.valueChanged.connect(lambda _: self.redraw())
+        resample = QPushButton("Resample noise (R)")
+        resample.clicked.connect(self.resample)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(resample)
+        self.controls_form.addRow("noise seed", seed_row)
+        for control in self.spec.swept:
+            pane = ImagePane(min_height=70)
+            self.strip_panes[control.name] = pane
+            self.strips_layout.addWidget(QLabel(f"{control_caption(control)}: {control.low:g} → {control.high:g}"))
+            self.strips_layout.addWidget(pane)
+        self.strips_layout.addStretch(1)
+
+    def _slider_for(self, control):
+        if isinstance(control, CategoricalControl):
+            slider = QLabeledSlider(Qt.Orientation.Horizontal)
+            slider.setRange(0, control.n - 1)
+        else:
+            slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+            slider.setRange(control.low, control.high)
+            slider.setSingleStep((control.high - control.low) / 100)
+        slider.setValue(0)
+        slider.valueChanged.connect(lambda _v, name=control.name: self.redraw(changed=name))
+        return slider
+
+    # --- values ---------------------------------------------------------------------------
+    def values(self) -> dict:
+        out = {name: slider.value() for name, slider in self.sliders.items()}
+        out[SEED] = self.seed.value()
+        return out
+
+    def set_values(self, values: dict, redraw: bool = True) -> None:
+        for name, value in values.items():
+            widget = self.seed if name == SEED else self.sliders.get(name)
+            if widget is not None:
+                widget.blockSignals(True)
+                widget.setValue(value)
+                widget.blockSignals(False)
+        if redraw:
+            self.redraw()
+
+    def step_digit(self, delta: int) -> None:
+        if "digit" in self.sliders:
+            slider = self.sliders["digit"]
+            slider.setValue((slider.value() + delta) % (slider.maximum() + 1))
+
+    def resample(self) -> None:
+        self.seed.setValue(int(np.random.default_rng().integers(0, 2**31 - 1)))
+
+    # --- drawing --------------------------------------------------------------------------
+    def redraw(self, changed: str | None = None) -> None:
+        """One batched generate call: the main image plus every strip that depends on the change."""
+        if self.model is None:
+            return
+        values = self.values()
+        stale = [c for c in self.spec.swept if c.name != changed or c.name not in self.strip_images]
+        batches = [{**values}]
+        for control in stale:
+            batches.append({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)})
+        latents = [self.spec.expand(b, n=1 if i == 0 else STRIP_STEPS) for i, b in enumerate(batches)]
+        merged = {k: np.concatenate([lat[k] for lat in latents]) for k in latents[0]}
+        images = self.model.generate_arrays(merged)
+        self.main_pane.show_image(images[0])
+        for i, control in enumerate(stale):
+            strip = images[1 + i * STRIP_STEPS: 1 + (i + 1) * STRIP_STEPS]
+            self.strip_images[control.name] = list(strip)
+            self.strip_panes[control.name].show_image(make_grid(strip, cols=STRIP_STEPS, pad=1))
+        self.current_image = images[0]
+        self.rendered.emit()
+
+    # --- export ---------------------------------------------------------------------------
+    def export_image(self, path: Path) -> None:
+        save_png(path, self.current_image, scale=8)
+
+    def export_strip(self, name: str, path: Path) -> None:
+        save_png(path, make_grid(np.stack(self.strip_images[name]), cols=STRIP_STEPS), scale=4)
+
+    def export_gif(self, name: str, path: Path) -> None:
+        save_gif(path, self.strip_images[name])

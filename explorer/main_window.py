@@ -1,0 +1,258 @@
+"""The main window: explorer and training views, menus, shortcuts, recent runs, safe closing."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+
+from explorer.explorer_view import ExplorerView
+from explorer.training_view import TrainingView
+from explorer.workers import BackendWarmup, TrainingRequest, TrainingWorker, start_in_thread
+from trainers.errors import UserFacingError
+from trainers.loop import TrainingUpdate
+from trainers.paths import SHIPPED_MODELS
+
+RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
+MAX_RECENT = 8
+CLOSE_TIMEOUT_MS = 2800
+
+
+class MainWindow(QMainWindow):
+    model_loaded = Signal(str)  # title of the model now in the explorer
+
+    def __init__(self, open_path: Path | None = None, runs_home: Path = RUNS_HOME):
+        super().__init__()
+        self.setWindowTitle("GAN Latent Explorer")
+        self.resize(1280, 820)
+        self.settings = QSettings("GANLatentExplorer", "GANLatentExplorer")
+        self.runs_home = runs_home
+        self.backend_ready = False
+        self._queued_open: Path | None = open_path or self.default_model()
+        self.worker: TrainingWorker | None = None
+        self.thread: QThread | None = None
+        self.error_box: QMessageBox | None = None
+        self.explorer = ExplorerView()
+        self.training = TrainingView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.explorer, "Explore")
+        self.tabs.addTab(self.training, "Train")
+        self.setCentralWidget(self.tabs)
+        if self._queued_open is None:
+            self.tabs.setCurrentWidget(self.training)
+        self._connect_training()
+        self._build_menus()
+        self.statusBar().showMessage("Starting TensorFlow in the background…")
+        self._warmup = BackendWarmup()
+        self._warmup.ready.connect(self._on_backend_ready)
+        self._warmup.failed.connect(self.show_error)
+        self._warmup_thread = start_in_thread(self._warmup, self)
+
+    @staticmethod
+    def default_model() -> Path | None:
+        shipped = SHIPPED_MODELS / "infogan"
+        return shipped if (shipped / "model.json").is_file() else None
+
+    # --- menus and shortcuts --------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work whichever tab has focus
+        return action
+
+    def _build_menus(self):
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open run or model…", self.choose_and_open, QKeySequence.StandardKey.Open)
+        shipped = file_menu.addMenu("Open shipped model")
+        for name in ("infogan", "stackedgan"):
+            if (SHIPPED_MODELS / name / "model.json").is_file():
+                self._action(shipped, name, lambda _=False, n=name: self.open_path(SHIPPED_MODELS / n))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._refresh_recent()
+        self._action(file_menu, "&Save checkpoint", self.save_checkpoint, QKeySequence.StandardKey.Save)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Export image…", self.export_image, "Ctrl+E")
+        self._action(file_menu, "Export &strip…", lambda: self.export_strip(gif=False), "Ctrl+Shift+E")
+        self._action(file_menu, "Export strip as &GIF…", lambda: self.export_strip(gif=True), "Ctrl+G")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        train_menu = self.menuBar().addMenu("&Training")
+        self._action(train_menu, "Start / Pause / Resume", self.start_or_pause, "F5")
+        self._action(train_menu, "Stop", self.stop_training, "Shift+F5")
+        self._action(train_menu, "Explore current generator", self.explore_current, "F6")
+        view_menu = self.menuBar().addMenu("&Explore")
+        self._action(view_menu, "Next digit", lambda: self.explorer.step_digit(1), "Ctrl+Right")
+        self._action(view_menu, "Previous digit", lambda: self.explorer.step_digit(-1), "Ctrl+Left")
+        self._action(view_menu, "Resample noise", self.explorer.resample, "R")
+
+    def _refresh_recent(self):
+        self.recent_menu.clear()
+        for path in self.recent_runs():
+            self._action(self.recent_menu, path, lambda _=False, p=path: self.open_path(Path(p)))
+
+    def recent_runs(self) -> list[str]:
+        value = self.settings.value("recent_runs", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember(self, path: Path):
+        runs = [str(path)] + [p for p in self.recent_runs() if p != str(path)]
+        self.settings.setValue("recent_runs", runs[:MAX_RECENT])
+        self._refresh_recent()
+
+    # --- models -----------------------------------------------------------------------------
+    def _on_backend_ready(self):
+        self.backend_ready = True
+        self.statusBar().showMessage("TensorFlow ready.", 3000)
+        if self._queued_open is not None:
+            path, self._queued_open = self._queued_open, None
+            self.open_path(path)
+
+    def choose_and_open(self):
+        path = QFileDialog.getExistingDirectory(self, "Open a run directory or exported model", str(self.runs_home))
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> bool:
+        if not self.backend_ready:
+            self._queued_open = path
+            return False
+        from trainers.run import load_model
+
+        try:
+            model = load_model(path)
+        except UserFacingError as exc:
+            self.show_error(str(exc))
+            return False
+        title = f"{model.title} — {path}"
+        self.explorer.set_model(model, title)
+        self.tabs.setCurrentWidget(self.explorer)
+        self._remember(path)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.model_loaded.emit(title)
+        return True
+
+    # --- training -----------------------------------------------------------------------------
+    def _connect_training(self):
+        t = self.training
+        t.start_requested.connect(self.start_training)
+        t.pause_toggled.connect(self.toggle_pause)
+        t.stop_requested.connect(self.stop_training)
+        t.save_requested.connect(self.save_checkpoint)
+        t.explore_requested.connect(self.explore_current)
+
+    @property
+    def training_active(self) -> bool:
+        return self.worker is not None
+
+    def start_or_pause(self):
+        self.toggle_pause() if self.training_active else self.start_training()
+
+    def start_training(self, run_dir: Path | None = None, resume: bool = False):
+        if self.training_active:
+            return
+        t = self.training
+        run_dir = run_dir or self.runs_home / f"{t.family_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        request = TrainingRequest(t.family_name, Path(run_dir), t.steps.value(), t.batch.value(), t.data_choice(),
+                                  resume=resume, grid_every=t.grid_every.value(),
+                                  checkpoint_every=max(t.grid_every.value(), 500),
+                                  metrics_every=t.metrics_every.value(), options=t.options())
+        self.worker = TrainingWorker(request)
+        self.worker.update.connect(self._on_update)
+        self.worker.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.worker.failed.connect(self.show_error)
+        self.worker.finished.connect(self._on_training_finished)
+        t.reset()
+        t.set_running(True)
+        self.tabs.setCurrentWidget(t)
+        self.thread = start_in_thread(self.worker, self)
+        self.statusBar().showMessage(f"Training {t.family.currentText()} into {run_dir}")
+
+    def toggle_pause(self):
+        if not self.training_active:
+            return
+        control = self.worker.control
+        control.resume() if control.paused else control.pause()
+        self.training.set_running(True, paused=control.paused)
+        self.statusBar().showMessage("Paused" if control.paused else "Resumed", 3000)
+
+    def stop_training(self):
+        if self.training_active:
+            self.worker.control.stop()
+            self.statusBar().showMessage("Stopping after the current step…")
+
+    def save_checkpoint(self):
+        if self.training_active:
+            self.worker.control.request_checkpoint()
+        else:
+            self.statusBar().showMessage("Nothing is training: runs are checkpointed as they train.", 5000)
+
+    def explore_current(self):
+        if self.training_active:
+            self.worker.control.request_snapshot()
+            self.statusBar().showMessage("Taking the generator as it is now…", 3000)
+
+    def _on_update(self, update: TrainingUpdate):
+        if update.generator is not None:
+            self._explore_snapshot(update)
+        if update.phase != "snapshot":
+            self.training.on_update(update)
+
+    def _explore_snapshot(self, update: TrainingUpdate):
+        from trainers.run import build_model
+
+        family, config, arrays = update.generator
+        model = build_model(family, config, precision="float32")
+        model.load_state(arrays, generators_only=True)
+        self.explorer.set_model(model, f"{model.title} — training run at step {update.step:,}")
+        self.tabs.setCurrentWidget(self.explorer)
+
+    def _on_training_finished(self):
+        run_dir = self.worker.request.run_dir if self.worker else None
+        self.worker = None
+        self.thread = None
+        self.training.set_running(False)
+        if run_dir and (run_dir / "run.json").is_file():
+            self._remember(run_dir)
+
+    def show_error(self, message: str):
+        self.statusBar().showMessage(message)
+        self.error_box = QMessageBox(QMessageBox.Icon.Warning, "GAN Latent Explorer", message,
+                                     QMessageBox.StandardButton.Ok, self)
+        self.error_box.open()  # not modal-blocking: training and tests keep running
+
+    # --- export -----------------------------------------------------------------------------
+    def export_image(self):
+        if self.explorer.model is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export image", "generated.png", "PNG (*.png)")
+        if path:
+            self.explorer.export_image(Path(path))
+            self.statusBar().showMessage(f"Wrote {path}", 5000)
+
+    def export_strip(self, gif: bool):
+        if self.explorer.model is None or not self.explorer.strip_images:
+            return
+        name = next(iter(self.explorer.strip_images))
+        suffix = "gif" if gif else "png"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {name} strip", f"{name}.{suffix}",
+                                              f"{suffix.upper()} (*.{suffix})")
+        if path:
+            (self.explorer.export_gif if gif else self.explorer.export_strip)(name, Path(path))
+            self.statusBar().showMessage(f"Wrote {path}", 5000)
+
+    # --- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event):
+        """Stop training, let the loop write its checkpoint, then close (within ~3 s)."""
+        if self.thread is not None:
+            self.worker.control.stop()
+            self.thread.quit()
+            if not self.thread.wait(CLOSE_TIMEOUT_MS):
+                self.statusBar().showMessage("Training did not stop in time; its last checkpoint is kept.")
+        if self._warmup_thread is not None and self._warmup_thread.isRunning():
+            self._warmup_thread.wait(CLOSE_TIMEOUT_MS)
+        event.accept()

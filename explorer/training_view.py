@@ -1,0 +1,250 @@
+"""The training view: choose a model and data, start/pause/stop, watch losses, metrics and grids."""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+from explorer.imageview import ImagePane
+from trainers.loop import TrainingUpdate
+
+SMOOTHING = 0.98  # exponential moving average for the smoothed curves
+COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324",
+          "#800000", "#469990", "#000075", "#a9a9a9"]
+
+
+class CurveSet:
+    """One raw (faint) and one smoothed PlotDataItem per named series, created once, then setData."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.plot = plot
+        self.steps: dict[str, list[float]] = {}
+        self.raw: dict[str, list[float]] = {}
+        self.smooth: dict[str, list[float]] = {}
+        self.items: dict[str, tuple] = {}
+
+    def add(self, step: int, values: dict) -> None:
+        for name, value in values.items():
+            if name not in self.items:
+                color = COLORS[len(self.items) % len(COLORS)]
+                faint = pg.mkPen(pg.mkColor(color).lighter(160), width=1)
+                self.items[name] = (self.plot.plot(pen=faint), self.plot.plot(pen=pg.mkPen(color, width=2), name=name))
+                self.steps[name], self.raw[name], self.smooth[name] = [], [], []
+            last = self.smooth[name][-1] if self.smooth[name] else value
+            self.steps[name].append(step)
+            self.raw[name].append(value)
+            self.smooth[name].append(SMOOTHING * last + (1 - SMOOTHING) * value if math.isfinite(value) else last)
+
+    def redraw(self) -> None:
+        for name, (raw, smooth) in self.items.items():
+            raw.setData(self.steps[name], self.raw[name])
+            smooth.setData(self.steps[name], self.smooth[name])
+
+    def clear(self) -> None:
+        self.plot.clear()
+        self.plot.addLegend() if self.plot.legend is None else self.plot.legend.clear()
+        self.steps, self.raw, self.smooth, self.items = {}, {}, {}, {}
+
+
+class TrainingView(QWidget):
+    start_requested = Signal()
+    pause_toggled = Signal()
+    stop_requested = Signal()
+    save_requested = Signal()
+    explore_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grids: list[tuple[int, np.ndarray]] = []
+        self._pending: list[TrainingUpdate] = []
+        self._started_at = None
+        self._build()
+        self._redraw_timer = QTimer(self, interval=100)  # coalesce updates: plots redraw at most 10x/s
+        self._redraw_timer.timeout.connect(self._flush)
+        self._redraw_timer.start()
+
+    # --- layout --------------------------------------------------------------------------
+    def _build(self):
+        self.family = QComboBox()
+        self.family.addItem("InfoGAN", "infogan")
+        self.family.addItem("StackedGAN", "stackedgan")
+        self.data = QComboBox()
+        self.data.addItem("Automatic (Keras cache, else bundled)", "auto")
+        self.data.addItem("Bundled MNIST subset (10,000)", "bundled")
+        self.data.addItem("Keras cache (~/.keras/datasets/mnist.npz)", "keras")
+        self.browse = QPushButton("Choose file or folder…")
+        self.browse.clicked.connect(self._choose_data)
+        self.steps = QSpinBox(minimum=1, maximum=1_000_000, value=2000, singleStep=500)
+        self.batch = QSpinBox(minimum=2, maximum=1024, value=64)
+        self.grid_every = QSpinBox(minimum=1, maximum=100_000, value=50)
+        self.metrics_every = QSpinBox(minimum=0, maximum=100_000, value=200, specialValueText="off")
+        self.code_loss = QComboBox()
+        self.code_loss.addItem("Gaussian (paper)", "gaussian")
+        self.code_loss.addItem("Book's mi_loss", "book")
+        self.family.currentIndexChanged.connect(lambda: self.code_loss.setEnabled(self.family_name == "infogan"))
+        form = QFormLayout()
+        form.addRow("Model", self.family)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data, 1)
+        data_row.addWidget(self.browse)
+        form.addRow("Data", data_row)
+        form.addRow("Steps", self.steps)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Grid every", self.grid_every)
+        form.addRow("Metrics every", self.metrics_every)
+        form.addRow("Code loss", self.code_loss)
+        setup = QGroupBox("Setup")
+        setup.setLayout(form)
+
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.save_button = QPushButton("Save checkpoint")
+        self.explore_button = QPushButton("Explore ▶")
+        for button, signal in ((self.start_button, self.start_requested), (self.pause_button, self.pause_toggled),
+                               (self.stop_button, self.stop_requested), (self.save_button, self.save_requested),
+                               (self.explore_button, self.explore_requested)):
+            button.clicked.connect(signal.emit)
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.stop_button, self.save_button, self.explore_button):
+            buttons.addWidget(b)
+        self.progress = QProgressBar()
+        self.phase = QLabel("Idle")
+        self.rate = QLabel("–")
+        status = QGridLayout()
+        status.addWidget(self.phase, 0, 0, 1, 2)
+        status.addWidget(self.progress, 1, 0, 1, 2)
+        status.addWidget(self.rate, 2, 0, 1, 2)
+
+        left = QVBoxLayout()
+        left.addWidget(setup)
+        left.addLayout(buttons)
+        left.addLayout(status)
+        left.addWidget(QLabel("Fixed-noise samples (columns: digits 0–9)"))
+        self.grid_pane = ImagePane(min_height=260)
+        left.addWidget(self.grid_pane, 1)
+        self.timeline = QSlider(orientation=pg.QtCore.Qt.Orientation.Horizontal)
+        self.timeline.setEnabled(False)
+        self.timeline.valueChanged.connect(self._show_grid)
+        self.timeline_label = QLabel("no grids yet")
+        left.addWidget(self.timeline)
+        left.addWidget(self.timeline_label)
+
+        self.loss_plot = pg.PlotWidget(title="Losses and accuracies (faint: raw, bold: smoothed)")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.setLabel("bottom", "step")
+        self.metrics_plot = pg.PlotWidget(title="Live quality: label accuracy and Fréchet distance")
+        self.metrics_plot.addLegend(offset=(-10, 10))
+        self.metrics_plot.setLabel("bottom", "step")
+        self.losses = CurveSet(self.loss_plot.getPlotItem())
+        self.metrics = CurveSet(self.metrics_plot.getPlotItem())
+        right = QVBoxLayout()
+        right.addWidget(self.loss_plot, 3)
+        right.addWidget(self.metrics_plot, 2)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 3)
+        self.set_running(False)
+
+    @property
+    def family_name(self) -> str:
+        return self.family.currentData()
+
+    def data_choice(self) -> str:
+        return self.data.currentData()
+
+    def options(self) -> tuple:
+        return (("code_loss", self.code_loss.currentData()),) if self.family_name == "infogan" else ()
+
+    def _choose_data(self):
+        path, _ = QFileDialog.getOpenFileName(self, "MNIST .npz file (or cancel to pick an IDX folder)", "",
+                                              "NumPy archives (*.npz)")
+        if not path:
+            path = QFileDialog.getExistingDirectory(self, "Folder with the four MNIST IDX .gz files")
+        if path:
+            self.data.addItem(Path(path).name, path)
+            self.data.setCurrentIndex(self.data.count() - 1)
+
+    # --- state -----------------------------------------------------------------------------
+    def set_running(self, running: bool, paused: bool = False):
+        self.start_button.setEnabled(not running)
+        for w in (self.family, self.data, self.browse, self.steps, self.batch, self.grid_every,
+                  self.metrics_every, self.code_loss):
+            w.setEnabled(not running)
+        self.code_loss.setEnabled(not running and self.family_name == "infogan")
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.save_button.setEnabled(running)
+        self.pause_button.setText("Resume" if paused else "Pause")
+
+    def reset(self):
+        self.grids.clear()
+        self._pending.clear()
+        self.losses.clear()
+        self.metrics.clear()
+        self.timeline.setEnabled(False)
+        self.timeline_label.setText("no grids yet")
+        self._started_at = time.monotonic()
+
+    def on_update(self, update: TrainingUpdate):
+        """Slot for the worker's signal: just queue; the timer draws (keeps the event loop free)."""
+        self._pending.append(update)
+
+    def _flush(self):
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        for u in pending:
+            if u.phase == "train":
+                self.losses.add(u.step, u.losses)
+            if u.metrics:
+                self.metrics.add(u.step, {k: v for k, v in u.metrics.items() if k != "step"})
+            if u.grid is not None:
+                self._add_grid(u.step, u.grid)
+        self.losses.redraw()
+        self.metrics.redraw()
+        self._show_status(pending[-1])
+
+    def _add_grid(self, step: int, grid: np.ndarray):
+        if self.grids and self.grids[-1][0] == step:
+            self.grids[-1] = (step, grid)
+        else:
+            self.grids.append((step, grid))
+        at_end = self.timeline.value() >= self.timeline.maximum() - 1 or not self.timeline.isEnabled()
+        self.timeline.setEnabled(True)
+        self.timeline.setMaximum(len(self.grids) - 1)
+        if at_end:  # follow the newest grid unless the user is scrubbing back
+            self.timeline.setValue(len(self.grids) - 1)
+            self._show_grid(len(self.grids) - 1)
+
+    def _show_grid(self, index: int):
+        if 0 <= index < len(self.grids):
+            step, grid = self.grids[index]
+            self.grid_pane.show_image(grid)
+            self.timeline_label.setText(f"grid at step {step} ({index + 1}/{len(self.grids)})")
+
+    def _show_status(self, u: TrainingUpdate):
+        if u.phase == "prepare":
+            self.phase.setText(u.message or "Preparing")
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * (u.fraction or 0)))
+            return
+        self.progress.setRange(0, max(u.total_steps, 1))
+        self.progress.setValue(u.step)
+        self.phase.setText(u.message or f"Training: step {u.step:,} of {u.total_steps:,}")
+        remaining = (u.total_steps - u.step) / u.steps_per_s if u.steps_per_s > 0 else float("nan")
+        self.rate.setText(f"{u.steps_per_s:.2f} steps/s · elapsed {_clock(u.elapsed_s)} · ETA {_clock(remaining)}")
+
+
+def _clock(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "–"
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

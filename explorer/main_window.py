@@ -49,6 +49,10 @@ class MainWindow(QMainWindow):
         self._warmup.ready.connect(self._on_backend_ready)
         self._warmup.failed.connect(self.show_error)
         self._warmup_thread = start_in_thread(self._warmup, self)
+        self._warmup_thread.finished.connect(self._forget_warmup_thread)
+
+    def _forget_warmup_thread(self):
+        self._warmup_thread = None  # deleted by deleteLater: never touch it again
 
     @staticmethod
     def default_model() -> Path | None:
@@ -163,13 +167,14 @@ class MainWindow(QMainWindow):
                                   metrics_every=t.metrics_every.value(), options=t.options())
         self.worker = TrainingWorker(request)
         self.worker.update.connect(self._on_update)
-        self.worker.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.worker.notice.connect(self._show_notice)
         self.worker.failed.connect(self.show_error)
         self.worker.finished.connect(self._on_training_finished)
         t.reset()
         t.set_running(True)
         self.tabs.setCurrentWidget(t)
         self.thread = start_in_thread(self.worker, self)
+        self.thread.finished.connect(self._forget_training_thread)
         self.statusBar().showMessage(f"Training {t.family.currentText()} into {run_dir}")
 
     def toggle_pause(self):
@@ -211,13 +216,18 @@ class MainWindow(QMainWindow):
         self.explorer.set_model(model, f"{model.title} — training run at step {update.step:,}")
         self.tabs.setCurrentWidget(self.explorer)
 
+    def _forget_training_thread(self):
+        self.thread = None
+
     def _on_training_finished(self):
         run_dir = self.worker.request.run_dir if self.worker else None
         self.worker = None
-        self.thread = None
         self.training.set_running(False)
         if run_dir and (run_dir / "run.json").is_file():
             self._remember(run_dir)
+
+    def _show_notice(self, text: str):
+        self.statusBar().showMessage(text, 8000)
 
     def show_error(self, message: str):
         self.statusBar().showMessage(message)

@@ -13,3 +13,12 @@ from trainers.data import load_dataset  # noqa: E402
 def small_mnist():
     """600 real digits from the bundled subset: enough for a few real training steps."""
     return load_dataset("bundled").take(600)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_qsettings(tmp_path_factory):
+    """Recent-runs lists go to a temporary folder, never to the user's real settings."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings")))

@@ -36,12 +36,10 @@ def slant(images: np.ndarray) -> np.ndarray:
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets."""
     mu_a, mu_b = features_a.mean(0), features_b.mean(0)
-    cov_a, cov_b = np.cov(features_a, rowvar=False), np.cov(features_b, rowvar=False)
-    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
-    if not np.isfinite(covmean).all():
-        eps = np.eye(len(cov_a)) * 1e-6
-        covmean = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
-    covmean = covmean.real
+    eps = np.eye(features_a.shape[1]) * 1e-6  # dead ReLU features make covariances singular
+    cov_a = np.cov(features_a, rowvar=False) + eps
+    cov_b = np.cov(features_b, rowvar=False) + eps
+    covmean = linalg.sqrtm(cov_a @ cov_b).real
     return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean))
 
 

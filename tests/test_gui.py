@@ -1,0 +1,148 @@
+"""The real window driven with pytest-qt: explorer sliders, export, live training, closing."""
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread
+
+from explorer.main_window import MainWindow
+from trainers.run import RunDir
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(runs_home=tmp_path / "runs")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    if win.worker is not None:
+        win.worker.control.stop()
+    win.close()
+    threads = win.findChildren(QThread)
+    qtbot.waitUntil(lambda: not any(t.isRunning() for t in threads), timeout=10000)
+
+
+def wait_for_model(qtbot, win):
+    qtbot.waitUntil(lambda: win.explorer.model is not None, timeout=120000)
+
+
+def test_opens_on_the_shipped_model(qtbot, window):
+    wait_for_model(qtbot, window)
+    assert window.tabs.currentWidget() is window.explorer
+    assert "InfoGAN" in window.explorer.title.text()
+    assert set(window.explorer.sliders) == {"digit", "code1", "code2", "z"}
+    assert window.explorer.main_pane.image.shape == (28, 28)
+
+
+def test_every_slider_changes_the_image_and_only_the_right_strips(qtbot, window):
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    for name, value in (("digit", 7), ("code1", 1.5), ("code2", -1.5), ("z", 0.4)):
+        image = ex.main_pane.image.copy()
+        strips = {k: v.image.copy() for k, v in ex.strip_panes.items()}
+        with qtbot.waitSignal(ex.rendered, timeout=5000):
+            ex.sliders[name].setValue(value)
+        assert not np.array_equal(image, ex.main_pane.image), name
+        for strip, pane in ex.strip_panes.items():
+            changed = not np.array_equal(strips[strip], pane.image)
+            assert changed == (strip != name), (name, strip)  # a strip does not depend on its own control
+
+
+def test_unchanged_value_does_not_redraw(qtbot, window):
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    ex.sliders["code1"].setValue(0.5)
+    with qtbot.assertNotEmitted(ex.rendered, wait=300):
+        ex.sliders["code1"].setValue(0.5)
+
+
+def test_seed_and_shortcut_helpers(qtbot, window):
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    before = ex.main_pane.image.copy()
+    with qtbot.waitSignal(ex.rendered):
+        ex.resample()
+    assert not np.array_equal(before, ex.main_pane.image)
+    digit = ex.sliders["digit"].value()
+    ex.step_digit(1)
+    assert ex.sliders["digit"].value() == (digit + 1) % 10
+
+
+def test_export_png_strip_and_gif(qtbot, window, tmp_path):
+    from PIL import Image
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    ex.export_image(tmp_path / "one.png")
+    ex.export_strip("code2", tmp_path / "strip.png")
+    ex.export_gif("code1", tmp_path / "strip.gif")
+    assert Image.open(tmp_path / "one.png").size == (224, 224)
+    assert Image.open(tmp_path / "strip.png").size[0] > 5 * Image.open(tmp_path / "strip.png").size[1]
+    assert Image.open(tmp_path / "strip.gif").n_frames == 18
+
+
+def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
+    from trainers.paths import SHIPPED_MODELS
+    wait_for_model(qtbot, window)
+    assert window.open_path(SHIPPED_MODELS / "stackedgan")
+    assert set(window.explorer.sliders) == {"digit", "z0", "z1"}
+    assert window.explorer.sliders["z0"].minimum() == -4.0
+
+
+def configure_short_run(win, steps):
+    t = win.training
+    t.family.setCurrentIndex(0)
+    t.data.setCurrentIndex(t.data.findData("bundled"))
+    t.steps.setValue(steps)
+    t.batch.setValue(8)
+    t.grid_every.setValue(2)
+    t.metrics_every.setValue(2)
+
+
+def test_live_training_pause_resume_explore_and_finish(qtbot, window):
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 6)
+    window.start_training()
+    t = window.training
+    qtbot.waitUntil(lambda: "d_loss" in t.losses.items and len(t.grids) >= 1, timeout=120000)
+    assert t.losses.items["d_loss"][1].getData()[0] is not None
+    window.toggle_pause()
+    assert window.worker.control.paused and t.pause_button.text() == "Resume"
+    window.explore_current()  # served while paused
+    qtbot.waitUntil(lambda: "training run" in window.explorer.title.text(), timeout=30000)
+    window.toggle_pause()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    assert "label_accuracy" in t.metrics.items and "frechet_distance" in t.metrics.items
+    assert t.timeline.maximum() == len(t.grids) - 1 >= 2
+    t.timeline.setValue(0)
+    assert "step 2" in t.timeline_label.text()
+    runs = list((window.runs_home).iterdir())
+    assert len(runs) == 1 and RunDir(runs[0]).read_info().step == 6
+    assert str(runs[0]) in window.recent_runs()
+
+
+def test_closing_mid_training_stops_fast_and_keeps_a_checkpoint(qtbot, window):
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 100000)
+    window.training.metrics_every.setValue(0)
+    window.start_training()
+    qtbot.waitUntil(lambda: bool(window.training.losses.items), timeout=120000)
+    thread = window.thread
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 3.0
+    assert not thread.isRunning()
+    run = RunDir(next(window.runs_home.iterdir()))
+    assert run.checkpoint_path.is_file() and run.read_info().step >= 1
+
+
+def test_bad_data_shows_one_clear_sentence(qtbot, window, tmp_path):
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 5)
+    window.training.data.addItem("missing", str(tmp_path / "missing.npz"))
+    window.training.data.setCurrentIndex(window.training.data.count() - 1)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.error_box is not None and window.worker is None, timeout=60000)
+    assert "not found" in window.error_box.text() and "\n" not in window.error_box.text()
+    assert window.training.start_button.isEnabled()

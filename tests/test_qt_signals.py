@@ -1,0 +1,47 @@
+"""Guard against PySide6 releases that abort on cross-thread signals (6.12.0 does, see DESIGN.md)."""
+import subprocess
+import sys
+import textwrap
+
+FLOOD = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
+    import numpy as np
+
+    class Emitter(QObject):
+        number = Signal(int, float)
+        payload = Signal(object)
+        done = Signal()
+        def run(self):
+            import time
+            end = time.monotonic() + 3.0
+            i = 0
+            while time.monotonic() < end:
+                self.number.emit(i, i * 0.5)
+                self.payload.emit({"step": i, "grid": np.zeros((4, 4), np.uint8), "none": None, "flag": True})
+                i += 1
+            self.done.emit()
+
+    app = QCoreApplication([])
+    received = [0]
+    thread = QThread()
+    emitter = Emitter()
+    emitter.moveToThread(thread)
+    thread.started.connect(emitter.run)
+    emitter.number.connect(lambda i, x: received.__setitem__(0, received[0] + 1))
+    emitter.payload.connect(lambda p: received.__setitem__(0, received[0] + 1))
+    emitter.done.connect(thread.quit)
+    thread.finished.connect(app.quit)
+    thread.start()
+    QTimer.singleShot(20000, app.quit)
+    app.exec()
+    thread.wait()
+    print("received", received[0])
+""")
+
+
+def test_cross_thread_signal_flood_does_not_crash():
+    result = subprocess.run([sys.executable, "-c", FLOOD], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.split()[-1]) > 1000

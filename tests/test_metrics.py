@@ -1,0 +1,76 @@
+"""Metric functions on constructed inputs with known answers, and the shipped models' cheap check."""
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from trainers import metrics
+from trainers.data import load_dataset
+
+
+def bar_image(width=2, shear=0.0):
+    """A vertical stroke of `width` pixels; shear > 0 moves its top to the right."""
+    image = np.zeros((28, 28))
+    for row in range(4, 24):
+        centre = 14 + shear * (14 - row)
+        image[row, int(round(centre - width / 2)):int(round(centre + width / 2))] = 1.0
+    return image
+
+
+def test_slant_sign_follows_the_lean():
+    right, left, upright = bar_image(shear=0.4), bar_image(shear=-0.4), bar_image()
+    s = metrics.slant(np.stack([right, left, upright]))
+    assert s[0] > 0.2 and s[1] < -0.2 and abs(s[2]) < 0.05
+
+
+def test_dilated_strokes_are_thicker():
+    digits = load_dataset("bundled").images[:20] / 255.0
+    thick = np.stack([ndimage.grey_dilation(d, size=(3, 3)) for d in digits])
+    assert np.all(metrics.thickness(thick) > metrics.thickness(digits))
+    assert abs(metrics.thickness(bar_image(width=4)[None])[0] - 4) < 1.0
+
+
+def test_identical_feature_sets_have_zero_distance_and_shifted_ones_do_not():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(400, 8))
+    assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-4)
+    assert metrics.frechet_distance(a, a + 1.0) == pytest.approx(8.0, rel=0.01)
+
+
+def test_spearman_detects_monotone_effects():
+    x = np.linspace(-2, 2, 50)
+    assert metrics.spearman(x, x ** 3) == pytest.approx(1.0)
+    assert metrics.spearman(x, -x) == pytest.approx(-1.0)
+
+
+@pytest.fixture(scope="module")
+def judge():
+    from trainers.classifier import load_judge
+    return load_judge()
+
+
+def test_fixed_label_generator_scores_one_on_its_label(judge):
+    _, held_out = load_dataset("bundled").split()
+    threes = held_out.images[held_out.labels == 3][:40] / 255.0
+    predicted, _ = judge(threes)  # a "generator" that always draws real threes
+    assert metrics.label_accuracy(predicted, np.full(len(threes), 3)) >= 0.97
+
+
+@pytest.mark.parametrize("name", ["infogan", "stackedgan"])
+def test_shipped_models_draw_the_requested_digit(judge, name):
+    from trainers.paths import SHIPPED_MODELS
+    from trainers.run import load_model
+    model = load_model(SHIPPED_MODELS / name)
+    digits = np.repeat(np.arange(10), 3)
+    latents = model.latent_spec.sample(len(digits), np.random.default_rng(1), digits=digits)
+    predicted, _ = judge(model.generate_arrays(latents))
+    assert metrics.label_accuracy(predicted, digits) >= 0.9
+
+
+def test_live_metrics_are_cheap_plain_floats(small_mnist):
+    from trainers.evaluation import LiveMetrics
+    from trainers.paths import SHIPPED_MODELS
+    from trainers.run import load_model
+    live = LiveMetrics(load_dataset("bundled"), n=200)
+    figures = live(load_model(SHIPPED_MODELS / "infogan"))
+    assert set(figures) == {"label_accuracy", "frechet_distance"}
+    assert figures["label_accuracy"] > 0.9 and all(type(v) is float for v in figures.values())

@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         train_menu = self.menuBar().addMenu("&Training")
         self._action(train_menu, "Start / Pause / Resume", self.start_or_pause, "F5")
         self._action(train_menu, "Stop", self.stop_training, "Shift+F5")
+        self._action(train_menu, "Resume a saved run…", self.choose_and_resume, "Ctrl+Shift+R")
         self._action(train_menu, "Explore current generator", self.explore_current, "F6")
         view_menu = self.menuBar().addMenu("&Explore")
         self._action(view_menu, "Next digit", lambda: self.explorer.step_digit(1), "Ctrl+Right")
@@ -176,6 +177,24 @@ class MainWindow(QMainWindow):
         self.thread = start_in_thread(self.worker, self)
         self.thread.finished.connect(self._forget_training_thread)
         self.statusBar().showMessage(f"Training {t.family.currentText()} into {run_dir}")
+
+    def choose_and_resume(self):
+        path = QFileDialog.getExistingDirectory(self, "Resume which run?", str(self.runs_home))
+        if path:
+            self.resume_training(Path(path))
+
+    def resume_training(self, run_dir: Path):
+        """Continue a run to the step count in the Steps box, with its own model and data."""
+        from trainers.run import RunDir
+
+        try:
+            info = RunDir(run_dir).read_info()
+        except UserFacingError as exc:
+            self.show_error(str(exc))
+            return
+        self.training.family.setCurrentIndex(self.training.family.findData(info.family))
+        self.training.steps.setValue(max(self.training.steps.value(), info.step + 1))
+        self.start_training(run_dir, resume=True)
 
     def toggle_pause(self):
         if not self.training_active:

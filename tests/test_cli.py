@@ -9,7 +9,7 @@ from trainers.cli import main
 from trainers.run import RunDir
 
 TRAIN = ["--batch-size", "8", "--data", "bundled", "--grid-every", "2", "--checkpoint-every", "2",
-         "--precision", "float32"]
+         "--precision", "float32", "--metrics-every", "2"]
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,8 @@ def test_train_writes_checkpoint_grids_and_history(infogan_run):
     assert sorted(p.name for p in run.grids.iterdir()) == ["step_000002.png", "step_000003.png"]
     history = (infogan_run / "history.csv").read_text().splitlines()
     assert history[0].startswith("step,") and len(history) == 4
+    live = (infogan_run / "metrics.csv").read_text().splitlines()
+    assert live[0] == "step,label_accuracy,frechet_distance" and len(live) == 2
 
 
 def test_resume_continues_at_the_right_step(infogan_run, tmp_path):

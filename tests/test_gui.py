@@ -137,6 +137,19 @@ def test_closing_mid_training_stops_fast_and_keeps_a_checkpoint(qtbot, window):
     assert run.checkpoint_path.is_file() and run.read_info().step >= 1
 
 
+def test_resume_a_saved_run_from_the_gui(qtbot, window):
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 2)
+    window.training.metrics_every.setValue(0)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    run_dir = next(window.runs_home.iterdir())
+    window.training.steps.setValue(4)
+    window.resume_training(run_dir)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    assert RunDir(run_dir).read_info().step == 4
+
+
 def test_bad_data_shows_one_clear_sentence(qtbot, window, tmp_path):
     wait_for_model(qtbot, window)
     configure_short_run(window, 5)

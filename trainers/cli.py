@@ -13,24 +13,21 @@ COMMANDS = ("train", "generate", "sample", "evaluate", "export")
 FAMILY_NAMES = ("infogan", "stackedgan")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def whole_number_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+positive_int = whole_number_at_least(1)
+non_negative_int = whole_number_at_least(0)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -57,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--encoder-epochs", type=positive_int, default=10, help="StackedGAN only")
     train.add_argument("--grid-every", type=positive_int, default=500)
     train.add_argument("--checkpoint-every", type=positive_int, default=1000)
-    train.add_argument("--metrics-every", type=non_negative_int, default=0,
-                       help="live label accuracy / Fréchet distance every N steps (0 = off)")
+    train.add_argument("--metrics-every", type=non_negative_int, default=500,
+                       help="live label accuracy / Fréchet distance every N steps (0 = off); "
+                            "about 1.5 s per check on a 2-core CPU, under 1%% of training time at 500")
     train.add_argument("--seed", type=int, default=0)
 
     for name, text in (("generate", "write a PNG from chosen latent values"),
@@ -161,7 +159,11 @@ def _show(bar, update) -> None:
 def _live_metrics_fn(dataset):
     from trainers.evaluation import LiveMetrics
 
-    return LiveMetrics(dataset)
+    try:
+        return LiveMetrics(dataset)
+    except UserFacingError as exc:
+        print(f"Live metrics off: {exc}")
+        return None
 
 
 # --- generate ---------------------------------------------------------------------------

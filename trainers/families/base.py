@@ -26,6 +26,15 @@ class GanFamily(ABC):
         self.networks: dict = {}
         self.optimizers: dict = {}
 
+    def _compile(self, step_body) -> None:
+        """Build every optimizer (so checkpoints can restore its slots) and the step runner."""
+        from trainers.runner import make_runner
+
+        for name, opt in self.optimizers.items():
+            opt.build(self.networks[name].trainable_variables)
+        self.runner = make_runner(self.networks, self.optimizers, step_body)
+        self._rng = np.random.default_rng(self.config.seed)
+
     # --- the contract -------------------------------------------------------------------
     @property
     @abstractmethod

@@ -13,7 +13,7 @@ from keras import layers, ops
 
 from trainers.families.base import GanFamily, keras_dtype
 from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
-from trainers.runner import make_predictor, make_runner, to_floats
+from trainers.runner import make_predictor, to_floats
 
 IMAGE_SIZE = 28
 
@@ -107,11 +107,8 @@ class InfoGan(GanFamily):
             "generator": keras.optimizers.RMSprop(cfg.g_lr),
             "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
         }
-        for name, opt in self.optimizers.items():
-            opt.build(self.networks[name].trainable_variables)
-        self.runner = make_runner(self.networks, self.optimizers, self._step_body)
+        self._compile(self._step_body)
         self._predict = make_predictor(self.networks["generator"], self.input_dim)
-        self._rng = np.random.default_rng(cfg.seed)
 
     @property
     def latent_spec(self) -> LatentSpec:

@@ -16,7 +16,7 @@ from trainers.families.base import GanFamily, keras_dtype
 from trainers.families.infogan import (IMAGE_SIZE, bce_logits, build_image_generator, cce_logits,
                                        image_discriminator_trunk, label_accuracy)
 from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
-from trainers.runner import make_predictor, make_runner, to_floats
+from trainers.runner import make_predictor, to_floats
 
 
 @dataclass
@@ -105,13 +105,10 @@ class StackedGan(GanFamily):
         }
         self.optimizers = {name: keras.optimizers.RMSprop(cfg.d_lr if name.startswith("dis") else cfg.g_lr)
                            for name in ("dis1", "dis0", "gen1", "gen0")}
-        for name, opt in self.optimizers.items():
-            opt.build(self.networks[name].trainable_variables)
         self.encoder_accuracy: float | None = None
-        self.runner = make_runner(self.networks, self.optimizers, self._step_body)
+        self._compile(self._step_body)
         self._predict1 = make_predictor(self.networks["gen1"], cfg.num_labels + cfg.z_dim)
         self._predict0 = make_predictor(self.networks["gen0"], cfg.feature_dim + cfg.z_dim)
-        self._rng = np.random.default_rng(cfg.seed)
 
     @property
     def latent_spec(self) -> LatentSpec:

@@ -142,6 +142,9 @@ class TrainingView(QWidget):
         self.metrics_plot = pg.PlotWidget(title="Live quality: label accuracy and Fréchet distance")
         self.metrics_plot.addLegend(offset=(-10, 10))
         self.metrics_plot.setLabel("bottom", "step")
+        for plot in (self.loss_plot, self.metrics_plot):  # long runs: draw at most ~screen-width points
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
         self.losses = CurveSet(self.loss_plot.getPlotItem())
         self.metrics = CurveSet(self.metrics_plot.getPlotItem())
         right = QVBoxLayout()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
@@ -23,8 +23,26 @@ def control_caption(control) -> str:
     return f"{control.name}{kind}{about}"
 
 
+class StripRenderer(QObject):
+    """Renders traversal strips off the GUI thread; only the newest request is worth computing."""
+
+    done = Signal(int, object)  # (token, images as a numpy array)
+
+    def __init__(self):
+        super().__init__()
+        self.latest = 0  # written by the GUI thread: older requests are skipped
+
+    @Slot(int, object, object)
+    def render(self, token: int, model, latents: dict):
+        if token != self.latest:
+            return
+        self.done.emit(token, model.generate_arrays(latents))
+
+
 class ExplorerView(QWidget):
-    rendered = Signal()  # emitted after new pixels are on screen (tests and the latency benchmark)
+    rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
+    strips_rendered = Signal()  # every traversal strip is up to date
+    _strip_request = Signal(int, object, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -47,6 +65,21 @@ class ExplorerView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addWidget(self.strips_box, 3)
+        self._stale_strips: list = []
+        self._dirty: set[str] = set()
+        self._token = 0
+        self._renderer = StripRenderer()
+        self._render_thread = QThread(self)
+        self._renderer.moveToThread(self._render_thread)
+        self._strip_request.connect(self._renderer.render)
+        self._renderer.done.connect(self._show_strips)
+        self._render_thread.start()
+
+    def shutdown(self) -> None:
+        """Stop the strip thread (called when the window closes)."""
+        self._renderer.latest = -1
+        self._render_thread.quit()
+        self._render_thread.wait(3000)
 
     # --- model ----------------------------------------------------------------------------
     def set_model(self, model, title: str = "") -> None:
@@ -73,6 +106,8 @@ class ExplorerView(QWidget):
                 item.widget().deleteLater()
         self.sliders.clear()
         self.strip_panes.clear()
+        self.strip_images.clear()
+        self._dirty.clear()
         for control in self.spec.controls:
             slider = self._slider_for(control)
             self.sliders[control.name] = slider
@@ -130,24 +165,36 @@ class ExplorerView(QWidget):
 
     # --- drawing --------------------------------------------------------------------------
     def redraw(self, changed: str | None = None) -> None:
-        """One batched generate call: the main image plus every strip that depends on the change."""
+        """Main image now (one image, a few ms); the strips that depend on the change follow from
+        the strip thread, so dragging a slider never waits for 20-30 images."""
         if self.model is None:
             return
         values = self.values()
-        stale = [c for c in self.spec.swept if c.name != changed or c.name not in self.strip_images]
-        batches = [{**values}]
-        for control in stale:
-            batches.append({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)})
-        latents = [self.spec.expand(b, n=1 if i == 0 else STRIP_STEPS) for i, b in enumerate(batches)]
-        merged = {k: np.concatenate([lat[k] for lat in latents]) for k in latents[0]}
-        images = self.model.generate_arrays(merged)
-        self.main_pane.show_image(images[0])
-        for i, control in enumerate(stale):
-            strip = images[1 + i * STRIP_STEPS: 1 + (i + 1) * STRIP_STEPS]
+        self.current_image = self.model.generate_arrays(self.spec.expand(values, n=1))[0]
+        self.main_pane.show_image(self.current_image)
+        self.rendered.emit()
+        # a strip does not depend on its own control; others stay dirty until a render lands
+        self._dirty |= {c.name for c in self.spec.swept if c.name != changed or c.name not in self.strip_images}
+        stale = [c for c in self.spec.swept if c.name in self._dirty]
+        if not stale:
+            return
+        batches = [self.spec.expand({**values, c.name: np.linspace(c.low, c.high, STRIP_STEPS)}, n=STRIP_STEPS)
+                   for c in stale]
+        latents = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+        self._token += 1
+        self._renderer.latest = self._token
+        self._stale_strips = stale
+        self._strip_request.emit(self._token, self.model, latents)
+
+    def _show_strips(self, token: int, images: np.ndarray) -> None:
+        if token != self._token:
+            return  # a newer request is on its way
+        self._dirty.clear()
+        for i, control in enumerate(self._stale_strips):
+            strip = images[i * STRIP_STEPS:(i + 1) * STRIP_STEPS]
             self.strip_images[control.name] = list(strip)
             self.strip_panes[control.name].show_image(make_grid(strip, cols=STRIP_STEPS, pad=1))
-        self.current_image = images[0]
-        self.rendered.emit()
+        self.strips_rendered.emit()
 
     # --- export ---------------------------------------------------------------------------
     def export_image(self, path: Path) -> None:

@@ -277,11 +277,13 @@ class MainWindow(QMainWindow):
     # --- closing ------------------------------------------------------------------------------
     def closeEvent(self, event):
         """Stop training, let the loop write its checkpoint, then close (within ~3 s)."""
-        if self.thread is not None:
+        if self.worker is not None:
             self.worker.control.stop()
+        if self.thread is not None:
             self.thread.quit()
             if not self.thread.wait(CLOSE_TIMEOUT_MS):
                 self.statusBar().showMessage("Training did not stop in time; its last checkpoint is kept.")
         if self._warmup_thread is not None and self._warmup_thread.isRunning():
             self._warmup_thread.wait(CLOSE_TIMEOUT_MS)
+        self.explorer.shutdown()
         event.accept()

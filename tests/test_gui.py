@@ -26,6 +26,7 @@ def window(qtbot, tmp_path):
 
 def wait_for_model(qtbot, win):
     qtbot.waitUntil(lambda: win.explorer.model is not None, timeout=120000)
+    qtbot.waitUntil(lambda: len(win.explorer.strip_images) == len(win.explorer.strip_panes), timeout=10000)
 
 
 def test_opens_on_the_shipped_model(qtbot, window):
@@ -42,7 +43,7 @@ def test_every_slider_changes_the_image_and_only_the_right_strips(qtbot, window)
     for name, value in (("digit", 7), ("code1", 1.5), ("code2", -1.5), ("z", 0.4)):
         image = ex.main_pane.image.copy()
         strips = {k: v.image.copy() for k, v in ex.strip_panes.items()}
-        with qtbot.waitSignal(ex.rendered, timeout=5000):
+        with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
             ex.sliders[name].setValue(value)
         assert not np.array_equal(image, ex.main_pane.image), name
         for strip, pane in ex.strip_panes.items():
@@ -80,6 +81,16 @@ def test_export_png_strip_and_gif(qtbot, window, tmp_path):
     assert Image.open(tmp_path / "one.png").size == (224, 224)
     assert Image.open(tmp_path / "strip.png").size[0] > 5 * Image.open(tmp_path / "strip.png").size[1]
     assert Image.open(tmp_path / "strip.gif").n_frames == 18
+
+
+def test_quick_moves_leave_every_strip_current(qtbot, window):
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    ex.sliders["digit"].setValue(4)  # makes every strip stale ...
+    with qtbot.waitSignal(ex.strips_rendered, timeout=10000):
+        ex.sliders["code1"].setValue(1.0)  # ... and is superseded before it renders
+    expected = ex.model.generate({**ex.values(), "code1": np.linspace(-2, 2, 10)})
+    assert np.allclose(np.stack(ex.strip_images["code1"]), expected, atol=1e-5)
 
 
 def test_stackedgan_sliders_come_from_its_spec(qtbot, window):

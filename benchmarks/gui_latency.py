@@ -65,13 +65,14 @@ def slider_latencies(app, window, moves: int) -> tuple[list[float], list[float]]
         done.clear()
         start = time.perf_counter()
         slider.setValue(value)
-        window.repaint()  # pixels, not just arrays
+        ex.main_pane.repaint()  # pixels on screen, not just arrays
         app.processEvents()
         main.append((time.perf_counter() - start) * 1000)
         while not done:
             app.processEvents()
             time.sleep(0.0005)
-        window.repaint()
+        for pane in ex.strip_panes.values():
+            pane.repaint()
         full.append((time.perf_counter() - start) * 1000)
     ex.strips_rendered.disconnect()
     return main, full
@@ -159,8 +160,10 @@ def main():
         pump(app, 0.05)
     probe = StallProbe(app)  # training view on screen, plots and grids updating, no interaction
     probe.start()
+    quiet_from = len(rates)
     pump(app, args.train_seconds)
     probe.stop()
+    quiet_rates = rates[quiet_from:]
     window.tabs.setCurrentWidget(window.explorer)
     busy_probe = StallProbe(app)
     busy_probe.start()
@@ -169,7 +172,7 @@ def main():
     window.stop_training()
     while window.worker is not None:
         pump(app, 0.05)
-    gui_rate = statistics.median([r for r in rates[len(rates) // 3:] if r > 0])
+    gui_rate = statistics.median([r for r in quiet_rates if r > 0])
     headless_rate = headless_steps_per_s(args.train_seconds, args.batch_size)
 
     print(f"{'measure':<48}{'value':>10}{'target':>10}{'ratio':>8}")

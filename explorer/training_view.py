@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout,
 from explorer.imageview import ImagePane
 from trainers.loop import TrainingUpdate
 
-SMOOTHING = 0.98  # exponential moving average for the smoothed curves
+LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
+METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
 COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324",
           "#800000", "#469990", "#000075", "#a9a9a9"]
 
@@ -22,8 +23,9 @@ COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f0
 class CurveSet:
     """One raw (faint) and one smoothed PlotDataItem per named series, created once, then setData."""
 
-    def __init__(self, plot: pg.PlotItem):
+    def __init__(self, plot: pg.PlotItem, smoothing: float = LOSS_SMOOTHING):
         self.plot = plot
+        self.smoothing = smoothing
         self.steps: dict[str, list[float]] = {}
         self.raw: dict[str, list[float]] = {}
         self.smooth: dict[str, list[float]] = {}
@@ -39,7 +41,8 @@ class CurveSet:
             last = self.smooth[name][-1] if self.smooth[name] else value
             self.steps[name].append(step)
             self.raw[name].append(value)
-            self.smooth[name].append(SMOOTHING * last + (1 - SMOOTHING) * value if math.isfinite(value) else last)
+            a = self.smoothing
+            self.smooth[name].append(a * last + (1 - a) * value if math.isfinite(value) else last)
 
     def redraw(self) -> None:
         for name, (raw, smooth) in self.items.items():
@@ -139,17 +142,25 @@ class TrainingView(QWidget):
         self.loss_plot = pg.PlotWidget(title="Losses and accuracies (faint: raw, bold: smoothed)")
         self.loss_plot.addLegend(offset=(-10, 10))
         self.loss_plot.setLabel("bottom", "step")
-        self.metrics_plot = pg.PlotWidget(title="Live quality: label accuracy and Fréchet distance")
+        self.metrics_plot = pg.PlotWidget(title="Live label accuracy (generated digits)")
         self.metrics_plot.addLegend(offset=(-10, 10))
         self.metrics_plot.setLabel("bottom", "step")
-        for plot in (self.loss_plot, self.metrics_plot):  # long runs: draw at most ~screen-width points
+        self.metrics_plot.setYRange(0, 1)
+        self.fid_plot = pg.PlotWidget(title="Live Fréchet distance to real digits")
+        self.fid_plot.addLegend(offset=(-10, 10))
+        self.fid_plot.setLabel("bottom", "step")
+        for plot in (self.loss_plot, self.metrics_plot, self.fid_plot):  # long runs: ~screen-width points
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
         self.losses = CurveSet(self.loss_plot.getPlotItem())
-        self.metrics = CurveSet(self.metrics_plot.getPlotItem())
+        self.metrics = CurveSet(self.metrics_plot.getPlotItem(), METRIC_SMOOTHING)
+        self.fid = CurveSet(self.fid_plot.getPlotItem(), METRIC_SMOOTHING)
         right = QVBoxLayout()
         right.addWidget(self.loss_plot, 3)
-        right.addWidget(self.metrics_plot, 2)
+        quality = QHBoxLayout()
+        quality.addWidget(self.metrics_plot)
+        quality.addWidget(self.fid_plot)
+        right.addLayout(quality, 2)
 
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
@@ -190,8 +201,8 @@ class TrainingView(QWidget):
     def reset(self):
         self.grids.clear()
         self._pending.clear()
-        self.losses.clear()
-        self.metrics.clear()
+        for curves in (self.losses, self.metrics, self.fid):
+            curves.clear()
         self.timeline.setEnabled(False)
         self.timeline_label.setText("no grids yet")
         self._started_at = time.monotonic()
@@ -208,11 +219,13 @@ class TrainingView(QWidget):
             if u.phase == "train":
                 self.losses.add(u.step, u.losses)
             if u.metrics:
-                self.metrics.add(u.step, {k: v for k, v in u.metrics.items() if k != "step"})
+                self.fid.add(u.step, {k: v for k, v in u.metrics.items() if k.startswith("frechet")})
+                self.metrics.add(u.step, {k: v for k, v in u.metrics.items()
+                                          if k != "step" and not k.startswith("frechet")})
             if u.grid is not None:
                 self._add_grid(u.step, u.grid)
-        self.losses.redraw()
-        self.metrics.redraw()
+        for curves in (self.losses, self.metrics, self.fid):
+            curves.redraw()
         self._show_status(pending[-1])
 
     def _add_grid(self, step: int, grid: np.ndarray):

@@ -124,7 +124,7 @@ def test_live_training_pause_resume_explore_and_finish(qtbot, window):
     qtbot.waitUntil(lambda: "training run" in window.explorer.title.text(), timeout=30000)
     window.toggle_pause()
     qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
-    assert "label_accuracy" in t.metrics.items and "frechet_distance" in t.metrics.items
+    assert "label_accuracy" in t.metrics.items and "frechet_distance" in t.fid.items
     assert t.timeline.maximum() == len(t.grids) - 1 >= 2
     t.timeline.setValue(0)
     assert "step 2" in t.timeline_label.text()

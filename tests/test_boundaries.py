@@ -7,7 +7,8 @@ FORBIDDEN = ("PySide6", "pyqtgraph", "superqt", "explorer")
 
 
 def test_trainers_modules_load_without_qt():
-    modules = sorted(f"trainers.{p.stem}" for p in (Path(__file__).resolve().parents[1] / "trainers").glob("*.py") if p.stem != "__init__")
+    package = Path(__file__).resolve().parents[1] / "trainers"
+    modules = sorted(f"trainers.{p.stem}" for p in package.glob("*.py") if p.stem != "__init__")
     code = ("import sys, importlib\n"
             f"for m in {modules!r}: importlib.import_module(m)\n"
             "import trainers.families.infogan, trainers.families.stackedgan\n"

@@ -58,18 +58,14 @@ class TrainControl:
         self._save.set()
 
     def take_checkpoint_request(self) -> bool:
-        requested = self._save.is_set()
-        self._save.clear()
-        return requested
+        return _take(self._save)
 
     def request_snapshot(self):
         """Ask for the generator's current weights (served between steps, also while paused)."""
         self._snapshot.set()
 
     def take_snapshot_request(self) -> bool:
-        requested = self._snapshot.is_set()
-        self._snapshot.clear()
-        return requested
+        return _take(self._snapshot)
 
     @property
     def paused(self) -> bool:
@@ -82,6 +78,13 @@ class TrainControl:
     def wait_while_paused(self, service=lambda: None) -> None:
         while not self._running.wait(0.1):
             service()
+
+
+def _take(event: threading.Event) -> bool:
+    """True once per request: reads and clears the flag."""
+    requested = event.is_set()
+    event.clear()
+    return requested
 
 
 @dataclass

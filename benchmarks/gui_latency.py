@@ -50,8 +50,9 @@ def slider_latencies(app, window, moves: int) -> tuple[list[float], list[float]]
     """(main image, main image + every strip) latencies in ms, from setValue to painted pixels."""
     ex = window.explorer
     names = [n for n in ("code1", "code2", "z0", "z1", "digit") if n in ex.sliders]
-    done = []
+    done, shown = [], []
     ex.strips_rendered.connect(lambda: done.append(time.perf_counter()))
+    ex.rendered.connect(lambda: shown.append(time.perf_counter()))
     main, full = [], []
     for i in range(moves):
         name = names[i % len(names)]
@@ -63,10 +64,13 @@ def slider_latencies(app, window, moves: int) -> tuple[list[float], list[float]]
         if abs(value - slider.value()) < 1e-6:
             value = low if slider.value() != low else high  # an unchanged value would not redraw
         done.clear()
+        shown.clear()
         start = time.perf_counter()
         slider.setValue(value)
+        while not shown:
+            app.processEvents()
+            time.sleep(0.0002)
         ex.main_pane.repaint()  # pixels on screen, not just arrays
-        app.processEvents()
         main.append((time.perf_counter() - start) * 1000)
         while not done:
             app.processEvents()
@@ -75,6 +79,7 @@ def slider_latencies(app, window, moves: int) -> tuple[list[float], list[float]]
             pane.repaint()
         full.append((time.perf_counter() - start) * 1000)
     ex.strips_rendered.disconnect()
+    ex.rendered.disconnect()
     return main, full
 
 

@@ -23,26 +23,31 @@ def control_caption(control) -> str:
     return f"{control.name}{kind}{about}"
 
 
-class StripRenderer(QObject):
-    """Renders traversal strips off the GUI thread; only the newest request is worth computing."""
+class Renderer(QObject):
+    """Runs the generator off the GUI thread, so the window never waits on TensorFlow (which
+    shares its thread pool with a running training). Only the newest request of each kind is
+    worth computing; the main image is always asked for before the strips."""
 
-    done = Signal(int, object)  # (token, images as a numpy array)
+    main_done = Signal(int, object)    # (token, one image)
+    strips_done = Signal(int, object)  # (token, images of every stale strip)
 
     def __init__(self):
         super().__init__()
         self.latest = 0  # written by the GUI thread: older requests are skipped
 
-    @Slot(int, object, object)
-    def render(self, token: int, model, latents: dict):
+    @Slot(int, object, object, object)
+    def render(self, token: int, model, main_latents: dict, strip_latents: dict | None):
         if token != self.latest:
             return
-        self.done.emit(token, model.generate_arrays(latents))
+        self.main_done.emit(token, model.generate_arrays(main_latents)[0])
+        if strip_latents is not None and token == self.latest:
+            self.strips_done.emit(token, model.generate_arrays(strip_latents))
 
 
 class ExplorerView(QWidget):
     rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every traversal strip is up to date
-    _strip_request = Signal(int, object, object)
+    _render_request = Signal(int, object, object, object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -68,11 +73,12 @@ class ExplorerView(QWidget):
         self._stale_strips: list = []
         self._dirty: set[str] = set()
         self._token = 0
-        self._renderer = StripRenderer()
+        self._renderer = Renderer()
         self._render_thread = QThread(self)
         self._renderer.moveToThread(self._render_thread)
-        self._strip_request.connect(self._renderer.render)
-        self._renderer.done.connect(self._show_strips)
+        self._render_request.connect(self._renderer.render)
+        self._renderer.main_done.connect(self._show_main)
+        self._renderer.strips_done.connect(self._show_strips)
         self._render_thread.start()
 
     def shutdown(self) -> None:
@@ -165,31 +171,36 @@ class ExplorerView(QWidget):
 
     # --- drawing --------------------------------------------------------------------------
     def redraw(self, changed: str | None = None) -> None:
-        """Main image now (one image, a few ms); the strips that depend on the change follow from
-        the strip thread, so dragging a slider never waits for 20-30 images."""
+        """Ask the render thread for the main image, then for the strips that depend on the change."""
         if self.model is None:
             return
         values = self.values()
-        self.current_image = self.model.generate_arrays(self.spec.expand(values, n=1))[0]
-        self.main_pane.show_image(self.current_image)
-        self.rendered.emit()
         # a strip does not depend on its own control; others stay dirty until a render lands
         self._dirty |= {c.name for c in self.spec.swept if c.name != changed or c.name not in self.strip_images}
         stale = [c for c in self.spec.swept if c.name in self._dirty]
-        if not stale:
-            return
-        batches = [self.spec.expand({**values, c.name: np.linspace(c.low, c.high, STRIP_STEPS)}, n=STRIP_STEPS)
-                   for c in stale]
-        latents = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+        strip_latents = None
+        if stale:
+            batches = [self.spec.expand({**values, c.name: np.linspace(c.low, c.high, STRIP_STEPS)},
+                                        n=STRIP_STEPS) for c in stale]
+            strip_latents = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
         self._token += 1
         self._renderer.latest = self._token
         self._stale_strips = stale
-        self._strip_request.emit(self._token, self.model, latents)
+        self._render_request.emit(self._token, self.model, self.spec.expand(values, n=1), strip_latents)
+
+    def _show_main(self, token: int, image: np.ndarray) -> None:
+        if token != self._token:
+            return
+        self.current_image = image
+        self.main_pane.show_image(image)
+        self.rendered.emit()
 
     def _show_strips(self, token: int, images: np.ndarray) -> None:
         if token != self._token:
             return  # a newer request is on its way
         self._dirty.clear()
+        if not self._stale_strips:
+            return
         for i, control in enumerate(self._stale_strips):
             strip = images[i * STRIP_STEPS:(i + 1) * STRIP_STEPS]
             self.strip_images[control.name] = list(strip)

@@ -54,7 +54,8 @@ def test_every_slider_changes_the_image_and_only_the_right_strips(qtbot, window)
 def test_unchanged_value_does_not_redraw(qtbot, window):
     wait_for_model(qtbot, window)
     ex = window.explorer
-    ex.sliders["code1"].setValue(0.5)
+    with qtbot.waitSignal(ex.rendered, timeout=5000):
+        ex.sliders["code1"].setValue(0.5)
     with qtbot.assertNotEmitted(ex.rendered, wait=300):
         ex.sliders["code1"].setValue(0.5)
 

@@ -3,7 +3,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, Qt
 
 from explorer.main_window import MainWindow
 from trainers.run import RunDir
@@ -115,15 +115,15 @@ def configure_short_run(win, steps):
 def test_live_training_pause_resume_explore_and_finish(qtbot, window):
     wait_for_model(qtbot, window)
     configure_short_run(window, 6)
-    window.start_training()
     t = window.training
+    qtbot.mouseClick(t.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "d_loss" in t.losses.items and len(t.grids) >= 1, timeout=120000)
     assert t.losses.items["d_loss"][1].getData()[0] is not None
-    window.toggle_pause()
+    qtbot.mouseClick(t.pause_button, Qt.MouseButton.LeftButton)
     assert window.worker.control.paused and t.pause_button.text() == "Resume"
-    window.explore_current()  # served while paused
+    qtbot.mouseClick(t.explore_button, Qt.MouseButton.LeftButton)  # served while paused
     qtbot.waitUntil(lambda: "training run" in window.explorer.title.text(), timeout=30000)
-    window.toggle_pause()
+    qtbot.mouseClick(t.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
     assert "label_accuracy" in t.metrics.items and "frechet_distance" in t.fid.items
     assert t.timeline.maximum() == len(t.grids) - 1 >= 2

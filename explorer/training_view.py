@@ -16,6 +16,7 @@ from trainers.loop import TrainingUpdate
 
 LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
+NEW_CURVES_PER_REDRAW = 3
 COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324",
           "#800000", "#469990", "#000075", "#a9a9a9"]
 
@@ -33,10 +34,7 @@ class CurveSet:
 
     def add(self, step: int, values: dict) -> None:
         for name, value in values.items():
-            if name not in self.items:
-                color = COLORS[len(self.items) % len(COLORS)]
-                faint = pg.mkPen(pg.mkColor(color).lighter(160), width=1)
-                self.items[name] = (self.plot.plot(pen=faint), self.plot.plot(pen=pg.mkPen(color, width=2), name=name))
+            if name not in self.steps:
                 self.steps[name], self.raw[name], self.smooth[name] = [], [], []
             last = self.smooth[name][-1] if self.smooth[name] else value
             self.steps[name].append(step)
@@ -45,6 +43,11 @@ class CurveSet:
             self.smooth[name].append(a * last + (1 - a) * value if math.isfinite(value) else last)
 
     def redraw(self) -> None:
+        # creating a curve costs ~2 ms: a few per redraw keeps the first one from stalling the GUI
+        for name in [n for n in self.steps if n not in self.items][:NEW_CURVES_PER_REDRAW]:
+            color = COLORS[len(self.items) % len(COLORS)]
+            faint = pg.mkPen(pg.mkColor(color).lighter(160), width=1)
+            self.items[name] = (self.plot.plot(pen=faint), self.plot.plot(pen=pg.mkPen(color, width=2), name=name))
         for name, (raw, smooth) in self.items.items():
             raw.setData(self.steps[name], self.raw[name])
             smooth.setData(self.steps[name], self.smooth[name])

@@ -95,8 +95,10 @@ class BackendWarmup(QObject):
     @Slot()
     def run(self):
         try:
-            import trainers.families.infogan  # noqa: F401  (imports keras and tensorflow)
-            import trainers.families.stackedgan  # noqa: F401
+            import importlib
+
+            for module in ("trainers.families.infogan", "trainers.families.stackedgan"):
+                importlib.import_module(module)  # imports keras and tensorflow
             self.ready.emit()
         except Exception as exc:
             self.failed.emit(f"Could not start TensorFlow: {exc}")

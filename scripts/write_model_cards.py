@@ -8,7 +8,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -40,7 +39,7 @@ def render(name: str, card: dict, run: dict, classifier: dict) -> str:
         f"- Data: {run.get('data')} → the bundled real MNIST subset, first 8,000 digits (2,000 held out)",
         f"- Steps: {run.get('step'):,} at batch {run.get('batch_size')}",
         f"- Wall time: {t['wall_time']}",
-        f"- Weights: `generator.npz` (generators only); they load and run on CPU with TensorFlow.",
+        "- Weights: `generator.npz` (generators only); they load and run on CPU with TensorFlow.",
     ]
     if run.get("prepare"):
         lines.append(f"- Encoder pretraining held-out accuracy: {run['prepare']['encoder_accuracy']:.4f} "

@@ -45,16 +45,9 @@ class Judge:
         return np.concatenate(labels), np.concatenate(feats).astype(np.float64)
 
     def __post_init__(self):
-        import keras
+        from trainers.runner import make_predictor
 
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            fn = tf.function(lambda x: self.model(x, training=False),
-                             input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])
-            self._predict = lambda x: [t.numpy() for t in fn(tf.constant(x))]
-        else:
-            self._predict = lambda x: [keras.ops.convert_to_numpy(t) for t in self.model(x, training=False)]
+        self._predict = make_predictor(self.model, (28, 28, 1))
 
 
 def load_judge(folder: Path = CLASSIFIER_DIR) -> Judge:

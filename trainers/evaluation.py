@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trainers import metrics
-from trainers.latent import CategoricalControl, LatentSpec
+from trainers.latent import LatentSpec
 
 ATTRIBUTES = ("thickness", "slant")
 EFFECT_THRESHOLD = 0.5  # |Spearman| from which a control is said to drive an attribute

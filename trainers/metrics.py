@@ -22,8 +22,8 @@ def slant(images: np.ndarray) -> np.ndarray:
     """Shear angle (radians) from second moments of the ink; positive = top leans right."""
     h, w = images.shape[1:]
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
-    mass = images.reshape(len(images), -1).astype(np.float64).sum(1) + 1e-9
-    flat = images.reshape(len(images), -1)
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    mass = flat.sum(1) + 1e-9
     mean_r = flat @ rows.ravel() / mass
     mean_c = flat @ cols.ravel() / mass
     dr = rows.ravel()[None, :] - mean_r[:, None]

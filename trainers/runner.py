@@ -118,15 +118,16 @@ def make_runner(networks, optimizers, body):
     return runner(networks, optimizers, body)
 
 
-def make_predictor(model, input_dim: int):
-    """numpy (N, input_dim) -> numpy outputs, compiled once for any batch size."""
+def make_predictor(model, input_shape):
+    """numpy (N, *input_shape) -> numpy output(s), compiled once for any batch size."""
+    shape = (None, *input_shape) if isinstance(input_shape, tuple) else (None, input_shape)
+    to_numpy = keras.ops.convert_to_numpy
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        fn = tf.function(lambda x: model(x, training=False),
-                         input_signature=[tf.TensorSpec((None, input_dim), tf.float32)])
-        return lambda x: fn(tf.constant(x, tf.float32)).numpy()
-    return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
+        fn = tf.function(lambda x: model(x, training=False), input_signature=[tf.TensorSpec(shape, tf.float32)])
+        return lambda x: keras.tree.map_structure(to_numpy, fn(tf.constant(x, tf.float32)))
+    return lambda x: keras.tree.map_structure(to_numpy, model(x, training=False))
 
 
 def to_floats(logs: dict) -> dict[str, float]:

@@ -30,6 +30,7 @@ class Renderer(QObject):
 
     main_done = Signal(int, object)    # (token, one image)
     strips_done = Signal(int, object)  # (token, images of every stale strip)
+    model_built = Signal(object, str)  # (model, title) from weights sent by a training run
 
     def __init__(self):
         super().__init__()
@@ -43,11 +44,21 @@ class Renderer(QObject):
         if strip_latents is not None and token == self.latest:
             self.strips_done.emit(token, model.generate_arrays(strip_latents))
 
+    @Slot(str, object, object, str)
+    def build(self, family: str, config: dict, arrays: dict, title: str):
+        """Build a generator from plain weights here, so the window does not wait on Keras."""
+        from trainers.run import build_model
+
+        model = build_model(family, config, precision="float32")
+        model.load_state(arrays, generators_only=True)
+        self.model_built.emit(model, f"{model.title} — {title}")
+
 
 class ExplorerView(QWidget):
     rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every traversal strip is up to date
     _render_request = Signal(int, object, object, object)
+    _build_request = Signal(str, object, object, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -79,6 +90,8 @@ class ExplorerView(QWidget):
         self._render_request.connect(self._renderer.render)
         self._renderer.main_done.connect(self._show_main)
         self._renderer.strips_done.connect(self._show_strips)
+        self._build_request.connect(self._renderer.build)
+        self._renderer.model_built.connect(self.set_model)
         self._render_thread.start()
 
     def shutdown(self) -> None:
@@ -102,6 +115,10 @@ class ExplorerView(QWidget):
         if values:
             self.set_values(values, redraw=False)
         self.redraw()
+
+    def show_weights(self, family: str, config: dict, arrays: dict, title: str) -> None:
+        """Show a generator given as plain weights (a training run's snapshot); built off this thread."""
+        self._build_request.emit(family, config, arrays, title)
 
     def _build_controls(self):
         while self.controls_form.rowCount():

@@ -10,14 +10,16 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
 from explorer.explorer_view import ExplorerView
 from explorer.training_view import TrainingView
-from explorer.workers import BackendWarmup, TrainingRequest, TrainingWorker, start_in_thread
+from explorer.workers import BackendWarmup, TrainingWorker, start_in_thread
 from trainers.errors import UserFacingError
 from trainers.loop import TrainingUpdate
 from trainers.paths import SHIPPED_MODELS
+from trainers.session import TrainingRequest
 
 RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
 MAX_RECENT = 8
-CLOSE_TIMEOUT_MS = 2800
+CLOSE_TIMEOUT_MS = 2300  # the training process finishes its step and writes a checkpoint
+KILL_TIMEOUT_MS = 500
 
 
 class MainWindow(QMainWindow):
@@ -228,12 +230,8 @@ class MainWindow(QMainWindow):
             self.training.on_update(update)
 
     def _explore_snapshot(self, update: TrainingUpdate):
-        from trainers.run import build_model
-
         family, config, arrays = update.generator
-        model = build_model(family, config, precision="float32")
-        model.load_state(arrays, generators_only=True)
-        self.explorer.set_model(model, f"{model.title} — training run at step {update.step:,}")
+        self.explorer.show_weights(family, config, arrays, f"training run at step {update.step:,}")
         self.tabs.setCurrentWidget(self.explorer)
 
     def _forget_training_thread(self):
@@ -281,9 +279,10 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             self.worker.control.stop()
         if self.thread is not None:
-            self.thread.quit()
-            if not self.thread.wait(CLOSE_TIMEOUT_MS):
-                self.statusBar().showMessage("Training did not stop in time; its last checkpoint is kept.")
+            self.thread.quit()  # its event loop ends as soon as the worker returns
+        if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS):
+            self.worker.kill()  # its last checkpoint on disk stays valid
+            self.thread.wait(KILL_TIMEOUT_MS)
         if self._warmup_thread is not None and self._warmup_thread.isRunning():
             self._warmup_thread.wait(CLOSE_TIMEOUT_MS)
         self.explorer.shutdown()

@@ -35,14 +35,15 @@ class TrainingUpdate:
 
 
 class TrainControl:
-    """Pause, resume and stop from any thread; the loop checks between steps."""
+    """Pause, resume and stop from any thread (or process); the loop checks between steps."""
 
-    def __init__(self):
-        self._running = threading.Event()
+    def __init__(self, events=threading):
+        """`events` makes the flags: `threading`, or a multiprocessing context to cross processes."""
+        self._running = events.Event()
         self._running.set()
-        self._stop = threading.Event()
-        self._save = threading.Event()
-        self._snapshot = threading.Event()
+        self._stop = events.Event()
+        self._save = events.Event()
+        self._snapshot = events.Event()
 
     def pause(self):
         self._running.clear()

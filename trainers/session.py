@@ -1,0 +1,131 @@
+"""A training session from a plain request, run in a child process for the desktop app.
+
+Training and the explorer's renders both want every core of a small machine. In one process they
+share TensorFlow's thread pools and the GIL, so a render waits behind training ops and the event
+loop stalls. A child process at lower priority lets the OS hand the CPU to the window first, and
+training still gets all of it while the window is idle.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from trainers.errors import UserFacingError
+from trainers.loop import TrainControl
+
+CHILD_NICENESS = 10  # below the window, above nothing else of the user's
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    family: str
+    run_dir: Path
+    steps: int
+    batch_size: int = 64
+    data: str = "auto"
+    resume: bool = False
+    grid_every: int = 100
+    checkpoint_every: int = 500
+    metrics_every: int = 200
+    options: tuple = ()  # extra config fields, e.g. (("code_loss", "book"),)
+
+
+def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None],
+                control: TrainControl) -> None:
+    """Build (or resume) the run the request names and train it; raises UserFacingError on bad input."""
+    from trainers.data import load_dataset
+    from trainers.loop import LoopSettings, Trainer
+    from trainers.run import RunDir, RunInfo, build_model
+
+    r = request
+    run = RunDir(r.run_dir)
+    info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data, batch_size=r.batch_size)
+    dataset = load_dataset(info.data)
+    on_notice(dataset.notice())
+    train_set, _ = dataset.split()
+    model = build_model(info.family, info.config)
+    start = run.load_checkpoint(model) if r.resume else 0
+    if not r.resume:
+        info.config = model.config_dict()
+        run.create(info)
+    settings = LoopSettings(steps=r.steps, batch_size=info.batch_size, grid_every=r.grid_every,
+                            checkpoint_every=r.checkpoint_every, metrics_every=r.metrics_every)
+    metrics_fn = _live_metrics(dataset, on_notice) if r.metrics_every else None
+    Trainer(model, train_set, run, settings, metrics_fn=metrics_fn).run_loop(on_update, control, start_step=start)
+
+
+def _live_metrics(dataset, on_notice):
+    from trainers.evaluation import LiveMetrics
+
+    try:
+        return LiveMetrics(dataset)
+    except UserFacingError as exc:
+        on_notice(f"Live metrics off: {exc}")
+        return None
+
+
+def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None:
+    """Entry point of the training process: every outcome becomes a message, then 'finished'."""
+    try:
+        os.nice(CHILD_NICENESS)
+    except OSError:
+        pass  # not allowed here: train at normal priority
+    send = lambda kind, payload=None: outbox.put((kind, payload))  # noqa: E731
+    try:
+        run_session(request, lambda u: send("update", u), lambda text: send("notice", text), control)
+    except UserFacingError as exc:
+        send("failed", str(exc))
+    except Exception as exc:  # the checkpoint on disk is untouched; say what happened in one line
+        traceback.print_exc()
+        send("failed", f"Training stopped by an unexpected error: {exc}")
+    finally:
+        send("finished")
+
+
+class TrainingProcess:
+    """A session in a spawned child process. `control` works across the process boundary;
+    `messages()` yields ("update" | "notice" | "failed", payload) until the child is done."""
+
+    def __init__(self, request: TrainingRequest):
+        context = multiprocessing.get_context("spawn")  # fork is unsafe with Qt and TF threads alive
+        self.request = request
+        self.control = TrainControl(events=context)
+        self._outbox = context.Queue()
+        self._process = context.Process(target=_child_main, args=(request, self.control, self._outbox),
+                                        name="gan-explorer-training", daemon=True)
+
+    def start(self) -> None:
+        self._process.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def messages(self, poll_s: float = 0.1) -> Iterator[tuple[str, object]]:
+        while True:
+            try:
+                kind, payload = self._outbox.get(timeout=poll_s)
+            except queue_module.Empty:
+                if self._process.is_alive():
+                    continue
+                try:  # it may have finished between the poll and the liveness check
+                    kind, payload = self._outbox.get(timeout=poll_s)
+                except queue_module.Empty:
+                    yield "failed", (f"The training process ended unexpectedly (exit code {self._process.exitcode}); "
+                                     f"the last checkpoint in {self.request.run_dir} is kept.")
+                    return
+            if kind == "finished":
+                self._process.join(timeout=5)
+                return
+            yield kind, payload
+
+    def terminate(self) -> None:
+        """Last resort when the child does not stop in time: its last checkpoint on disk stays valid."""
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=2)

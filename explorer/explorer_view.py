@@ -1,10 +1,11 @@
 """The explorer: sliders built from the model's latent spec redraw the image and traversal strips live."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
@@ -14,6 +15,7 @@ from trainers.images import make_grid, save_gif, save_png
 from trainers.latent import SEED, CategoricalControl, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
+PREFETCH_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
 
 
 def control_caption(control) -> str:
@@ -23,26 +25,96 @@ def control_caption(control) -> str:
     return f"{control.name}{kind}{about}"
 
 
+class ImageCache:
+    """Generated images keyed by the exact latent arrays that made them, least recently used out.
+    Going back to a digit or value already seen, or to a prefetched neighbour, costs no generator run."""
+
+    def __init__(self, capacity: int = 512):
+        self.capacity = capacity
+        self._model = None
+        self._images: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    @staticmethod
+    def key(latents: dict) -> bytes:
+        return b"".join(name.encode() + np.ascontiguousarray(latents[name]).tobytes() for name in sorted(latents))
+
+    def clear(self) -> None:
+        self._images.clear()
+
+    def use(self, model) -> None:
+        if model is not self._model:  # new weights: nothing cached is valid any more
+            self._model = model
+            self._images.clear()
+
+    def get(self, latents: dict) -> np.ndarray | None:
+        k = self.key(latents)
+        if k in self._images:
+            self._images.move_to_end(k)
+        return self._images.get(k)
+
+    def put(self, latents: dict, images: np.ndarray) -> None:
+        self._images[self.key(latents)] = images
+        while len(self._images) > self.capacity:
+            self._images.popitem(last=False)
+
+    def generate(self, model, batches: list[dict]) -> list[np.ndarray]:
+        """Images for each latent batch: cached ones as they are, the rest in one generator run."""
+        self.use(model)
+        found = [self.get(b) for b in batches]
+        missing = [b for b, images in zip(batches, found) if images is None]
+        if missing:
+            images = model.generate_arrays({k: np.concatenate([b[k] for b in missing]) for k in missing[0]})
+            offsets = np.cumsum([0] + [len(next(iter(b.values()))) for b in missing])
+            for b, lo, hi in zip(missing, offsets[:-1], offsets[1:]):
+                self.put(b, images[lo:hi])
+        return [self.get(b) for b in batches]
+
+
 class Renderer(QObject):
-    """Runs the generator off the GUI thread, so the window never waits on TensorFlow (which
-    shares its thread pool with a running training). Only the newest request of each kind is
-    worth computing; the main image is always asked for before the strips."""
+    """Runs the generator off the GUI thread, so the window never waits on TensorFlow. Only the
+    newest request is worth computing; the main image goes out before the strips, and when no
+    newer request has come for a moment (the user is looking), the likely next requests
+    (neighbouring digits) are rendered ahead, one small batch per event-loop turn so that a real
+    request never waits long behind them."""
 
     main_done = Signal(int, object)    # (token, one image)
-    strips_done = Signal(int, object)  # (token, images of every stale strip)
+    strips_done = Signal(int, object)  # (token, {strip name: images})
     model_built = Signal(object, str)  # (model, title) from weights sent by a training run
+    _next_prefetch = Signal(int)
 
     def __init__(self):
         super().__init__()
         self.latest = 0  # written by the GUI thread: older requests are skipped
+        self.cache = ImageCache()
+        self._model = None
+        self._prefetch: list[dict] = []
+        self._next_prefetch.connect(self._prefetch_one, Qt.ConnectionType.QueuedConnection)
+        self._idle = None  # a QTimer, made on the render thread at the first request
 
-    @Slot(int, object, object, object)
-    def render(self, token: int, model, main_latents: dict, strip_latents: dict | None):
+    def _start_idle_timer(self) -> None:
+        if self._idle is None:
+            self._idle = QTimer(self, singleShot=True, interval=PREFETCH_AFTER_IDLE_MS)
+            self._idle.timeout.connect(lambda: self._prefetch_one(self.latest))
+        self._idle.start()
+
+    @Slot(int, object, object, object, object)
+    def render(self, token: int, model, main_latents: dict, strips: dict, prefetch: list):
         if token != self.latest:
             return
-        self.main_done.emit(token, model.generate_arrays(main_latents)[0])
-        if strip_latents is not None and token == self.latest:
-            self.strips_done.emit(token, model.generate_arrays(strip_latents))
+        self._model = model
+        self.main_done.emit(token, self.cache.generate(model, [main_latents])[0][0])
+        if strips and token == self.latest:
+            images = self.cache.generate(model, list(strips.values()))
+            self.strips_done.emit(token, dict(zip(strips, images)))
+        self._prefetch = list(prefetch)
+        self._start_idle_timer()
+
+    @Slot(int)
+    def _prefetch_one(self, token: int):
+        if token != self.latest or not self._prefetch:
+            return
+        self.cache.generate(self._model, [self._prefetch.pop(0)])
+        self._next_prefetch.emit(token)
 
     @Slot(str, object, object, str)
     def build(self, family: str, config: dict, arrays: dict, title: str):
@@ -57,7 +129,7 @@ class Renderer(QObject):
 class ExplorerView(QWidget):
     rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every traversal strip is up to date
-    _render_request = Signal(int, object, object, object)
+    _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
 
     def __init__(self, parent=None):
@@ -81,7 +153,6 @@ class ExplorerView(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addWidget(self.strips_box, 3)
-        self._stale_strips: list = []
         self._dirty: set[str] = set()
         self._token = 0
         self._renderer = Renderer()
@@ -92,6 +163,7 @@ class ExplorerView(QWidget):
         self._renderer.strips_done.connect(self._show_strips)
         self._build_request.connect(self._renderer.build)
         self._renderer.model_built.connect(self.set_model)
+        self._render_thread.finished.connect(self._renderer.deleteLater)  # its timer dies on its own thread
         self._render_thread.start()
 
     def shutdown(self) -> None:
@@ -143,7 +215,7 @@ class ExplorerView(QWidget):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(resample)
         self.controls_form.addRow("noise seed", seed_row)
-        for control in self.spec.swept:
+        for control in self.spec.traversed:
             pane = ImagePane(min_height=70)
             self.strip_panes[control.name] = pane
             self.strips_layout.addWidget(QLabel(f"{control_caption(control)}: {control.low:g} → {control.high:g}"))
@@ -193,17 +265,27 @@ class ExplorerView(QWidget):
             return
         values = self.values()
         # a strip does not depend on its own control; others stay dirty until a render lands
-        self._dirty |= {c.name for c in self.spec.swept if c.name != changed or c.name not in self.strip_images}
-        stale = [c for c in self.spec.swept if c.name in self._dirty]
-        strip_latents = None
-        if stale:
-            batches = [self.spec.expand({**values, c.name: np.linspace(c.low, c.high, STRIP_STEPS)},
-                                        n=STRIP_STEPS) for c in stale]
-            strip_latents = {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+        self._dirty |= {c.name for c in self.spec.traversed if c.name != changed or c.name not in self.strip_images}
+        strips = {c.name: self._strip_latents(c, values) for c in self.spec.traversed if c.name in self._dirty}
         self._token += 1
         self._renderer.latest = self._token
-        self._stale_strips = stale
-        self._render_request.emit(self._token, self.model, self.spec.expand(values, n=1), strip_latents)
+        self._render_request.emit(self._token, self.model, self.spec.expand(values, n=1), strips,
+                                  self._likely_next(values))
+
+    def _strip_latents(self, control, values: dict) -> dict:
+        return self.spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)},
+                                n=STRIP_STEPS)
+
+    def _likely_next(self, values: dict) -> list[dict]:
+        """What the next digit (or previous) would need: its image, then its strips."""
+        batches = []
+        for control in self.spec.controls:
+            if isinstance(control, CategoricalControl):
+                for step in (1, -1):
+                    near = {**values, control.name: (values[control.name] + step) % control.n}
+                    batches.append(self.spec.expand(near, n=1))
+                    batches += [self._strip_latents(c, near) for c in self.spec.traversed]
+        return batches
 
     def _show_main(self, token: int, image: np.ndarray) -> None:
         if token != self._token:
@@ -212,17 +294,15 @@ class ExplorerView(QWidget):
         self.main_pane.show_image(image)
         self.rendered.emit()
 
-    def _show_strips(self, token: int, images: np.ndarray) -> None:
+    def _show_strips(self, token: int, strips: dict) -> None:
         if token != self._token:
             return  # a newer request is on its way
         self._dirty.clear()
-        if not self._stale_strips:
-            return
-        for i, control in enumerate(self._stale_strips):
-            strip = images[i * STRIP_STEPS:(i + 1) * STRIP_STEPS]
-            self.strip_images[control.name] = list(strip)
-            self.strip_panes[control.name].show_image(make_grid(strip, cols=STRIP_STEPS, pad=1))
-        self.strips_rendered.emit()
+        for name, images in strips.items():
+            self.strip_images[name] = list(images)
+            self.strip_panes[name].show_image(make_grid(images, cols=STRIP_STEPS, pad=1))
+        if strips:
+            self.strips_rendered.emit()
 
     # --- export ---------------------------------------------------------------------------
     def export_image(self, path: Path) -> None:

@@ -36,6 +36,7 @@ class NoiseControl:
     distribution: str = "normal"  # or "uniform" (U(-1, 1))
     scale: float = 0.5
     attribute: str | None = None
+    traversal: bool = True  # gets a traversal strip in the explorer
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.distribution == "uniform":
@@ -59,8 +60,13 @@ class LatentSpec:
 
     @property
     def swept(self) -> tuple[Control, ...]:
-        """Controls with a slider range: the ones that get traversal strips."""
+        """Controls with a slider range: CLI flags, evaluation sweeps."""
         return tuple(c for c in self.controls if not isinstance(c, CategoricalControl))
+
+    @property
+    def traversed(self) -> tuple[Control, ...]:
+        """Swept controls that get a traversal strip in the explorer (the book's --p figures)."""
+        return tuple(c for c in self.swept if getattr(c, "traversal", True))
 
     def defaults(self) -> dict:
         values = {c.name: 0 if isinstance(c, CategoricalControl) else 0.0 for c in self.controls}

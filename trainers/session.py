@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from trainers.errors import UserFacingError
 from trainers.loop import TrainControl
 
-CHILD_NICENESS = 10  # below the window, above nothing else of the user's
+CHILD_NICENESS = 19  # training takes what the window leaves: all of it while the window is idle
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,8 @@ class InfoGan(GanFamily):
             CategoricalControl("digit", cfg.num_labels),
             ContinuousControl("code1", -2.0, 2.0, cfg.code_scale),
             ContinuousControl("code2", -2.0, 2.0, cfg.code_scale),
-            NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform"),
+            # the book traverses only the codes; z is InfoGAN's "everything else", so no strip for it
+            NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform", traversal=False),
         ))
 
     # --- training ---------------------------------------------------------------------

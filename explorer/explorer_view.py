@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
@@ -129,6 +130,7 @@ class Renderer(QObject):
 class ExplorerView(QWidget):
     rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every traversal strip is up to date
+    strip_export_requested = Signal(str, bool)  # (strip name, as GIF) from a strip's context menu
     _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
 
@@ -217,10 +219,18 @@ class ExplorerView(QWidget):
         self.controls_form.addRow("noise seed", seed_row)
         for control in self.spec.traversed:
             pane = ImagePane(min_height=70)
+            self._add_export_actions(pane, control.name)
             self.strip_panes[control.name] = pane
             self.strips_layout.addWidget(QLabel(f"{control_caption(control)}: {control.low:g} → {control.high:g}"))
             self.strips_layout.addWidget(pane)
         self.strips_layout.addStretch(1)
+
+    def _add_export_actions(self, pane: ImagePane, name: str) -> None:
+        pane.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for text, gif in (("Export this strip as PNG…", False), ("Export this strip as animated GIF…", True)):
+            action = QAction(text, pane)
+            action.triggered.connect(lambda _=False, g=gif: self.strip_export_requested.emit(name, g))
+            pane.addAction(action)
 
     def _slider_for(self, control):
         if isinstance(control, CategoricalControl):

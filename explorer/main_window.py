@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox, QTabWidget
 
 from explorer.explorer_view import ExplorerView
 from explorer.training_view import TrainingView
@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.thread: QThread | None = None
         self.error_box: QMessageBox | None = None
         self.explorer = ExplorerView()
+        self.explorer.strip_export_requested.connect(self.export_named_strip)
         self.training = TrainingView()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.explorer, "Explore")
@@ -263,9 +264,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Wrote {path}", 5000)
 
     def export_strip(self, gif: bool):
-        if self.explorer.model is None or not self.explorer.strip_images:
+        """Export a traversal strip; with several, ask which (right-click a strip to skip the question)."""
+        names = list(self.explorer.strip_images)
+        if self.explorer.model is None or not names:
             return
-        name = next(iter(self.explorer.strip_images))
+        name = names[0]
+        if len(names) > 1:
+            name, ok = QInputDialog.getItem(self, "Export a strip", "Which traversal?", names, 0, False)
+            if not ok:
+                return
+        self.export_named_strip(name, gif)
+
+    def export_named_strip(self, name: str, gif: bool):
         suffix = "gif" if gif else "png"
         path, _ = QFileDialog.getSaveFileName(self, f"Export the {name} strip", f"{name}.{suffix}",
                                               f"{suffix.upper()} (*.{suffix})")

@@ -84,6 +84,19 @@ def test_export_png_strip_and_gif(qtbot, window, tmp_path):
     assert Image.open(tmp_path / "strip.gif").n_frames == 18
 
 
+def test_each_strip_exports_from_its_own_context_menu(qtbot, window, tmp_path, monkeypatch):
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+    wait_for_model(qtbot, window)
+    target = tmp_path / "code2.gif"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))  # no modal dialog offscreen
+    pane = window.explorer.strip_panes["code2"]
+    [gif_action] = [a for a in pane.actions() if "GIF" in a.text()]
+    gif_action.trigger()
+    frames = Image.open(target)
+    assert frames.n_frames == 18 and "Wrote" in window.statusBar().currentMessage()
+
+
 def test_quick_moves_leave_every_strip_current(qtbot, window):
     wait_for_model(qtbot, window)
     ex = window.explorer
@@ -171,3 +184,28 @@ def test_bad_data_shows_one_clear_sentence(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.error_box is not None and window.worker is None, timeout=60000)
     assert "not found" in window.error_box.text() and "\n" not in window.error_box.text()
     assert window.training.start_button.isEnabled()
+
+
+def count_generator_runs(model) -> list:
+    calls, real = [], model.generate_arrays
+    model.generate_arrays = lambda latents: (calls.append(len(latents["digit"])), real(latents))[1]
+    return calls
+
+
+def test_seen_and_neighbouring_digits_redraw_without_running_the_generator(qtbot, window):
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    calls = count_generator_runs(ex.model)
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
+        ex.sliders["code1"].setValue(1.0)
+    qtbot.waitUntil(lambda: not ex._renderer._prefetch, timeout=10000)  # read ahead while the user looks
+    seen = len(calls)
+    assert seen > 2  # the change itself, then the neighbouring digits
+    ex._renderer._idle.setInterval(60000)  # no more reading ahead: every run from here on is counted
+    before = ex.main_pane.image.copy()
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
+        ex.step_digit(1)
+    assert len(calls) == seen and not np.array_equal(before, ex.main_pane.image)
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
+        ex.step_digit(-1)
+    assert len(calls) == seen and np.array_equal(before, ex.main_pane.image)  # the very same pixels

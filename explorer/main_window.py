@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
             self.worker.control.stop()
         if self.thread is not None:
             self.thread.quit()  # its event loop ends as soon as the worker returns
-        if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS):
+        if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS) and self.worker is not None:
             self.worker.kill()  # its last checkpoint on disk stays valid
             self.thread.wait(KILL_TIMEOUT_MS)
         if self._warmup_thread is not None and self._warmup_thread.isRunning():

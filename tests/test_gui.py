@@ -162,6 +162,18 @@ def test_closing_mid_training_stops_fast_and_keeps_a_checkpoint(qtbot, window):
     assert run.checkpoint_path.is_file() and run.read_info().step >= 1
 
 
+def test_closing_while_the_training_process_starts_is_fast_and_leaves_no_process(qtbot, window):
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 100000)
+    window.start_training()
+    process = window.worker.process
+    qtbot.waitUntil(lambda: process.alive, timeout=10000)
+    started = time.monotonic()
+    window.close()  # the child is still importing TensorFlow: stopped, or killed at the deadline
+    assert time.monotonic() - started < 3.0
+    qtbot.waitUntil(lambda: not process.alive, timeout=2000)
+
+
 def test_resume_a_saved_run_from_the_gui(qtbot, window):
     wait_for_model(qtbot, window)
     configure_short_run(window, 2)

@@ -44,7 +44,7 @@ def test_a_crashed_process_is_reported_in_one_sentence_and_its_checkpoint_kept(t
     failures = []
     for kind, payload in process.messages():
         if kind == "update" and payload.step == 3:
-            os.kill(process._process.pid, signal.SIGKILL)
+            os.kill(process.pid, signal.SIGKILL)
         if kind == "failed":
             failures.append(payload)
     assert len(failures) == 1 and "ended unexpectedly" in failures[0] and "\n" not in failures[0]

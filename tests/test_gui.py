@@ -1,4 +1,5 @@
 """The real window driven with pytest-qt: explorer sliders, export, live training, closing."""
+import multiprocessing
 import time
 
 import numpy as np
@@ -22,6 +23,7 @@ def window(qtbot, tmp_path):
     win.close()
     threads = win.findChildren(QThread)
     qtbot.waitUntil(lambda: not any(t.isRunning() for t in threads), timeout=10000)
+    qtbot.waitUntil(lambda: not multiprocessing.active_children(), timeout=10000)  # no training process left
 
 
 def wait_for_model(qtbot, win):

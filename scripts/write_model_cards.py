@@ -52,6 +52,8 @@ def render(name: str, card: dict, run: dict, classifier: dict) -> str:
         "| measure | value |",
         "| --- | --- |",
         f"| label accuracy (requested digit recognised) | {card['label_accuracy']:.4f} |",
+        "| label accuracy by digit | " + ", ".join(
+            f"{d}: {a:.3f}" for d, a in card.get("label_accuracy_by_digit", {}).items()) + " |",
         f"| Fréchet distance, generated vs real | {card['frechet_distance']:.3f} |",
         f"| Fréchet floor, real vs real (disjoint halves, {card['frechet_sample_size']} each) | "
         f"{card['frechet_floor']:.3f} |",

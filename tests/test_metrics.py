@@ -74,3 +74,12 @@ def test_live_metrics_are_cheap_plain_floats(small_mnist):
     figures = live(load_model(SHIPPED_MODELS / "infogan"))
     assert set(figures) == {"label_accuracy", "frechet_distance"}
     assert figures["label_accuracy"] > 0.9 and all(type(v) is float for v in figures.values())
+
+
+def test_accuracy_by_digit_shows_the_one_digit_that_is_missed():
+    from trainers.evaluation import _accuracy_by_digit
+
+    requested = np.repeat(np.arange(3), 4)
+    predicted = requested.copy()
+    predicted[4:7] = 7  # three of the four 1s are drawn as something else
+    assert _accuracy_by_digit(predicted, requested) == {"0": 1.0, "1": 0.25, "2": 1.0}

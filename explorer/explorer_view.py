@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +14,10 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.imageview import ImagePane
 from trainers.images import make_grid, save_gif, save_png
-from trainers.latent import SEED, CategoricalControl, NoiseControl
+from trainers.latent import SEED, CategoricalControl, LatentSpec, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
-PREFETCH_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
+READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
 
 
 def control_caption(control) -> str:
@@ -26,9 +27,28 @@ def control_caption(control) -> str:
     return f"{control.name}{kind}{about}"
 
 
+def strip_latents(spec: LatentSpec, control, values: dict) -> dict:
+    """`control` swept over its range in STRIP_STEPS values, everything else as in `values`."""
+    return spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)},
+                       n=STRIP_STEPS)
+
+
+def likely_next(spec: LatentSpec, values: dict) -> list[dict]:
+    """What the next (or previous) digit would need: its image, then its strips. Pure numpy, so the
+    render thread can work it out when idle."""
+    batches = []
+    for control in spec.controls:
+        if isinstance(control, CategoricalControl):
+            for step in (1, -1):
+                near = {**values, control.name: (values[control.name] + step) % control.n}
+                batches.append(spec.expand(near, n=1))
+                batches += [strip_latents(spec, c, near) for c in spec.traversed]
+    return batches
+
+
 class ImageCache:
     """Generated images keyed by the exact latent arrays that made them, least recently used out.
-    Going back to a digit or value already seen, or to a prefetched neighbour, costs no generator run."""
+    Going back to a digit or value already seen, or to a neighbour read ahead, costs no generator run."""
 
     def __init__(self, capacity: int = 512):
         self.capacity = capacity
@@ -62,13 +82,16 @@ class ImageCache:
         """Images for each latent batch: cached ones as they are, the rest in one generator run."""
         self.use(model)
         found = [self.get(b) for b in batches]
-        missing = [b for b, images in zip(batches, found) if images is None]
+        missing = [i for i, images in enumerate(found) if images is None]
         if missing:
-            images = model.generate_arrays({k: np.concatenate([b[k] for b in missing]) for k in missing[0]})
-            offsets = np.cumsum([0] + [len(next(iter(b.values()))) for b in missing])
-            for b, lo, hi in zip(missing, offsets[:-1], offsets[1:]):
-                self.put(b, images[lo:hi])
-        return [self.get(b) for b in batches]
+            images = model.generate_arrays({k: np.concatenate([batches[i][k] for i in missing]) for k in batches[0]})
+            start = 0
+            for i in missing:
+                rows = len(next(iter(batches[i].values())))
+                found[i] = images[start:start + rows]
+                start += rows
+                self.put(batches[i], found[i])
+        return found
 
 
 class Renderer(QObject):
@@ -80,42 +103,52 @@ class Renderer(QObject):
 
     main_done = Signal(int, object)    # (token, one image)
     strips_done = Signal(int, object)  # (token, {strip name: images})
+    read_ahead_done = Signal()         # everything likely next is in the cache
     model_built = Signal(object, str)  # (model, title) from weights sent by a training run
-    _next_prefetch = Signal(int)
+    _next_read_ahead = Signal(int)
 
     def __init__(self):
         super().__init__()
         self.latest = 0  # written by the GUI thread: older requests are skipped
         self.cache = ImageCache()
-        self._model = None
-        self._prefetch: list[dict] = []
-        self._next_prefetch.connect(self._prefetch_one, Qt.ConnectionType.QueuedConnection)
+        self._token, self._model = 0, None
+        self._likely_next = None  # () -> latent batches, worked out only once the user pauses
+        self._read_ahead: list[dict] = []
+        self._next_read_ahead.connect(self._read_ahead_one, Qt.ConnectionType.QueuedConnection)
         self._idle = None  # a QTimer, made on the render thread at the first request
 
-    def _start_idle_timer(self) -> None:
+    def _restart_idle_timer(self) -> None:
         if self._idle is None:
-            self._idle = QTimer(self, singleShot=True, interval=PREFETCH_AFTER_IDLE_MS)
-            self._idle.timeout.connect(lambda: self._prefetch_one(self.latest))
+            self._idle = QTimer(self, singleShot=True, interval=READ_AHEAD_AFTER_IDLE_MS)
+            self._idle.timeout.connect(self._start_read_ahead)
         self._idle.start()
 
     @Slot(int, object, object, object, object)
-    def render(self, token: int, model, main_latents: dict, strips: dict, prefetch: list):
+    def render(self, token: int, model, main_latents: dict, strips: dict, read_ahead: Callable[[], list]):
         if token != self.latest:
             return
-        self._model = model
+        self._token, self._model, self._likely_next, self._read_ahead = token, model, read_ahead, []
         self.main_done.emit(token, self.cache.generate(model, [main_latents])[0][0])
         if strips and token == self.latest:
             images = self.cache.generate(model, list(strips.values()))
             self.strips_done.emit(token, dict(zip(strips, images)))
-        self._prefetch = list(prefetch)
-        self._start_idle_timer()
+        self._restart_idle_timer()
+
+    def _start_read_ahead(self):
+        if self._token != self.latest:
+            return  # a newer request is queued; it re-arms the idle timer
+        self._read_ahead = self._likely_next() if self._likely_next else []
+        self._read_ahead_one(self._token)
 
     @Slot(int)
-    def _prefetch_one(self, token: int):
-        if token != self.latest or not self._prefetch:
+    def _read_ahead_one(self, token: int):
+        if token != self.latest:
+            return  # a real request came: it re-arms the idle timer
+        if not self._read_ahead:
+            self.read_ahead_done.emit()
             return
-        self.cache.generate(self._model, [self._prefetch.pop(0)])
-        self._next_prefetch.emit(token)
+        self.cache.generate(self._model, [self._read_ahead.pop(0)])
+        self._next_read_ahead.emit(token)
 
     @Slot(str, object, object, str)
     def build(self, family: str, config: dict, arrays: dict, title: str):
@@ -276,26 +309,12 @@ class ExplorerView(QWidget):
         values = self.values()
         # a strip does not depend on its own control; others stay dirty until a render lands
         self._dirty |= {c.name for c in self.spec.traversed if c.name != changed or c.name not in self.strip_images}
-        strips = {c.name: self._strip_latents(c, values) for c in self.spec.traversed if c.name in self._dirty}
+        spec = self.spec
+        strips = {c.name: strip_latents(spec, c, values) for c in spec.traversed if c.name in self._dirty}
         self._token += 1
         self._renderer.latest = self._token
-        self._render_request.emit(self._token, self.model, self.spec.expand(values, n=1), strips,
-                                  self._likely_next(values))
-
-    def _strip_latents(self, control, values: dict) -> dict:
-        return self.spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)},
-                                n=STRIP_STEPS)
-
-    def _likely_next(self, values: dict) -> list[dict]:
-        """What the next digit (or previous) would need: its image, then its strips."""
-        batches = []
-        for control in self.spec.controls:
-            if isinstance(control, CategoricalControl):
-                for step in (1, -1):
-                    near = {**values, control.name: (values[control.name] + step) % control.n}
-                    batches.append(self.spec.expand(near, n=1))
-                    batches += [self._strip_latents(c, near) for c in self.spec.traversed]
-        return batches
+        self._render_request.emit(self._token, self.model, spec.expand(values, n=1), strips,
+                                  lambda: likely_next(spec, values))  # worked out on the render thread, when idle
 
     def _show_main(self, token: int, image: np.ndarray) -> None:
         if token != self._token:

@@ -210,9 +210,8 @@ def test_seen_and_neighbouring_digits_redraw_without_running_the_generator(qtbot
     wait_for_model(qtbot, window)
     ex = window.explorer
     calls = count_generator_runs(ex.model)
-    with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
-        ex.sliders["code1"].setValue(1.0)
-    qtbot.waitUntil(lambda: not ex._renderer._prefetch, timeout=10000)  # read ahead while the user looks
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
+        ex.sliders["code1"].setValue(1.0)  # then the neighbouring digits are read ahead while the user looks
     seen = len(calls)
     assert seen > 2  # the change itself, then the neighbouring digits
     ex._renderer._idle.setInterval(60000)  # no more reading ahead: every run from here on is counted

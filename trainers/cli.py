@@ -98,9 +98,9 @@ BOOK_STEPS = {"infogan": 40000, "stackedgan": 10000}
 def cmd_train(args, _rest) -> int:
     from tqdm import tqdm
 
-    from trainers.data import load_dataset
-    from trainers.loop import LoopSettings, TrainControl, Trainer
-    from trainers.run import RunDir, RunInfo, build_model
+    from trainers.loop import LoopSettings, TrainControl
+    from trainers.run import RunDir, RunInfo
+    from trainers.session import open_trainer
 
     run = RunDir(args.out)
     if args.resume:
@@ -113,22 +113,11 @@ def cmd_train(args, _rest) -> int:
             args.code_loss if args.family == "infogan" else args.encoder_epochs)
         config.update(parse_config_overrides(args.family, args.config))
         info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size)
-    dataset = load_dataset(info.data)
-    print(dataset.notice())
-    train_set, _ = dataset.split()
-    model = build_model(info.family, info.config)
-    start = 0
-    if args.resume:
-        start = run.load_checkpoint(model)
-    else:
-        info.config = model.config_dict()
-        run.create(info)
     steps = args.steps or BOOK_STEPS[info.family]
     settings = LoopSettings(steps=steps, batch_size=info.batch_size, grid_every=args.grid_every,
                             checkpoint_every=args.checkpoint_every, metrics_every=args.metrics_every,
                             seed=args.seed)
-    metrics_fn = _live_metrics_fn(dataset) if args.metrics_every else None
-    trainer = Trainer(model, train_set, run, settings, metrics_fn=metrics_fn)
+    trainer, start = open_trainer(run, info, args.resume, settings, print)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
     bar = tqdm(total=steps, initial=start, unit="step", dynamic_ncols=True)
@@ -175,16 +164,6 @@ def _show(bar, update) -> None:
     if update.metrics:
         bar.write("step {step}: ".format(**update.metrics)
                   + ", ".join(f"{k} {v:.4g}" for k, v in update.metrics.items() if k != "step"))
-
-
-def _live_metrics_fn(dataset):
-    from trainers.evaluation import LiveMetrics
-
-    try:
-        return LiveMetrics(dataset)
-    except UserFacingError as exc:
-        print(f"Live metrics off: {exc}")
-        return None
 
 
 # --- generate ---------------------------------------------------------------------------

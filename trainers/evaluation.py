@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trainers import metrics
+from trainers.errors import UserFacingError
 from trainers.latent import LatentSpec
 
 ATTRIBUTES = ("thickness", "slant")
@@ -119,6 +120,15 @@ class LiveMetrics:
         predicted, features = self.judge(model.generate_arrays(self._latents))
         return {"label_accuracy": metrics.label_accuracy(predicted, self._latents["digit"]),
                 "frechet_distance": metrics.frechet_distance(features, self.reference.features_b)}
+
+
+def live_metrics_or_none(dataset, say) -> LiveMetrics | None:
+    """LiveMetrics, or None with one line to `say` why (e.g. no judge shipped): training goes on."""
+    try:
+        return LiveMetrics(dataset)
+    except UserFacingError as exc:
+        say(f"Live metrics off: {exc}")
+        return None
 
 
 def format_table(result: dict) -> str:

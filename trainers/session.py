@@ -35,38 +35,41 @@ class TrainingRequest:
     options: tuple = ()  # extra config fields, e.g. (("code_loss", "book"),)
 
 
+def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
+    """(Trainer, start step) for `info`: data loaded, model built, the run created or its checkpoint
+    loaded. The CLI and the app's training process both start here."""
+    from trainers.data import load_dataset
+    from trainers.evaluation import live_metrics_or_none
+    from trainers.loop import Trainer
+    from trainers.run import build_model
+
+    dataset = load_dataset(info.data)
+    say(dataset.notice())
+    train_set, _ = dataset.split()
+    model = build_model(info.family, info.config)
+    start = 0
+    if resume:
+        start = run.load_checkpoint(model)
+    else:
+        info.config = model.config_dict()
+        run.create(info)
+    metrics_fn = live_metrics_or_none(dataset, say) if settings.metrics_every else None
+    return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn), start
+
+
 def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None],
                 control: TrainControl) -> None:
     """Build (or resume) the run the request names and train it; raises UserFacingError on bad input."""
-    from trainers.data import load_dataset
-    from trainers.loop import LoopSettings, Trainer
-    from trainers.run import RunDir, RunInfo, build_model
+    from trainers.loop import LoopSettings
+    from trainers.run import RunDir, RunInfo
 
     r = request
     run = RunDir(r.run_dir)
     info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data, batch_size=r.batch_size)
-    dataset = load_dataset(info.data)
-    on_notice(dataset.notice())
-    train_set, _ = dataset.split()
-    model = build_model(info.family, info.config)
-    start = run.load_checkpoint(model) if r.resume else 0
-    if not r.resume:
-        info.config = model.config_dict()
-        run.create(info)
     settings = LoopSettings(steps=r.steps, batch_size=info.batch_size, grid_every=r.grid_every,
                             checkpoint_every=r.checkpoint_every, metrics_every=r.metrics_every)
-    metrics_fn = _live_metrics(dataset, on_notice) if r.metrics_every else None
-    Trainer(model, train_set, run, settings, metrics_fn=metrics_fn).run_loop(on_update, control, start_step=start)
-
-
-def _live_metrics(dataset, on_notice):
-    from trainers.evaluation import LiveMetrics
-
-    try:
-        return LiveMetrics(dataset)
-    except UserFacingError as exc:
-        on_notice(f"Live metrics off: {exc}")
-        return None
+    trainer, start = open_trainer(run, info, r.resume, settings, on_notice)
+    trainer.run_loop(on_update, control, start_step=start)
 
 
 def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None:

@@ -46,7 +46,7 @@ def p95(values):
     return sorted(values)[int(0.95 * (len(values) - 1))]
 
 
-def jump_moves(ex, moves: int):
+def jump_moves(ex, app, moves: int):
     """Worst case: each move jumps a slider to a far, unseen value (cycling through the sliders)."""
     names = [n for n in ("code1", "code2", "z0", "z1", "digit") if n in ex.sliders]
     for i in range(moves):
@@ -60,7 +60,7 @@ def jump_moves(ex, moves: int):
         yield lambda s=slider, v=value: s.setValue(v)
 
 
-def drag_moves(ex, moves: int):
+def drag_moves(ex, app, moves: int):
     """A mouse drag: a continuous slider moved a step at a time to values not seen before, no pause."""
     names = [n for n in ("code1", "code2", "z0", "z1") if n in ex.sliders]
     for i in range(moves):
@@ -70,11 +70,21 @@ def drag_moves(ex, moves: int):
         yield lambda s=slider, d=step: s.setValue(s.value() + d)
 
 
-def digit_steps(ex, moves: int, app=None):
-    """Ctrl+Right through the digits, with a 300 ms look at each (time the app may use to read ahead)."""
-    for _ in range(moves):
-        pump(app, 0.3)
+def digit_steps(ex, app, moves: int):
+    """Ctrl+Right through the digits, with a 300 ms look at each (time the app may use to read ahead).
+    Each takes a look's time, so a third as many."""
+    for _ in range(max(10, moves // 3)):
+        rest(0.3)
         yield lambda: ex.step_digit(1)
+
+
+def rest(seconds: float):
+    """Let the app idle in its event loop (sleeping, as when the user looks at the screen)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def wait_for(signal, arrived: list, timeout_s: float = 10.0):
@@ -138,13 +148,6 @@ class StallProbe:
         self.timer.stop()
 
 
-def pump(app, seconds: float):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.001)
-
-
 def headless_steps_per_s(seconds: float, batch: int) -> float:
     from trainers.data import load_dataset
     from trainers.loop import LoopSettings, TrainControl, Trainer
@@ -173,9 +176,7 @@ def measure_scenarios(app, window, moves: int) -> dict[str, tuple[list[float], l
     out = {}
     for name, scenario in SCENARIOS:
         ex._renderer.cache.clear()  # each scenario starts with nothing rendered ahead
-        count = max(10, moves // 3) if scenario is digit_steps else moves
-        kwargs = {"app": app} if scenario is digit_steps else {}
-        out[name] = slider_latencies(app, window, scenario(ex, count, **kwargs))
+        out[name] = slider_latencies(app, window, scenario(ex, app, moves))
     return out
 
 
@@ -204,8 +205,8 @@ def main():
     window = MainWindow(runs_home=Path(tempfile.mkdtemp()))
     window.show()
     while window.explorer.model is None:
-        pump(app, 0.05)
-    slider_latencies(app, window, jump_moves(window.explorer, 5))  # warm-up
+        rest(0.05)
+    slider_latencies(app, window, jump_moves(window.explorer, app, 5))  # warm-up
     idle = measure_scenarios(app, window, args.moves)
 
     t = window.training
@@ -218,11 +219,11 @@ def main():
     window.start_training()
     window.worker.update.connect(lambda u: rates.append(u.steps_per_s))
     while not rates:
-        pump(app, 0.05)
+        rest(0.05)
     probe = StallProbe(app)  # training view on screen, plots and grids updating, no interaction
     probe.start()
     quiet_from = len(rates)
-    pump(app, args.train_seconds)
+    rest(args.train_seconds)
     probe.stop()
     quiet_rates = rates[quiet_from:]
     window.tabs.setCurrentWidget(window.explorer)
@@ -232,7 +233,7 @@ def main():
     busy_probe.stop()
     window.stop_training()
     while window.worker is not None:
-        pump(app, 0.05)
+        rest(0.05)
     gui_rate = statistics.median([r for r in quiet_rates if r > 0])
     headless_rate = headless_steps_per_s(args.train_seconds, args.batch_size)
 

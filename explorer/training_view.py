@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +68,6 @@ class TrainingView(QWidget):
         super().__init__(parent)
         self.grids: list[tuple[int, np.ndarray]] = []
         self._pending: list[TrainingUpdate] = []
-        self._started_at = None
         self._build()
         self._redraw_timer = QTimer(self, interval=100)  # coalesce updates: plots redraw at most 10x/s
         self._redraw_timer.timeout.connect(self._flush)
@@ -208,7 +206,6 @@ class TrainingView(QWidget):
             curves.clear()
         self.timeline.setEnabled(False)
         self.timeline_label.setText("no grids yet")
-        self._started_at = time.monotonic()
 
     def on_update(self, update: TrainingUpdate):
         """Slot for the worker's signal: just queue; the timer draws (keeps the event loop free)."""
@@ -239,9 +236,11 @@ class TrainingView(QWidget):
         at_end = self.timeline.value() >= self.timeline.maximum() - 1 or not self.timeline.isEnabled()
         self.timeline.setEnabled(True)
         self.timeline.setMaximum(len(self.grids) - 1)
-        if at_end:  # follow the newest grid unless the user is scrubbing back
-            self.timeline.setValue(len(self.grids) - 1)
-            self._show_grid(len(self.grids) - 1)
+        newest = len(self.grids) - 1
+        if at_end and self.timeline.value() != newest:  # follow the newest grid unless scrubbing back
+            self.timeline.setValue(newest)  # valueChanged draws it
+        elif at_end:
+            self._show_grid(newest)  # same index, new pixels (a replaced grid)
 
     def _show_grid(self, index: int):
         if 0 <= index < len(self.grids):

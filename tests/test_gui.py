@@ -222,3 +222,14 @@ def test_seen_and_neighbouring_digits_redraw_without_running_the_generator(qtbot
     with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
         ex.step_digit(-1)
     assert len(calls) == seen and np.array_equal(before, ex.main_pane.image)  # the very same pixels
+
+
+def test_loss_series_grow_past_their_first_buffer_and_smooth_over_gaps():
+    from explorer.training_view import Series
+
+    series = Series(smoothing=0.5, capacity=2)
+    for step, value in enumerate([1.0, 3.0, float("nan"), 5.0]):
+        series.append(step, value)
+    assert series.steps.tolist() == [0, 1, 2, 3]
+    assert series.smooth.tolist() == [1.0, 2.0, 2.0, 3.5]  # a NaN loss leaves the smoothed curve where it was
+    assert np.isnan(series.raw[2])

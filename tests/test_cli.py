@@ -105,3 +105,28 @@ def test_corrupt_checkpoint_exits_2_and_is_left_alone(infogan_run, tmp_path):
 
 def test_bad_step_count_exits_2():
     assert_one_line_error(run_cli("train", "infogan", "--out", "x", "--steps", "0"), "at least 1")
+
+
+def test_init_from_a_shipped_model_fine_tunes_its_generator(tmp_path):
+    from trainers.paths import RESOURCES
+    shipped = RESOURCES / "models" / "infogan"
+    out = tmp_path / "fine"
+    assert main(["train", "infogan", "--steps", "1", "--out", str(out), "--init-from", str(shipped),
+                 "--config", "g_lr=0", "--config", "fake_label_weight=0", *TRAIN]) == 0
+    info = RunDir(out).read_info()
+    assert info.init_from == str(shipped) and info.config["fake_label_weight"] == 0.0
+    with np.load(out / "checkpoint.npz") as run, np.load(shipped / "generator.npz") as start:
+        kernel = "generator/0"  # the first Dense kernel: g_lr=0 leaves it exactly as shipped
+        assert np.array_equal(run[kernel], start[kernel])
+
+
+def test_init_from_another_family_exits_2(tmp_path):
+    from trainers.paths import RESOURCES
+    assert_one_line_error(run_cli("train", "stackedgan", "--out", str(tmp_path / "r"), "--data", "bundled",
+                                  "--init-from", str(RESOURCES / "models" / "infogan")), "family 'infogan', not 'stackedgan'")
+    assert not (tmp_path / "r").exists()
+
+
+def test_bool_config_values_are_read_as_words():
+    assert_one_line_error(run_cli("train", "stackedgan", "--out", "x", "--config", "shift_training=maybe"),
+                          "true or false")

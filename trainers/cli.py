@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default="auto", help="auto, bundled, keras, an IDX folder or an .npz with x/y")
     train.add_argument("--out", type=Path, required=True, help="run directory")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--init-from", type=Path, default=None, metavar="RUN_OR_MODEL",
+                       help="fine-tune: start from the networks of a run, or an exported/shipped model's generator")
     train.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
     train.add_argument("--code-loss", choices=("gaussian", "book"), default="gaussian", help="InfoGAN only")
     train.add_argument("--encoder-epochs", type=positive_int, default=10, help="StackedGAN only")
@@ -104,6 +106,8 @@ def cmd_train(args, _rest) -> int:
 
     run = RunDir(args.out)
     if args.resume:
+        if args.init_from:
+            raise UserFacingError("--init-from starts a new run; leave it out with --resume.")
         info = run.read_info()
         if info.family != args.family:
             raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")
@@ -112,7 +116,8 @@ def cmd_train(args, _rest) -> int:
         config["code_loss" if args.family == "infogan" else "encoder_epochs"] = (
             args.code_loss if args.family == "infogan" else args.encoder_epochs)
         config.update(parse_config_overrides(args.family, args.config))
-        info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size)
+        info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size,
+                       init_from=str(args.init_from) if args.init_from else None)
     steps = args.steps or BOOK_STEPS[info.family]
     settings = LoopSettings(steps=steps, batch_size=info.batch_size, grid_every=args.grid_every,
                             checkpoint_every=args.checkpoint_every, metrics_every=args.metrics_every,
@@ -143,10 +148,18 @@ def parse_config_overrides(family: str, pairs: list[str]) -> dict:
             raise UserFacingError(f"--config {pair}: expected KEY=VALUE with KEY one of {', '.join(fields)}.")
         kind = type(fields[key].default)
         try:
-            out[key] = kind(text)
+            out[key] = parse_bool(text) if kind is bool else kind(text)
         except ValueError:
-            raise UserFacingError(f"--config {pair}: {key} takes a {kind.__name__}.") from None
+            about = "true or false" if kind is bool else f"a {kind.__name__}"
+            raise UserFacingError(f"--config {pair}: {key} takes {about}.") from None
     return out
+
+
+def parse_bool(text: str) -> bool:
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    if text.lower() not in words:
+        raise ValueError(text)
+    return words[text.lower()]
 
 
 def _show(bar, update) -> None:

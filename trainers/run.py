@@ -28,6 +28,7 @@ class RunInfo:
     batch_size: int = 64
     step: int = 0
     prepare: dict = field(default_factory=dict)  # e.g. StackedGAN encoder accuracy
+    init_from: str | None = None  # a fine-tune: the run or model folder whose weights it started from
     created: float = field(default_factory=time.time)
 
 
@@ -153,6 +154,22 @@ def load_model(path: Path, precision: str | None = "float32"):
     run.load_checkpoint(model)
     model.card = read_json(path / CARD) if (path / CARD).is_file() else {}
     return model
+
+
+def init_weights(model, source: Path) -> None:
+    """Start `model` from another run's networks (all of them) or an exported model's generators;
+    optimizers start fresh. For fine-tuning, e.g. a shipped model with a new discriminator."""
+    source = Path(source)
+    if (source / MODEL_FILE).is_file():
+        family, arrays, generators_only = read_json(source / MODEL_FILE)["family"], load_arrays(source / GENERATOR), True
+    else:
+        family, arrays, generators_only = RunDir(source).read_info().family, load_arrays(source / CHECKPOINT), False
+    if family != model.name:
+        raise UserFacingError(f"--init-from {source} holds a model of family '{family}', not '{model.name}'.")
+    if generators_only and model.name == "stackedgan":
+        raise UserFacingError(f"--init-from {source} has generators only; StackedGAN's generators need the encoder "
+                              "they were trained against, so start from a run directory.")
+    model.load_state(arrays, generators_only=generators_only, optimizers=False)
 
 
 def export_model(model, dest: Path) -> None:

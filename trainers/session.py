@@ -41,7 +41,7 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     from trainers.data import load_dataset
     from trainers.evaluation import live_metrics_or_none
     from trainers.loop import Trainer
-    from trainers.run import build_model
+    from trainers.run import build_model, init_weights
 
     dataset = load_dataset(info.data)
     say(dataset.notice())
@@ -51,6 +51,8 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     if resume:
         start = run.load_checkpoint(model)
     else:
+        if info.init_from:
+            init_weights(model, Path(info.init_from))
         info.config = model.config_dict()
         run.create(info)
     metrics_fn = live_metrics_or_none(dataset, say) if settings.metrics_every else None

@@ -75,10 +75,15 @@ class GanFamily(ABC):
                     arrays[f"opt:{opt_name}/{i}"] = _numpy(v)
         return arrays
 
-    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False) -> None:
+    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
+                   optimizers: bool | None = None) -> None:
+        """Assign weights from `arrays`; optimizer state too unless generators only or optimizers=False
+        (a fine-tune starts its optimizers fresh)."""
         names = self.generator_networks if generators_only else tuple(self.networks)
         pairs = [(f"{n}/{i}", w) for n in names for i, w in enumerate(self.networks[n].weights)]
-        if not generators_only:
+        if optimizers is None:
+            optimizers = not generators_only
+        if optimizers:
             pairs += [(f"opt:{n}/{i}", v) for n, o in self.optimizers.items() for i, v in enumerate(o.variables)]
         for key, variable in pairs:
             if key not in arrays:

@@ -25,6 +25,7 @@ class InfoGanConfig:
     code_scale: float = 0.5      # c1, c2 ~ N(0, 0.5)
     code_loss: str = "gaussian"  # "gaussian": paper's log-likelihood at fixed sigma (MSE); "book": mi_loss
     label_weight: float = 1.0
+    fake_label_weight: float = 1.0  # D's label head on fakes (requested label); 0 = learn labels from real digits only
     code_weight: float = 0.5
     d_lr: float = 2e-4           # RMSprop, discriminator
     g_lr: float = 1e-4           # RMSprop, generator (the book's adversarial model)
@@ -127,7 +128,10 @@ class InfoGan(GanFamily):
         batch = real_images.shape[0]
         source, label_logits, code_pred = ctx.call("discriminator", ops.concatenate([real_images, fake_images], 0))
         adv = 0.5 * (bce_logits(1.0, source[:batch]) + bce_logits(0.0, source[batch:]))  # real -> 1, fake -> 0
-        label = cce_logits(ops.concatenate([real_labels, fake_labels], 0), label_logits)  # true and requested labels
+        # true labels of real digits, and (book) requested labels of fakes: with the latter, D can learn a
+        # half-collapsed class as drawn and stop pushing G towards the real digit
+        label = 0.5 * (cce_logits(real_labels, label_logits[:batch])
+                       + cfg.fake_label_weight * cce_logits(fake_labels, label_logits[batch:]))
         mi = code_loss(cfg.code_loss, codes, code_pred[batch:])  # codes are known for fakes only
         loss = adv + cfg.label_weight * label + cfg.code_weight * ops.sum(mi)
         return loss, {"d_loss": loss, "d_adv": adv, "d_label": label,

@@ -32,6 +32,9 @@ class StackedGanConfig:
     d_lr: float = 2e-4           # RMSprop, both discriminators
     g_lr: float = 1e-4           # RMSprop, both generators (the book's 2e-4 * 0.5)
     encoder_epochs: int = 10
+    # Draw training noise as N(0, z_scale) plus a per-sample shift over the slider's range, so that every
+    # slider position is in distribution (the book's plain N(0, 0.5) leaves a z0 shift of 4 at ~8 sigma).
+    shift_training: bool = False
     precision: str = "auto"
     seed: int = 0
 
@@ -61,22 +64,22 @@ def build_gen1(num_labels: int, z_dim: int, feature_dim: int, dtype) -> keras.Mo
     return keras.Model(inputs, f1, name="gen1")
 
 
-def build_dis1(feature_dim: int, z_dim: int, dtype) -> keras.Model:
-    """f1 -> Dense256-Dense256 -> real/fake logit and Q1 (tanh) reconstructing z1."""
+def build_dis1(feature_dim: int, z_dim: int, dtype, q_activation="tanh") -> keras.Model:
+    """f1 -> Dense256-Dense256 -> real/fake logit and Q1 (tanh, the book) reconstructing z1."""
     inputs = keras.Input((feature_dim,))
     x = layers.Dense(256, activation="relu", dtype=dtype)(inputs)
     x = layers.Dense(256, activation="relu", dtype=dtype)(x)
     source = layers.Dense(1, dtype="float32")(x)
-    z1 = layers.Dense(z_dim, activation="tanh", dtype="float32")(x)
+    z1 = layers.Dense(z_dim, activation=q_activation, dtype="float32")(x)
     return keras.Model(inputs, [source, z1], name="dis1")
 
 
-def build_dis0(z_dim: int, dtype) -> keras.Model:
-    """The image discriminator with a Q0 head (tanh) reconstructing z0."""
+def build_dis0(z_dim: int, dtype, q_activation="tanh") -> keras.Model:
+    """The image discriminator with a Q0 head (tanh, the book) reconstructing z0."""
     inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
     features = image_discriminator_trunk(inputs, dtype)
     source = layers.Dense(1, dtype="float32")(features)
-    z0 = layers.Dense(z_dim, activation="tanh", dtype="float32")(features)
+    z0 = layers.Dense(z_dim, activation=q_activation, dtype="float32")(features)
     return keras.Model(inputs, [source, z0], name="dis0")
 
 
@@ -96,12 +99,13 @@ class StackedGan(GanFamily):
         keras.utils.set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         encoder0, encoder1 = build_encoders(cfg.num_labels, cfg.feature_dim)
+        q_activation = None if cfg.shift_training else "tanh"  # shifted noise leaves tanh's range
         self.networks = {
             "encoder0": encoder0, "encoder1": encoder1,
             "gen1": build_gen1(cfg.num_labels, cfg.z_dim, cfg.feature_dim, dtype),
-            "dis1": build_dis1(cfg.feature_dim, cfg.z_dim, dtype),
+            "dis1": build_dis1(cfg.feature_dim, cfg.z_dim, dtype, q_activation),
             "gen0": build_image_generator(cfg.feature_dim + cfg.z_dim, dtype, name="gen0"),
-            "dis0": build_dis0(cfg.z_dim, dtype),
+            "dis0": build_dis0(cfg.z_dim, dtype, q_activation),
         }
         self.optimizers = {name: keras.optimizers.RMSprop(cfg.d_lr if name.startswith("dis") else cfg.g_lr)
                            for name in ("dis1", "dis0", "gen1", "gen0")}
@@ -188,18 +192,22 @@ class StackedGan(GanFamily):
         logs.update(ctx.update("gen0", self._gen0_loss, real_f1, g_z0))
         return logs
 
-    def _noise(self, batch):
+    def _noise(self, batch, name: str):
         cfg = self.config
-        return self._rng.normal(0.0, cfg.z_scale, (batch, cfg.z_dim)).astype(np.float32)
+        noise = self._rng.normal(0.0, cfg.z_scale, (batch, cfg.z_dim))
+        if cfg.shift_training:
+            control = self.latent_spec[name]
+            noise += self._rng.uniform(control.low, control.high, (batch, 1))
+        return noise.astype(np.float32)
 
     def _gen1_inputs(self, labels, z1):
         return np.concatenate([np.eye(self.config.num_labels, dtype=np.float32)[labels], z1], axis=1)
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         batch = len(labels)
-        d_z1, d_z0 = self._noise(batch), self._noise(batch)
+        d_z1, d_z0 = self._noise(batch, "z1"), self._noise(batch, "z0")
         g_labels = self._rng.integers(0, self.config.num_labels, batch).astype(np.int32)
-        g_z1, g_z0 = self._noise(batch), self._noise(batch)
+        g_z1, g_z0 = self._noise(batch, "z1"), self._noise(batch, "z0")
         logs = self.runner.step(images, labels, self._gen1_inputs(labels, d_z1), d_z1, d_z0,
                                 self._gen1_inputs(g_labels, g_z1), g_labels, g_z1, g_z0)
         return to_floats(logs)
@@ -217,8 +225,9 @@ class StackedGan(GanFamily):
             arrays["__encoder_accuracy__"] = np.array(self.encoder_accuracy)
         return arrays
 
-    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False) -> None:
-        super().load_state(arrays, generators_only)
+    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
+                   optimizers: bool | None = None) -> None:
+        super().load_state(arrays, generators_only, optimizers)
         if "__encoder_accuracy__" in arrays:
             self.encoder_accuracy = float(arrays["__encoder_accuracy__"])
         elif generators_only:

@@ -22,6 +22,15 @@ CLOSE_TIMEOUT_MS = 2300  # the training process finishes its step and writes a c
 KILL_TIMEOUT_MS = 500
 
 
+def fine_tune_source_or_none(path: Path):
+    from trainers.run import fine_tune_source
+
+    try:
+        return fine_tune_source(path)
+    except UserFacingError:
+        return None  # e.g. a generator-only StackedGAN: nothing to offer
+
+
 class MainWindow(QMainWindow):
     model_loaded = Signal(str)  # title of the model now in the explorer
 
@@ -139,6 +148,7 @@ class MainWindow(QMainWindow):
             return False
         title = f"{model.title} — {path}"
         self.explorer.set_model(model, title)
+        self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)
         self.tabs.setCurrentWidget(self.explorer)
         self._remember(path)
         self.statusBar().showMessage(f"Opened {path}", 5000)
@@ -169,7 +179,8 @@ class MainWindow(QMainWindow):
         request = TrainingRequest(t.family_name, Path(run_dir), t.steps.value(), t.batch.value(), t.data_choice(),
                                   resume=resume, grid_every=t.grid_every.value(),
                                   checkpoint_every=max(t.grid_every.value(), 500),
-                                  metrics_every=t.metrics_every.value(), options=t.options())
+                                  metrics_every=t.metrics_every.value(), options=t.options(),
+                                  init_from=source.path if (source := t.fine_tune_source()) else None)
         self.worker = TrainingWorker(request)
         self.worker.update.connect(self._on_update)
         self.worker.notice.connect(self._show_notice)

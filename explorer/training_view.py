@@ -114,9 +114,14 @@ class TrainingView(QWidget):
         self.code_loss = QComboBox()
         self.code_loss.addItem("Gaussian (paper)", "gaussian")
         self.code_loss.addItem("Book's mi_loss", "book")
-        self.family.currentIndexChanged.connect(lambda: self.code_loss.setEnabled(self.family_name == "infogan"))
+        self.start_from = QComboBox()
+        self.start_from.addItem("New weights", None)
+        self.start_from.setToolTip("Fine-tune: keep the open model's generator and settings, with fresh optimizers")
+        self.family.currentIndexChanged.connect(self._sync_enabled)
+        self.start_from.currentIndexChanged.connect(self._on_start_from)
         form = QFormLayout()
         form.addRow("Model", self.family)
+        form.addRow("Start from", self.start_from)
         data_row = QHBoxLayout()
         data_row.addWidget(self.data, 1)
         data_row.addWidget(self.browse)
@@ -199,7 +204,33 @@ class TrainingView(QWidget):
         return self.data.currentData()
 
     def options(self) -> tuple:
+        source = self.fine_tune_source()
+        if source is not None:  # the model's own settings: same losses, same shapes
+            return tuple((k, v) for k, v in source.config.items() if k != "precision")
         return (("code_loss", self.code_loss.currentData()),) if self.family_name == "infogan" else ()
+
+    def fine_tune_source(self):
+        return self.start_from.currentData()
+
+    def offer_fine_tune(self, source, title: str) -> None:
+        """Offer the open model (a trainers.run.FineTuneSource) as a starting point, or withdraw it (None)."""
+        self.start_from.setCurrentIndex(0)
+        while self.start_from.count() > 1:
+            self.start_from.removeItem(1)
+        if source is not None:
+            self.start_from.addItem(f"Fine-tune the open {title} ({source.path.name})", source)
+
+    def _on_start_from(self):
+        source = self.fine_tune_source()
+        if source is not None:
+            self.family.setCurrentIndex(self.family.findData(source.family))
+        self._sync_enabled()
+
+    def _sync_enabled(self):
+        idle = self.start_button.isEnabled()
+        fine_tuning = self.fine_tune_source() is not None
+        self.family.setEnabled(idle and not fine_tuning)
+        self.code_loss.setEnabled(idle and not fine_tuning and self.family_name == "infogan")
 
     def _choose_data(self):
         path, _ = QFileDialog.getOpenFileName(self, "MNIST .npz file (or cancel to pick an IDX folder)", "",
@@ -213,10 +244,9 @@ class TrainingView(QWidget):
     # --- state -----------------------------------------------------------------------------
     def set_running(self, running: bool, paused: bool = False):
         self.start_button.setEnabled(not running)
-        for w in (self.family, self.data, self.browse, self.steps, self.batch, self.grid_every,
-                  self.metrics_every, self.code_loss):
+        for w in (self.start_from, self.data, self.browse, self.steps, self.batch, self.grid_every, self.metrics_every):
             w.setEnabled(not running)
-        self.code_loss.setEnabled(not running and self.family_name == "infogan")
+        self._sync_enabled()
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.save_button.setEnabled(running)

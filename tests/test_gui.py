@@ -189,6 +189,29 @@ def test_resume_a_saved_run_from_the_gui(qtbot, window):
     assert RunDir(run_dir).read_info().step == 4
 
 
+def test_fine_tune_the_open_model_keeps_its_generator_and_settings(qtbot, window):
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 2)
+    t = window.training
+    t.metrics_every.setValue(0)
+    t.family.setCurrentIndex(t.family.findData("stackedgan"))
+    assert t.start_from.count() == 2  # the shipped InfoGAN is offered
+    t.start_from.setCurrentIndex(1)
+    assert t.family_name == "infogan" and not t.family.isEnabled()
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    info = RunDir(next(window.runs_home.iterdir())).read_info()
+    shipped = window.default_model()
+    assert info.init_from == str(shipped) and info.step == 2
+    assert info.config["code_weight"] == 1.0  # the shipped model's setting, not the default 0.5
+
+
+def test_a_generator_only_stackedgan_is_not_offered_for_fine_tuning(qtbot, window):
+    wait_for_model(qtbot, window)
+    assert window.open_path(window.default_model().parent / "stackedgan")
+    assert window.training.start_from.count() == 1
+
+
 def test_bad_data_shows_one_clear_sentence(qtbot, window, tmp_path):
     wait_for_model(qtbot, window)
     configure_short_run(window, 5)

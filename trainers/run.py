@@ -156,20 +156,40 @@ def load_model(path: Path, precision: str | None = "float32"):
     return model
 
 
-def init_weights(model, source: Path) -> None:
-    """Start `model` from another run's networks (all of them) or an exported model's generators;
-    optimizers start fresh. For fine-tuning, e.g. a shipped model with a new discriminator."""
-    source = Path(source)
-    if (source / MODEL_FILE).is_file():
-        family, arrays, generators_only = read_json(source / MODEL_FILE)["family"], load_arrays(source / GENERATOR), True
+@dataclass(frozen=True)
+class FineTuneSource:
+    """A run directory (all networks) or exported model (generators) that a new run can start from."""
+    path: Path
+    family: str
+    config: dict
+    weights: Path
+    generators_only: bool
+
+
+def fine_tune_source(path: Path) -> FineTuneSource:
+    """What `path` offers to a fine-tune; one clear line when it cannot be started from."""
+    from trainers.families import family_class
+
+    path = Path(path)
+    if (path / MODEL_FILE).is_file():
+        meta = read_json(path / MODEL_FILE)
+        source = FineTuneSource(path, meta["family"], meta["config"], path / GENERATOR, True)
     else:
-        family, arrays, generators_only = RunDir(source).read_info().family, load_arrays(source / CHECKPOINT), False
-    if family != model.name:
-        raise UserFacingError(f"--init-from {source} holds a model of family '{family}', not '{model.name}'.")
-    if generators_only and model.name == "stackedgan":
-        raise UserFacingError(f"--init-from {source} has generators only; StackedGAN's generators need the encoder "
-                              "they were trained against, so start from a run directory.")
-    model.load_state(arrays, generators_only=generators_only, optimizers=False)
+        info = RunDir(path).read_info()
+        source = FineTuneSource(path, info.family, info.config, path / CHECKPOINT, False)
+    if source.generators_only and family_class(source.family).needs_discriminators_to_fine_tune:
+        raise UserFacingError(f"{path} has generators only; {source.family} needs the networks they were trained "
+                              "against, so start from a run directory.")
+    return source
+
+
+def init_weights(model, path: Path) -> None:
+    """Start `model` from another run's networks or an exported model's generators; optimizers start
+    fresh. For fine-tuning, e.g. a shipped model with a new discriminator."""
+    source = fine_tune_source(path)
+    if source.family != model.name:
+        raise UserFacingError(f"--init-from {path} holds a model of family '{source.family}', not '{model.name}'.")
+    model.load_state(load_arrays(source.weights), generators_only=source.generators_only, optimizers=False)
 
 
 def export_model(model, dest: Path) -> None:

@@ -33,6 +33,7 @@ class TrainingRequest:
     checkpoint_every: int = 500
     metrics_every: int = 200
     options: tuple = ()  # extra config fields, e.g. (("code_loss", "book"),)
+    init_from: Path | None = None  # fine-tune: start from this run's or model's weights
 
 
 def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
@@ -67,7 +68,8 @@ def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callab
 
     r = request
     run = RunDir(r.run_dir)
-    info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data, batch_size=r.batch_size)
+    info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data, batch_size=r.batch_size,
+                                                    init_from=str(r.init_from) if r.init_from else None)
     settings = LoopSettings(steps=r.steps, batch_size=info.batch_size, grid_every=r.grid_every,
                             checkpoint_every=r.checkpoint_every, metrics_every=r.metrics_every)
     trainer, start = open_trainer(run, info, r.resume, settings, on_notice)

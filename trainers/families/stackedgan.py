@@ -92,6 +92,7 @@ class StackedGan(GanFamily):
     title = "StackedGAN"
     config_class = StackedGanConfig
     generator_networks = ("gen1", "gen0")
+    needs_discriminators_to_fine_tune = True  # the generators are tied to the encoder trained with them
 
     def __init__(self, config: StackedGanConfig | None = None):
         super().__init__(config or StackedGanConfig())

@@ -20,7 +20,7 @@ class GanFamily(ABC):
     title: ClassVar[str]
     config_class: ClassVar[type]
     generator_networks: ClassVar[tuple[str, ...]]  # what an exported model keeps
-    needs_discriminators_to_fine_tune: ClassVar[bool] = False  # True: a generator-only model cannot be resumed
+    needs_discriminators_to_fine_tune: ClassVar[bool] = False  # True: a generator-only model cannot be fine-tuned
 
     def __init__(self, config):
         self.config = config

@@ -45,7 +45,7 @@ def sweep_latents(spec: LatentSpec, name: str, n: int, rng: np.random.Generator)
     values = np.repeat(np.linspace(control.low, control.high, SWEEP_BINS), -(-n // SWEEP_BINS))[:n]
     values = rng.permutation(values).astype(np.float32)
     if latents[name].ndim == 2:  # noise vector: the slider shifts the whole vector
-        latents[name] = latents[name] + values[:, None]
+        latents[name] = control.draw(rng, n) + values[:, None]
     else:
         latents[name] = values
     return latents, values

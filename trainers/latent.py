@@ -37,11 +37,20 @@ class NoiseControl:
     scale: float = 0.5
     attribute: str | None = None
     traversal: bool = True  # gets a traversal strip in the explorer
+    shifted_in_training: bool = False  # trained on draw() plus a shift drawn over [low, high]
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """The vector a slider value is added to."""
         if self.distribution == "uniform":
             return rng.uniform(-1.0, 1.0, size=(n, self.dim)).astype(np.float32)
         return rng.normal(0.0, self.scale, size=(n, self.dim)).astype(np.float32)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Vectors from the training distribution."""
+        vectors = self.draw(rng, n)
+        if self.shifted_in_training:
+            vectors += rng.uniform(self.low, self.high, size=(n, 1)).astype(np.float32)
+        return vectors
 
 
 Control = Union[CategoricalControl, ContinuousControl, NoiseControl]
@@ -127,7 +136,7 @@ class LatentSpec:
             elif isinstance(c, ContinuousControl):
                 out[c.name] = rng.normal(0.0, c.scale, n).astype(np.float32)
             else:
-                out[c.name] = c.draw(rng, n)
+                out[c.name] = c.sample(rng, n)
         return out
 
     def grid_latents(self, seed: int = 1234, rows: int = 10) -> dict[str, np.ndarray]:

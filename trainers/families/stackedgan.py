@@ -120,8 +120,8 @@ class StackedGan(GanFamily):
         cfg = self.config
         return LatentSpec((
             CategoricalControl("digit", cfg.num_labels),
-            NoiseControl("z0", cfg.z_dim, -4.0, 4.0, scale=cfg.z_scale),
-            NoiseControl("z1", cfg.z_dim, -1.0, 1.0, scale=cfg.z_scale),
+            NoiseControl("z0", cfg.z_dim, -4.0, 4.0, scale=cfg.z_scale, shifted_in_training=cfg.shift_training),
+            NoiseControl("z1", cfg.z_dim, -1.0, 1.0, scale=cfg.z_scale, shifted_in_training=cfg.shift_training),
         ))
 
     # --- encoder pretraining ------------------------------------------------------------
@@ -194,12 +194,7 @@ class StackedGan(GanFamily):
         return logs
 
     def _noise(self, batch, name: str):
-        cfg = self.config
-        noise = self._rng.normal(0.0, cfg.z_scale, (batch, cfg.z_dim))
-        if cfg.shift_training:
-            control = self.latent_spec[name]
-            noise += self._rng.uniform(control.low, control.high, (batch, 1))
-        return noise.astype(np.float32)
+        return self.latent_spec[name].sample(self._rng, batch)
 
     def _gen1_inputs(self, labels, z1):
         return np.concatenate([np.eye(self.config.num_labels, dtype=np.float32)[labels], z1], axis=1)

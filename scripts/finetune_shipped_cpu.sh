@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# How the shipped models of session 3 were made on a 2-core CPU (no GPU lent), with the project's CLI.
+# Session 3's runs on a 2-core CPU (no GPU lent), with the project's CLI.
 #   InfoGAN: fine-tune the session-1 generator with a fresh discriminator whose label head learns from
 #   real digits only (fake_label_weight=0): 600 steps with the generator frozen (g_lr=0) so the new
 #   discriminator catches up, then N steps of both.
-#   StackedGAN: trained anew with noise shifted over each slider's range (shift_training=true).
+#   StackedGAN: trained anew with noise shifted over each slider's range (shift_training=true); an
+#   experiment, not shipped (see resources/models/stackedgan/MODEL_CARD.md).
 # BASE: the InfoGAN generator before this fine-tune (the session-1 model, in git history:
 #   mkdir base && git show e77e913:resources/models/infogan/generator.npz > base/generator.npz &&
 #   git show e77e913:resources/models/infogan/model.json > base/model.json)
 # Usage: scripts/finetune_shipped_cpu.sh OUT_DIR BASE [INFOGAN_STEPS] [STACKEDGAN_STEPS]
 set -eu
-out=${1:?OUT_DIR}; base=${2:?BASE}; info_steps=${3:-1000}; stacked_steps=${4:-6000}
+out=${1:?OUT_DIR}; base=${2:?BASE}; info_steps=${3:-1000}; stacked_steps=${4:-10000}
 common=(--data bundled --precision float32 --checkpoint-every 250 --grid-every 250)
 gan-explorer train infogan --init-from "$base" --out "$out/infogan_d_warmup" --steps 600 \
   --metrics-every 200 --config code_weight=1.0 --config fake_label_weight=0 --config g_lr=0 "${common[@]}"

@@ -97,5 +97,4 @@ def test_shift_training_puts_every_slider_position_in_distribution():
     shifts = model._noise(4000, "z0").mean(axis=1)  # the per-sample shift, up to the noise's own mean
     assert shifts.min() < -3.8 and shifts.max() > 3.8
     assert np.histogram(shifts, bins=4, range=(-4, 4))[0].min() > 800  # spread evenly, not piled at 0
-    _, z0 = model.networks["dis0"](np.zeros((1, 28, 28, 1), np.float32))
     assert model.networks["dis0"].layers[-1].activation.__name__ == "linear"  # Q0 can answer 4, tanh could not

@@ -233,6 +233,7 @@ class ExplorerView(QWidget):
         while self.strips_layout.count():
             item = self.strips_layout.takeAt(0)
             if item.widget():
+                item.widget().hide()  # deleteLater waits for the event loop; until then it would still paint
                 item.widget().deleteLater()
         self.sliders.clear()
         self.strip_panes.clear()

@@ -3,8 +3,8 @@
 #   InfoGAN: fine-tune the session-1 generator with a fresh discriminator whose label head learns from
 #   real digits only (fake_label_weight=0): 600 steps with the generator frozen (g_lr=0) so the new
 #   discriminator catches up, then N steps of both.
-#   StackedGAN: trained anew with noise shifted over each slider's range (shift_training=true); an
-#   experiment, not shipped (see resources/models/stackedgan/MODEL_CARD.md).
+#   StackedGAN: trained anew with noise shifted over each slider's range (shift_training=true), the
+#   book's loss weights; run s1 of resources/models/stackedgan/MODEL_CARD.md (not the shipped one).
 # BASE: the InfoGAN generator before this fine-tune (the session-1 model, in git history:
 #   mkdir base && git show e77e913:resources/models/infogan/generator.npz > base/generator.npz &&
 #   git show e77e913:resources/models/infogan/model.json > base/model.json)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Train the shipped models with the project's own CLI on a GPU machine (Keras 3 on JAX).
+# Train the book-setting models with the project's own CLI on a GPU machine (Keras 3 on JAX): the first
+# shipped models, which the model cards compare against (today's come from train_variants_gpu.sh +
+# finetune_shipped_cpu.sh for InfoGAN and train_stacked_shift_gpu.sh for StackedGAN).
 # Each run is stopped with SIGINT at its time budget, which makes the CLI checkpoint and exit.
 # Usage: scripts/train_shipped_gpu.sh OUT_DIR [SECONDS_PER_RUN]
 set -u

@@ -31,14 +31,19 @@ TRAINING = {  # how each shipped generator was made, stage by stage, with the pr
     },
     "stackedgan": {
         "stages": [
-            ("KERAS_BACKEND=jax gan-explorer train stackedgan --steps 10000 --data bundled --precision float32",
-             "2 min 37 s for encoder pretraining (10 epochs) + 10,000 steps (86 steps/s), "
-             "sharing one NVIDIA H100 with two InfoGAN runs"),
+            ("KERAS_BACKEND=jax gan-explorer train stackedgan --steps {step} --data bundled --precision float32 "
+             "--config shift_training=true --config entropy0_weight=0.5 --config entropy1_weight=0.5 "
+             "--config conditional0_weight=3 --config conditional1_weight=3",
+             "3 min 56 s for encoder pretraining (10 epochs, ~30 s) + {step:,} steps (~78 steps/s), sharing one "
+             "NVIDIA H100 with two other StackedGAN runs; the checkpoint at {step:,} of a run stopped at 22,100 "
+             "(session 4)"),
         ],
         "steps": "{step:,}",
-        "via": "scripts/train_shipped_gpu.sh",
+        "via": "scripts/train_stacked_shift_gpu.sh, which also evaluates every 4,000-step checkpoint",
     },
 }
+
+
 def render(name: str, card: dict, run: dict, classifier: dict) -> str:
     t = TRAINING[name]
     lines = [
@@ -51,7 +56,7 @@ def render(name: str, card: dict, run: dict, classifier: dict) -> str:
         f"- Steps: {t['steps'].format(step=run.get('step'))} at batch {run.get('batch_size')}",
         f"- Commands ({t['via']}), each with its wall time:",
         *[f"  {i}. `{command.format(step=run.get('step'))}`: "
-          f"{wall}"
+          f"{wall.format(step=run.get('step'))}"
           for i, (command, wall) in enumerate(t["stages"], 1)],
         "- Weights: `generator.npz` (generators only); they load and run on CPU with TensorFlow.",
     ]

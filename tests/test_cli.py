@@ -56,6 +56,16 @@ def test_sample_writes_images_labels_and_every_code(infogan_run, tmp_path):
         assert set(f.files) >= {"labels", "latent_digit", "latent_code1", "latent_code2", "latent_z"}
 
 
+def test_sample_writes_exactly_the_named_file_as_npz_or_png_grid(infogan_run, tmp_path):
+    from PIL import Image
+    assert main(["sample", str(infogan_run), "--n", "4", "--out", str(tmp_path / "s.data")]) == 0
+    with np.load(tmp_path / "s.data") as f:
+        assert f["images"].shape == (4, 28, 28)
+    assert main(["sample", str(infogan_run), "--n", "20", "--out", str(tmp_path / "grid.png")]) == 0
+    assert Image.open(tmp_path / "grid.png").size == (2 * (10 * 30 + 2), 2 * (2 * 30 + 2))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["grid.png", "s.data"]  # no stray temp files
+
+
 def test_export_keeps_generator_output(infogan_run, tmp_path):
     from trainers.run import load_model
     assert main(["export", str(infogan_run), str(tmp_path / "exp")]) == 0

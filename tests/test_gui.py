@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QThread, Qt
+from PySide6.QtWidgets import QLabel
 
 from explorer.main_window import MainWindow
 from trainers.run import RunDir
@@ -115,6 +116,14 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     assert window.open_path(SHIPPED_MODELS / "stackedgan")
     assert set(window.explorer.sliders) == {"digit", "z0", "z1"}
     assert window.explorer.sliders["z0"].minimum() == -4.0
+    window.show()
+
+    def strip_captions():
+        return [label.text() for label in window.explorer.strips_box.findChildren(QLabel) if label.isVisible()]
+    qtbot.waitUntil(lambda: len(strip_captions()) == 2)  # the layout shows new children from the event loop
+    captions = strip_captions()
+    assert [c.split()[0] for c in captions] == ["z0", "z1"]  # none of InfoGAN's strips still painted
+    assert "thickness" in captions[0] and "slant" in captions[1]  # named from the shipped card
 
 
 def configure_short_run(win, steps):

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="any field of the family's config, e.g. code_weight=1.0 (repeatable)")
 
     for name, text in (("generate", "write a PNG from chosen latent values"),
-                       ("sample", "write N random samples with their latents to .npz"),
+                       ("sample", "write N random samples: a PNG grid, or .npz with their latents"),
                        ("evaluate", "measure label accuracy, Fréchet distance and code effects"),
                        ("export", "copy a run's generator into a folder the explorer can open")):
         p = sub.add_parser(name, help=text, add_help=name != "generate")
@@ -169,6 +169,8 @@ def _show(bar, update) -> None:
     if update.phase == "done":
         bar.write(update.message or "")
         return
+    if bar.desc:
+        bar.set_description("")  # preparation is over: the bar now counts training steps
     bar.update(update.step - bar.n)
     keys = [k for k in update.losses if k.endswith("loss")][:4]
     postfix = {k: f"{update.losses[k]:.3f}" for k in keys}
@@ -242,7 +244,7 @@ def _spec_with_card(model):
 def cmd_sample(args, _rest) -> int:
     import numpy as np
 
-    from trainers.images import atomic_write
+    from trainers.images import atomic_write, make_grid, save_png
     from trainers.run import load_model
 
     model = load_model(args.run)
@@ -250,7 +252,16 @@ def cmd_sample(args, _rest) -> int:
     images = model.generate_arrays(latents)
     payload = {"images": (np.clip(images, 0, 1) * 255 + 0.5).astype(np.uint8), "labels": latents["digit"],
                **{f"latent_{k}": v for k, v in latents.items()}}
-    atomic_write(args.out, lambda tmp: np.savez_compressed(tmp, **payload))
+    if args.out.suffix.lower() == ".png":
+        save_png(args.out, make_grid(payload["images"], cols=min(10, args.n)), scale=2)
+        print(f"Wrote a grid of {args.n} samples to {args.out}")
+        return 0
+
+    def write_npz(tmp):  # a file object, so numpy adds no ".npz" to the temporary name
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **payload)
+
+    atomic_write(args.out, write_npz)
     print(f"Wrote {args.n} samples with their latents to {args.out}")
     return 0
 

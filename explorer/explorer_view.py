@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPus
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.imageview import ImagePane
+from trainers.errors import UserFacingError
 from trainers.images import make_grid, save_gif, save_png
 from trainers.latent import SEED, CategoricalControl, LatentSpec, NoiseControl
 
@@ -105,6 +106,8 @@ class Renderer(QObject):
     strips_done = Signal(int, object)  # (token, {strip name: images})
     read_ahead_done = Signal()         # everything likely next is in the cache
     model_built = Signal(object, str)  # (model, title) from weights sent by a training run
+    model_opened = Signal(object, str)  # (model, path) read from disk
+    open_failed = Signal(str, str)      # (path, one-line reason)
     _next_read_ahead = Signal(int)
 
     def __init__(self):
@@ -159,6 +162,20 @@ class Renderer(QObject):
         model.load_state(arrays, generators_only=True)
         self.model_built.emit(model, f"{model.title} — {title}")
 
+    @Slot(str)
+    def open(self, path: str):
+        """Read a run or exported model here: building its networks takes ~0.3-0.4 s."""
+        from trainers.run import load_model
+
+        try:
+            model = load_model(Path(path))
+        except UserFacingError as exc:
+            self.open_failed.emit(path, str(exc))
+        except Exception as exc:  # a slot's exception would vanish and leave the window waiting
+            self.open_failed.emit(path, f"Could not open {path}: {exc}. Is it a run directory or exported model?")
+        else:
+            self.model_opened.emit(model, path)
+
 
 class ExplorerView(QWidget):
     rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
@@ -166,6 +183,7 @@ class ExplorerView(QWidget):
     strip_export_requested = Signal(str, bool)  # (strip name, as GIF) from a strip's context menu
     _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
+    _open_request = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -198,6 +216,8 @@ class ExplorerView(QWidget):
         self._renderer.strips_done.connect(self._show_strips)
         self._build_request.connect(self._renderer.build)
         self._renderer.model_built.connect(self.set_model)
+        self._open_request.connect(self._renderer.open)
+        self.model_opened, self.open_failed = self._renderer.model_opened, self._renderer.open_failed
         self._render_thread.finished.connect(self._renderer.deleteLater)  # its timer dies on its own thread
         self._render_thread.start()
 
@@ -222,6 +242,10 @@ class ExplorerView(QWidget):
         if values:
             self.set_values(values, redraw=False)
         self.redraw()
+
+    def open_in_background(self, path: Path) -> None:
+        """Read `path` off the GUI thread; `model_opened` or `open_failed` answers."""
+        self._open_request.emit(str(path))
 
     def show_weights(self, family: str, config: dict, arrays: dict, title: str) -> None:
         """Show a generator given as plain weights (a training run's snapshot); built off this thread."""

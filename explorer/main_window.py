@@ -47,6 +47,9 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.explorer = ExplorerView()
         self.explorer.strip_export_requested.connect(self.export_named_strip)
+        self.explorer.model_opened.connect(self._on_model_opened)
+        self.explorer.open_failed.connect(self._on_open_failed)
+        self._opening: Path | None = None
         self.training = TrainingView()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.explorer, "Explore")
@@ -136,16 +139,20 @@ class MainWindow(QMainWindow):
             self.open_path(Path(path))
 
     def open_path(self, path: Path) -> bool:
+        """Start opening `path` (read off the GUI thread); `model_loaded` fires once it is shown.
+        False when it waits for TensorFlow's start (it opens then)."""
         if not self.backend_ready:
             self._queued_open = path
             return False
-        from trainers.run import load_model
+        self._opening = Path(path)
+        self.explorer.open_in_background(self._opening)
+        self.statusBar().showMessage(f"Opening {path}…")
+        return True
 
-        try:
-            model = load_model(path)
-        except UserFacingError as exc:
-            self.show_error(str(exc))
-            return False
+    def _on_model_opened(self, model, path: str):
+        if Path(path) != self._opening:
+            return  # the user asked for another model meanwhile
+        path = Path(path)
         title = f"{model.title} — {path}"
         self.explorer.set_model(model, title)
         self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)
@@ -153,7 +160,10 @@ class MainWindow(QMainWindow):
         self._remember(path)
         self.statusBar().showMessage(f"Opened {path}", 5000)
         self.model_loaded.emit(title)
-        return True
+
+    def _on_open_failed(self, path: str, message: str):
+        if Path(path) == self._opening:
+            self.show_error(message)
 
     # --- training -----------------------------------------------------------------------------
     def _connect_training(self):

@@ -58,6 +58,8 @@ def main():
     pump(app, 0.5)
     window.grab().save(str(args.out / "explorer_infogan.png"))
     window.open_path(SHIPPED_MODELS / "stackedgan")
+    while "StackedGAN" not in window.explorer.title.text():  # read off the GUI thread
+        pump(app, 0.05)
     window.explorer.set_values({"digit": 2, "z0": 0.8, "z1": -0.3, "seed": 11})
     pump(app, 0.5)
     window.grab().save(str(args.out / "explorer_stackedgan.png"))

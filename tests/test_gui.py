@@ -113,7 +113,9 @@ def test_quick_moves_leave_every_strip_current(qtbot, window):
 def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     from trainers.paths import SHIPPED_MODELS
     wait_for_model(qtbot, window)
-    assert window.open_path(SHIPPED_MODELS / "stackedgan")
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        assert window.open_path(SHIPPED_MODELS / "stackedgan")
+        assert "InfoGAN" in window.explorer.title.text()  # read off the GUI thread: not there yet
     assert set(window.explorer.sliders) == {"digit", "z0", "z1"}
     assert window.explorer.sliders["z0"].minimum() == -4.0
     window.show()
@@ -217,8 +219,30 @@ def test_fine_tune_the_open_model_keeps_its_generator_and_settings(qtbot, window
 
 def test_a_generator_only_stackedgan_is_not_offered_for_fine_tuning(qtbot, window):
     wait_for_model(qtbot, window)
-    assert window.open_path(window.default_model().parent / "stackedgan")
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        window.open_path(window.default_model().parent / "stackedgan")
     assert window.training.start_from.count() == 1
+
+
+def test_a_corrupt_model_gets_one_line_and_the_open_model_stays(qtbot, window, tmp_path):
+    import shutil
+    wait_for_model(qtbot, window)
+    bad = tmp_path / "bad"
+    shutil.copytree(window.default_model(), bad)
+    (bad / "generator.npz").write_bytes(b"not a zip")
+    window.open_path(bad)
+    qtbot.waitUntil(lambda: window.error_box is not None, timeout=30000)
+    assert str(bad) in window.error_box.text() and "\n" not in window.error_box.text()
+    assert "InfoGAN" in window.explorer.title.text() and window.explorer.model is not None
+
+
+def test_only_the_last_of_quick_opens_is_shown(qtbot, window):
+    wait_for_model(qtbot, window)
+    shipped = window.default_model().parent
+    with qtbot.waitSignal(window.model_loaded, timeout=30000) as shown:
+        window.open_path(shipped / "stackedgan")
+        window.open_path(shipped / "infogan")  # answers come in order: stackedgan's first, dropped
+    assert "InfoGAN" in shown.args[0] and "InfoGAN" in window.explorer.title.text()
 
 
 def test_bad_data_shows_one_clear_sentence(qtbot, window, tmp_path):

@@ -4,11 +4,14 @@
 # and the best few exported generators archived (a device returns at most 8 files: KEEP <= 6).
 # Usage: scripts/train_stacked_shift_gpu.sh OUT_DIR TRAIN_SECONDS EVAL_N KEEP "name|train args" ...
 #   A run named with --resume must already exist under runs/ (carried in).
-# The shipped model is run c's 16,000-step snapshot from (session 4, one H100):
+# Session 4 on one H100: round 1 compared recipes (s1 resumed, b, c below); round 2 ran c at seeds 1
+# and 2, and the shipped model is seed 2's 16,000-step snapshot:
+#   W="--config shift_training=true --config entropy0_weight=0.5 --config entropy1_weight=0.5 \
+#      --config conditional0_weight=3 --config conditional1_weight=3"
 #   scripts/train_stacked_shift_gpu.sh OUT 330 2000 5 "s1|--resume --steps 100000" \
 #     "b|--steps 100000 --config shift_training=true --config entropy0_weight=0.5 --config entropy1_weight=0.5" \
-#     "c|--steps 100000 --config shift_training=true --config entropy0_weight=0.5 --config entropy1_weight=0.5 \
-#        --config conditional0_weight=3 --config conditional1_weight=3"
+#     "c|--steps 100000 $W"
+#   scripts/train_stacked_shift_gpu.sh OUT 420 2000 3 "c_seed1|--steps 16000 --seed 1 $W" "c_seed2|--steps 16000 --seed 2 $W"
 set -u
 out=${1:?OUT_DIR}; budget=${2:?TRAIN_SECONDS}; eval_n=${3:?EVAL_N}; keep=${4:?KEEP}; shift 4
 export KERAS_BACKEND=${KERAS_BACKEND:-jax} PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false

@@ -184,6 +184,8 @@ class ExplorerView(QWidget):
     _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
     _open_request = Signal(str)
+    model_opened = Signal(object, str)  # (model, path) from open_in_background
+    open_failed = Signal(str, str)      # (path, one-line reason)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -217,7 +219,8 @@ class ExplorerView(QWidget):
         self._build_request.connect(self._renderer.build)
         self._renderer.model_built.connect(self.set_model)
         self._open_request.connect(self._renderer.open)
-        self.model_opened, self.open_failed = self._renderer.model_opened, self._renderer.open_failed
+        self._renderer.model_opened.connect(self.model_opened)  # re-emitted here, on the GUI thread
+        self._renderer.open_failed.connect(self.open_failed)
         self._render_thread.finished.connect(self._renderer.deleteLater)  # its timer dies on its own thread
         self._render_thread.start()
 

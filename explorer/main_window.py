@@ -190,7 +190,8 @@ class MainWindow(QMainWindow):
                                   resume=resume, grid_every=t.grid_every.value(),
                                   checkpoint_every=max(t.grid_every.value(), 500),
                                   metrics_every=t.metrics_every.value(), options=t.options(),
-                                  init_from=source.path if (source := t.fine_tune_source()) else None)
+                                  init_from=source.path if (source := t.fine_tune_source()) else None,
+                                  generator_warmup_steps=t.warmup_steps())
         self.worker = TrainingWorker(request)
         self.worker.update.connect(self._on_update)
         self.worker.notice.connect(self._show_notice)

@@ -16,6 +16,7 @@ from trainers.loop import TrainingUpdate
 LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
 NEW_CURVES_PER_REDRAW = 3
+DEFAULT_WARMUP_STEPS = 600  # the shipped InfoGAN's fine-tune recipe (its model card)
 COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324",
           "#800000", "#469990", "#000075", "#a9a9a9"]
 
@@ -117,11 +118,16 @@ class TrainingView(QWidget):
         self.start_from = QComboBox()
         self.start_from.addItem("New weights", None)
         self.start_from.setToolTip("Fine-tune: keep the open model's generator and settings, with fresh optimizers")
+        self.warmup = QSpinBox(minimum=0, maximum=100_000, value=DEFAULT_WARMUP_STEPS, singleStep=100,
+                               specialValueText="none", suffix=" steps")
+        self.warmup.setToolTip("Fine-tuning starts fresh discriminators: train only them for these first steps, "
+                               "so the generator does not learn from an untrained critic")
         self.family.currentIndexChanged.connect(self._sync_enabled)
         self.start_from.currentIndexChanged.connect(self._on_start_from)
         form = QFormLayout()
         form.addRow("Model", self.family)
         form.addRow("Start from", self.start_from)
+        form.addRow("Discriminator warm-up", self.warmup)
         data_row = QHBoxLayout()
         data_row.addWidget(self.data, 1)
         data_row.addWidget(self.browse)
@@ -231,6 +237,11 @@ class TrainingView(QWidget):
         fine_tuning = self.fine_tune_source() is not None
         self.family.setEnabled(idle and not fine_tuning)
         self.code_loss.setEnabled(idle and not fine_tuning and self.family_name == "infogan")
+        self.warmup.setEnabled(idle and fine_tuning)
+
+    def warmup_steps(self) -> int:
+        """Steps with the generators frozen: only when fine-tuning (a new run's networks start together)."""
+        return self.warmup.value() if self.fine_tune_source() is not None else 0
 
     def _choose_data(self):
         path, _ = QFileDialog.getOpenFileName(self, "MNIST .npz file (or cancel to pick an IDX folder)", "",
@@ -309,7 +320,8 @@ class TrainingView(QWidget):
             return
         self.progress.setRange(0, max(u.total_steps, 1))
         self.progress.setValue(u.step)
-        self.phase.setText(u.message or f"Training: step {u.step:,} of {u.total_steps:,}")
+        doing = "Discriminator warm-up (generators frozen)" if u.generators_frozen else "Training"
+        self.phase.setText(u.message or f"{doing}: step {u.step:,} of {u.total_steps:,}")
         remaining = (u.total_steps - u.step) / u.steps_per_s if u.steps_per_s > 0 else float("nan")
         self.rate.setText(f"{u.steps_per_s:.2f} steps/s · elapsed {_clock(u.elapsed_s)} · ETA {_clock(remaining)}")
 

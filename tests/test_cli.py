@@ -130,6 +130,32 @@ def test_init_from_a_shipped_model_fine_tunes_its_generator(tmp_path):
         assert np.array_equal(run[kernel], start[kernel])
 
 
+def test_generator_warmup_freezes_the_generator_then_resume_trains_it(tmp_path):
+    from trainers.paths import RESOURCES
+    from trainers.run import build_model
+    shipped, out = RESOURCES / "models" / "infogan", tmp_path / "fine"
+    kernel = "generator/0"
+    assert main(["train", "infogan", "--steps", "2", "--out", str(out), "--init-from", str(shipped),
+                 "--generator-warmup", "2", *TRAIN]) == 0
+    info = RunDir(out).read_info()
+    assert info.generator_warmup_steps == 2 and info.config["g_lr"] > 0
+    with np.load(out / "checkpoint.npz") as run, np.load(shipped / "generator.npz") as start:
+        assert np.array_equal(run[kernel], start[kernel])  # frozen through the warm-up
+    assert main(["train", "infogan", "--steps", "3", "--out", str(out), "--resume", *TRAIN]) == 0
+    with np.load(out / "checkpoint.npz") as run, np.load(shipped / "generator.npz") as start:
+        assert not np.array_equal(run[kernel], start[kernel])  # step 3 trains the generator
+    model = build_model("infogan", info.config)
+    RunDir(out).load_checkpoint(model)
+    rate = float(np.asarray(model.optimizers["generator"].learning_rate))
+    assert rate == pytest.approx(info.config["g_lr"])  # the warm-up's 0 is not kept in the checkpoint
+
+
+def test_generator_warmup_without_init_from_exits_2(tmp_path):
+    assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--generator-warmup", "5"),
+                          "--init-from")
+    assert not (tmp_path / "r").exists()
+
+
 def test_init_from_another_family_exits_2(tmp_path):
     from trainers.paths import RESOURCES
     assert_one_line_error(run_cli("train", "stackedgan", "--out", str(tmp_path / "r"), "--data", "bundled",

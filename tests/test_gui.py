@@ -207,14 +207,20 @@ def test_fine_tune_the_open_model_keeps_its_generator_and_settings(qtbot, window
     t.metrics_every.setValue(0)
     t.family.setCurrentIndex(t.family.findData("stackedgan"))
     assert t.start_from.count() == 2  # the shipped InfoGAN is offered
+    assert not t.warmup.isEnabled() and t.warmup_steps() == 0  # a new run has no warm-up
     t.start_from.setCurrentIndex(1)
     assert t.family_name == "infogan" and not t.family.isEnabled()
+    assert t.warmup.isEnabled() and t.warmup.value() == 600
+    t.warmup.setValue(1)
+    phases = []
     window.start_training()
+    window.worker.update.connect(lambda u: phases.append(u.generators_frozen))
     qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
     info = RunDir(next(window.runs_home.iterdir())).read_info()
     shipped = window.default_model()
-    assert info.init_from == str(shipped) and info.step == 2
+    assert info.init_from == str(shipped) and info.step == 2 and info.generator_warmup_steps == 1
     assert info.config["code_weight"] == 1.0  # the shipped model's setting, not the default 0.5
+    assert phases[:2] == [True, False]  # step 1 trained the discriminator alone, step 2 both
 
 
 def test_a_generator_only_stackedgan_is_not_offered_for_fine_tuning(qtbot, window):

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.add_argument("--init-from", type=Path, default=None, metavar="RUN_OR_MODEL",
                        help="fine-tune: start from the networks of a run, or an exported/shipped model's generator")
+    train.add_argument("--generator-warmup", type=non_negative_int, default=0, metavar="STEPS",
+                       help="with --init-from: train only the discriminators for the first STEPS steps, so fresh "
+                            "ones catch up before the generators learn from them (e.g. 600)")
     train.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
     train.add_argument("--code-loss", choices=("gaussian", "book"), default="gaussian", help="InfoGAN only")
     train.add_argument("--encoder-epochs", type=positive_int, default=10, help="StackedGAN only")
@@ -116,12 +119,15 @@ def cmd_train(args, _rest) -> int:
         config["code_loss" if args.family == "infogan" else "encoder_epochs"] = (
             args.code_loss if args.family == "infogan" else args.encoder_epochs)
         config.update(parse_config_overrides(args.family, args.config))
+        if args.generator_warmup and not args.init_from:
+            raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
         info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size,
-                       init_from=str(args.init_from) if args.init_from else None)
+                       init_from=str(args.init_from) if args.init_from else None,
+                       generator_warmup_steps=args.generator_warmup)
     steps = args.steps or BOOK_STEPS[info.family]
     settings = LoopSettings(steps=steps, batch_size=info.batch_size, grid_every=args.grid_every,
                             checkpoint_every=args.checkpoint_every, metrics_every=args.metrics_every,
-                            seed=args.seed)
+                            seed=args.seed, generator_warmup_steps=info.generator_warmup_steps)
     trainer, start = open_trainer(run, info, args.resume, settings, print)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
@@ -169,8 +175,9 @@ def _show(bar, update) -> None:
     if update.phase == "done":
         bar.write(update.message or "")
         return
-    if bar.desc:
-        bar.set_description("")  # preparation is over: the bar now counts training steps
+    label = "discriminator warm-up" if update.generators_frozen else ""
+    if bar.desc != label:
+        bar.set_description(label)  # preparation is over: the bar counts training steps
     bar.update(update.step - bar.n)
     keys = [k for k in update.losses if k.endswith("loss")][:4]
     postfix = {k: f"{update.losses[k]:.3f}" for k in keys}

@@ -32,6 +32,7 @@ class TrainingUpdate:
     message: str | None = None
     fraction: float | None = None   # progress of a "prepare" phase
     generator: tuple | None = None  # (family, config dict, {name: numpy weights}) when asked for
+    generators_frozen: bool = False  # this step was part of a fine-tune's discriminator warm-up
 
 
 class TrainControl:
@@ -96,6 +97,7 @@ class LoopSettings:
     checkpoint_every: int = 1000
     metrics_every: int = 0          # 0 = no live metrics
     seed: int = 0
+    generator_warmup_steps: int = 0  # steps (counted from the run's start) with the generators frozen
 
 
 class Trainer:
@@ -105,6 +107,7 @@ class Trainer:
         self.metrics_fn = metrics_fn
         self.grid_latents = model.latent_spec.grid_latents()
         self.step = 0
+        self._generators_frozen: bool | None = None  # unknown until the first step sets it
 
     def grid(self) -> np.ndarray:
         return make_grid(self.model.generate_arrays(self.grid_latents), cols=10)
@@ -128,6 +131,7 @@ class Trainer:
                 if control.stopped:
                     break
                 self._serve_snapshot(control, on_update)
+                self._freeze_generators_during_warmup()
                 losses = self.model.train_step(*sampler.next())
                 self._check_finite(losses)
                 self.step += 1
@@ -156,6 +160,15 @@ class Trainer:
         m = self.model
         return m.name, m.config_dict(), m.state(generators_only=True)
 
+    def _freeze_generators_during_warmup(self) -> None:
+        warmup = self.settings.generator_warmup_steps
+        if not warmup:
+            return  # a run without a warm-up never touches its optimizers' rates
+        frozen = self.step < warmup
+        if frozen != self._generators_frozen:
+            self.model.freeze_generators(frozen)
+            self._generators_frozen = frozen
+
     def _serve_snapshot(self, control: TrainControl, on_update) -> None:
         if control.take_snapshot_request() and self.model.prepared:
             on_update(TrainingUpdate(self.step, self.settings.steps, "snapshot", generator=self.generator_snapshot()))
@@ -176,7 +189,8 @@ class Trainer:
         return extras
 
     def _update(self, losses, rate, elapsed, extras) -> TrainingUpdate:
-        return TrainingUpdate(self.step, self.settings.steps, "train", losses, rate, elapsed, **extras)
+        return TrainingUpdate(self.step, self.settings.steps, "train", losses, rate, elapsed,
+                              generators_frozen=bool(self._generators_frozen), **extras)
 
     def _checkpoint(self) -> None:
         self.run.save_checkpoint(self.model, self.step)

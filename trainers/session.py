@@ -34,6 +34,7 @@ class TrainingRequest:
     metrics_every: int = 200
     options: tuple = ()  # extra config fields, e.g. (("code_loss", "book"),)
     init_from: Path | None = None  # fine-tune: start from this run's or model's weights
+    generator_warmup_steps: int = 0  # fine-tune: the discriminators train alone for this many steps first
 
 
 def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
@@ -69,9 +70,11 @@ def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callab
     r = request
     run = RunDir(r.run_dir)
     info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data, batch_size=r.batch_size,
-                                                    init_from=str(r.init_from) if r.init_from else None)
+                                                    init_from=str(r.init_from) if r.init_from else None,
+                                                    generator_warmup_steps=r.generator_warmup_steps)
     settings = LoopSettings(steps=r.steps, batch_size=info.batch_size, grid_every=r.grid_every,
-                            checkpoint_every=r.checkpoint_every, metrics_every=r.metrics_every)
+                            checkpoint_every=r.checkpoint_every, metrics_every=r.metrics_every,
+                            generator_warmup_steps=info.generator_warmup_steps)
     trainer, start = open_trainer(run, info, r.resume, settings, on_notice)
     trainer.run_loop(on_update, control, start_step=start)
 

@@ -35,6 +35,15 @@ class GanFamily(ABC):
             opt.build(self.networks[name].trainable_variables)
         self.runner = make_runner(self.networks, self.optimizers, step_body)
         self._rng = np.random.default_rng(self.config.seed)
+        # the configured rates, read before any checkpoint can restore a warm-up's 0
+        self._generator_lrs = {n: float(_numpy(self.optimizers[n].learning_rate)) for n in self.generator_networks}
+
+    def freeze_generators(self, frozen: bool) -> None:
+        """Generators at learning rate 0 (a fine-tune's warm-up: fresh discriminators catch up first)."""
+        self.sync()
+        for name, rate in self._generator_lrs.items():
+            self.optimizers[name].learning_rate = 0.0 if frozen else rate
+        self.runner.reload()
 
     # --- the contract -------------------------------------------------------------------
     @property

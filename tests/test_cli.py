@@ -150,10 +150,12 @@ def test_generator_warmup_freezes_the_generator_then_resume_trains_it(tmp_path):
     assert rate == pytest.approx(info.config["g_lr"])  # the warm-up's 0 is not kept in the checkpoint
 
 
-def test_generator_warmup_without_init_from_exits_2(tmp_path):
+def test_generator_warmup_without_init_from_or_with_resume_exits_2(tmp_path):
     assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--generator-warmup", "5"),
                           "--init-from")
     assert not (tmp_path / "r").exists()
+    assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--resume",
+                                  "--generator-warmup", "5"), "keeps the warm-up in its run.json")
 
 
 def test_init_from_another_family_exits_2(tmp_path):

@@ -109,8 +109,9 @@ def cmd_train(args, _rest) -> int:
 
     run = RunDir(args.out)
     if args.resume:
-        if args.init_from:
-            raise UserFacingError("--init-from starts a new run; leave it out with --resume.")
+        if args.init_from or args.generator_warmup:
+            raise UserFacingError("--init-from and --generator-warmup start a new run; leave them out with --resume "
+                                  "(a resumed run keeps the warm-up in its run.json).")
         info = run.read_info()
         if info.family != args.family:
             raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")

@@ -66,6 +66,18 @@ def test_shipped_models_draw_the_requested_digit(judge, name):
     assert metrics.label_accuracy(predicted, digits) >= 0.9
 
 
+@pytest.mark.parametrize("control, value", [("z0", -4.0), ("z0", 4.0), ("z1", -1.0), ("z1", 1.0)])
+def test_shipped_stackedgan_keeps_the_digit_at_the_ends_of_its_sliders(judge, control, value):
+    from trainers.paths import SHIPPED_MODELS
+    from trainers.run import load_model
+    model = load_model(SHIPPED_MODELS / "stackedgan")
+    digits, rng = np.repeat(np.arange(10), 5), np.random.default_rng(3)
+    latents = model.latent_spec.sample(len(digits), rng, digits=digits)
+    latents[control] = model.latent_spec[control].draw(rng, len(digits)) + value  # the slider shifts the noise
+    predicted, _ = judge(model.generate_arrays(latents))
+    assert metrics.label_accuracy(predicted, digits) >= 0.95  # the book's model: 0.22 at z0 = ±4
+
+
 def test_live_metrics_are_cheap_plain_floats(small_mnist):
     from trainers.evaluation import LiveMetrics
     from trainers.paths import SHIPPED_MODELS

@@ -28,6 +28,17 @@ def control_caption(control) -> str:
     return f"{control.name}{kind}{about}"
 
 
+def strip_caption(control) -> str:
+    return f"{control_caption(control)}: {control.low:g} → {control.high:g}"
+
+
+def slider_layout(spec: LatentSpec) -> tuple:
+    """What the explorer's widgets depend on: each control's kind and range, and which are traversed."""
+    return (tuple((type(c).__name__, c.name, getattr(c, "low", None), getattr(c, "high", None), getattr(c, "n", None))
+                  for c in spec.controls),
+            tuple(c.name for c in spec.traversed))
+
+
 def strip_latents(spec: LatentSpec, control, values: dict) -> dict:
     """`control` swept over its range in STRIP_STEPS values, everything else as in `values`."""
     return spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)},
@@ -193,6 +204,7 @@ class ExplorerView(QWidget):
         self.spec = None
         self.sliders: dict[str, QWidget] = {}
         self.strip_panes: dict[str, ImagePane] = {}
+        self.strip_captions: dict[str, QLabel] = {}
         self.strip_images: dict[str, list[np.ndarray]] = {}
         self.title = QLabel("No model loaded yet")
         self.title.setWordWrap(True)
@@ -236,12 +248,16 @@ class ExplorerView(QWidget):
         same_spec = self.model is not None and self.spec is not None and \
             [c.name for c in model.latent_spec.controls] == [c.name for c in self.spec.controls]
         values = self.values() if same_spec else None
+        same_widgets = self.spec is not None and slider_layout(model.latent_spec) == slider_layout(self.spec)
         self.model = model
         effects = {k: e["attribute"] for k, e in getattr(model, "card", {}).get("effects", {}).items()
                    if e.get("attribute")}
         self.spec = model.latent_spec.with_attributes(effects)
         self.title.setText(title or model.title)
-        self._build_controls()
+        if same_widgets:
+            self._relabel_controls()  # rebuilding ~20 widgets would stall the window for 35-55 ms
+        else:
+            self._build_controls()
         if values:
             self.set_values(values, redraw=False)
         self.redraw()
@@ -264,6 +280,7 @@ class ExplorerView(QWidget):
                 item.widget().deleteLater()
         self.sliders.clear()
         self.strip_panes.clear()
+        self.strip_captions.clear()
         self.strip_images.clear()
         self._dirty.clear()
         for control in self.spec.controls:
@@ -282,9 +299,19 @@ class ExplorerView(QWidget):
             pane = ImagePane(min_height=70)
             self._add_export_actions(pane, control.name)
             self.strip_panes[control.name] = pane
-            self.strips_layout.addWidget(QLabel(f"{control_caption(control)}: {control.low:g} → {control.high:g}"))
+            self.strip_captions[control.name] = QLabel(strip_caption(control))
+            self.strips_layout.addWidget(self.strip_captions[control.name])
             self.strips_layout.addWidget(pane)
         self.strips_layout.addStretch(1)
+
+    def _relabel_controls(self) -> None:
+        """Same sliders and strips, new model: only the measured effects in the captions may differ."""
+        for control in self.spec.controls:
+            self.controls_form.labelForField(self.sliders[control.name]).setText(control_caption(control))
+        for control in self.spec.traversed:
+            self.strip_captions[control.name].setText(strip_caption(control))
+        self.strip_images.clear()
+        self._dirty.clear()
 
     def _add_export_actions(self, pane: ImagePane, name: str) -> None:
         pane.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)

@@ -128,6 +128,22 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     assert "thickness" in captions[0] and "slant" in captions[1]  # named from the shipped card
 
 
+def test_a_model_with_the_same_sliders_reuses_them_with_its_own_captions(qtbot, window):
+    from trainers.run import build_model
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    slider = ex.sliders["code1"]
+    assert "slant" in ex.controls_form.labelForField(slider).text()  # from the shipped card
+    bare = build_model("infogan", ex.model.config_dict())  # untrained: no card, no measured effects
+    with qtbot.waitSignal(ex.strips_rendered, timeout=10000):
+        ex.set_model(bare, "bare")
+    assert ex.sliders["code1"] is slider and ex.model is bare
+    assert ex.controls_form.labelForField(slider).text() == "code1"
+    assert ex.strip_captions["code1"].text() == "code1: -2 → 2"
+    expected = bare.generate({**ex.values(), "code1": np.linspace(-2, 2, 10)})
+    assert np.allclose(np.stack(ex.strip_images["code1"]), expected, atol=1e-5)  # the new model's strips
+
+
 def configure_short_run(win, steps):
     t = win.training
     t.family.setCurrentIndex(0)

@@ -150,9 +150,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_model_opened(self, model, path: str):
-        if Path(path) != self._opening:
-            return  # the user asked for another model meanwhile
         path = Path(path)
+        if path != self._opening:
+            return  # the user asked for another model meanwhile
         title = f"{model.title} — {path}"
         self.explorer.set_model(model, title)
         self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)

@@ -118,8 +118,6 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
         assert "InfoGAN" in window.explorer.title.text()  # read off the GUI thread: not there yet
     assert set(window.explorer.sliders) == {"digit", "z0", "z1"}
     assert window.explorer.sliders["z0"].minimum() == -4.0
-    window.show()
-
     def strip_captions():
         return [label.text() for label in window.explorer.strips_box.findChildren(QLabel) if label.isVisible()]
     qtbot.waitUntil(lambda: len(strip_captions()) == 2)  # the layout shows new children from the event loop

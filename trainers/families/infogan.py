@@ -6,6 +6,7 @@ TensorFlow (or jax.grad on a GPU machine), each differentiating one network's va
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import keras
 import numpy as np
@@ -111,7 +112,7 @@ class InfoGan(GanFamily):
         self._compile(self._step_body)
         self._predict = make_predictor(self.networks["generator"], self.input_dim)
 
-    @property
+    @cached_property  # read four times a training step; the config never changes after construction
     def latent_spec(self) -> LatentSpec:
         cfg = self.config
         return LatentSpec((

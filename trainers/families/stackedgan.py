@@ -7,6 +7,7 @@ its input by the frozen encoder (conditional loss) and to its noise by a Q head 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import keras
 import numpy as np
@@ -115,7 +116,7 @@ class StackedGan(GanFamily):
         self._predict1 = make_predictor(self.networks["gen1"], cfg.num_labels + cfg.z_dim)
         self._predict0 = make_predictor(self.networks["gen0"], cfg.feature_dim + cfg.z_dim)
 
-    @property
+    @cached_property  # read four times a training step; the config never changes after construction
     def latent_spec(self) -> LatentSpec:
         cfg = self.config
         return LatentSpec((

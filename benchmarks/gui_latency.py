@@ -176,7 +176,7 @@ def headless_steps_per_s(seconds: float, batch: int) -> float:
     trainer = Trainer(model, load_dataset("bundled").split()[0], run,
                       LoopSettings(steps=10**6, batch_size=batch, grid_every=100, checkpoint_every=10**6))
     control, rates = TrainControl(), []
-    thread = threading.Thread(target=trainer.run_loop, args=(lambda u: rates.append(u.steps_per_s), control))
+    thread = threading.Thread(target=trainer.run_loop, args=(lambda u: rates.append(getattr(u, "steps_per_s", 0.0)), control))
     thread.start()
     time.sleep(seconds)
     control.stop()
@@ -235,7 +235,7 @@ def main():
     t.metrics_every.setValue(0)
     rates = []
     window.start_training()
-    window.worker.update.connect(lambda u: rates.append(u.steps_per_s))
+    window.worker.update.connect(lambda batch: rates.extend(m.steps_per_s for m in batch if hasattr(m, "steps_per_s")))
     while not rates:
         rest(0.05)
     probe = StallProbe(app)  # training view on screen, plots and grids updating, no interaction

@@ -25,9 +25,9 @@ def rss_mb() -> float:
 
 
 def main():
-    from trainers.data import load_dataset
     from trainers.loop import LoopSettings, Trainer
     from trainers.run import RunDir, RunInfo, build_model
+    from trainers.updates import StepFigures
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--family", default="infogan")
@@ -36,14 +36,14 @@ def main():
     parser.add_argument("--every", type=int, default=500)
     args = parser.parse_args()
     model = build_model(args.family, {"precision": "float32"})
-    train, _ = load_dataset("bundled").split()
+    train, _ = model.load_data("bundled", model.config).split()
     run = RunDir(Path(tempfile.mkdtemp()) / "run")
     run.create(RunInfo(args.family, model.config_dict(), batch_size=args.batch_size))
     settings = LoopSettings(steps=args.steps, batch_size=args.batch_size, grid_every=100, checkpoint_every=500)
     readings = []
 
     def report(update):
-        if update.phase == "train" and update.step % args.every == 0:
+        if isinstance(update, StepFigures) and update.step % args.every == 0:
             readings.append((update.step, rss_mb()))
             print(f"step {update.step:>6}: RSS {readings[-1][1]:8.1f} MB", flush=True)
 

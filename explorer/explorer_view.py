@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.imageview import ImagePane
+from explorer.lab_view import Frame1DView
 from trainers.errors import UserFacingError
+from trainers.families.base import Samples1D
 from trainers.images import make_grid, save_gif, save_png
 from trainers.latent import SEED, CategoricalControl, LatentSpec, NoiseControl
 
@@ -209,13 +211,18 @@ class ExplorerView(QWidget):
         self.title = QLabel("No model loaded yet")
         self.title.setWordWrap(True)
         self.main_pane = ImagePane(min_height=280)
+        self.lab = Frame1DView()  # the view of 1-D samples: densities and the generator's mapping
+        self.lab.setMinimumHeight(320)
+        self.output = QStackedWidget()
+        self.output.addWidget(self.main_pane)
+        self.output.addWidget(self.lab)
         self.controls_box = QGroupBox("Latent controls")
         self.controls_form = QFormLayout(self.controls_box)
         self.strips_box = QGroupBox("Traversals (each control swept over its range, everything else fixed)")
         self.strips_layout = QVBoxLayout(self.strips_box)
         left = QVBoxLayout()
         left.addWidget(self.title)
-        left.addWidget(self.main_pane, 1)
+        left.addWidget(self.output, 1)
         left.addWidget(self.controls_box)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
@@ -254,6 +261,12 @@ class ExplorerView(QWidget):
                    if e.get("attribute")}
         self.spec = model.latent_spec.with_attributes(effects)
         self.title.setText(title or model.title)
+        one_d = isinstance(model.sample_kind, Samples1D)
+        self.output.setCurrentWidget(self.lab if one_d else self.main_pane)
+        self.strips_box.setVisible(bool(self.spec.traversed))
+        if one_d:
+            self.lab.reset_ranges()
+            self.lab.show_frame(model.preview())  # a few ms of numpy: the whole density at once
         if same_widgets:
             self._relabel_controls()  # rebuilding ~20 widgets would stall the window for 35-55 ms
         else:
@@ -348,10 +361,14 @@ class ExplorerView(QWidget):
         if redraw:
             self.redraw()
 
-    def step_digit(self, delta: int) -> None:
-        if "digit" in self.sliders:
-            slider = self.sliders["digit"]
+    def step_class(self, delta: int) -> None:
+        """The next (or previous) class of the class control, if the model has one."""
+        cat = self.spec.categorical if self.spec is not None else None
+        if cat is not None:
+            slider = self.sliders[cat.name]
             slider.setValue((slider.value() + delta) % (slider.maximum() + 1))
+
+    step_digit = step_class
 
     def resample(self) -> None:
         self.seed.setValue(int(np.random.default_rng().integers(0, 2**31 - 1)))
@@ -375,7 +392,10 @@ class ExplorerView(QWidget):
         if token != self._token:
             return
         self.current_image = image
-        self.main_pane.show_image(image)
+        if isinstance(self.model.sample_kind, Samples1D):
+            self.lab.show_marker(float(self.values()[self.spec.controls[0].name]), float(image))
+        else:
+            self.main_pane.show_image(image)
         self.rendered.emit()
 
     def _show_strips(self, token: int, strips: dict) -> None:
@@ -390,7 +410,12 @@ class ExplorerView(QWidget):
 
     # --- export ---------------------------------------------------------------------------
     def export_image(self, path: Path) -> None:
-        save_png(path, self.current_image, scale=8)
+        if isinstance(self.model.sample_kind, Samples1D):
+            from trainers.samples1d import frame_picture
+
+            save_png(path, frame_picture(self.lab.frame))
+        else:
+            save_png(path, self.current_image, scale=8)
 
     def export_strip(self, name: str, path: Path) -> None:
         save_png(path, make_grid(np.stack(self.strip_images[name]), cols=STRIP_STEPS), scale=4)

@@ -12,9 +12,9 @@ from explorer.explorer_view import ExplorerView
 from explorer.training_view import TrainingView
 from explorer.workers import BackendWarmup, TrainingWorker, start_in_thread
 from trainers.errors import UserFacingError
-from trainers.loop import TrainingUpdate
+from trainers.families import FAMILIES
 from trainers.paths import SHIPPED_MODELS
-from trainers.session import TrainingRequest
+from trainers.updates import GeneratorSnapshot
 
 RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
 MAX_RECENT = 8
@@ -28,7 +28,7 @@ def fine_tune_source_or_none(path: Path):
     try:
         return fine_tune_source(path)
     except UserFacingError:
-        return None  # e.g. a generator-only StackedGAN: nothing to offer
+        return None  # e.g. generators whose family needs its discriminators to fine-tune: nothing to offer
 
 
 class MainWindow(QMainWindow):
@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.backend_ready = False
         self._queued_open: Path | None = open_path or self.default_model()
         self.worker: TrainingWorker | None = None
+        self._wants_snapshot = False  # the final snapshot of a run only moves to the explorer when asked
         self.thread: QThread | None = None
         self.error_box: QMessageBox | None = None
         self.explorer = ExplorerView()
@@ -70,9 +71,15 @@ class MainWindow(QMainWindow):
         self._warmup_thread = None  # deleted by deleteLater: never touch it again
 
     @staticmethod
-    def default_model() -> Path | None:
-        shipped = SHIPPED_MODELS / "infogan"
-        return shipped if (shipped / "model.json").is_file() else None
+    def shipped_models() -> list[tuple[str, Path]]:
+        """(title, folder) of every family with a shipped model, in the registry's order."""
+        return [(entry.title, SHIPPED_MODELS / entry.name) for entry in FAMILIES
+                if (SHIPPED_MODELS / entry.name / "model.json").is_file()]
+
+    @classmethod
+    def default_model(cls) -> Path | None:
+        shipped = cls.shipped_models()
+        return shipped[0][1] if shipped else None
 
     # --- menus and shortcuts --------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
@@ -89,9 +96,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open run or model…", self.choose_and_open, QKeySequence.StandardKey.Open)
         shipped = file_menu.addMenu("Open shipped model")
-        for name in ("infogan", "stackedgan"):
-            if (SHIPPED_MODELS / name / "model.json").is_file():
-                self._action(shipped, name, lambda _=False, n=name: self.open_path(SHIPPED_MODELS / n))
+        for title, folder in self.shipped_models():
+            self._action(shipped, title, lambda _=False, p=folder: self.open_path(p))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._refresh_recent()
         self._action(file_menu, "&Save checkpoint", self.save_checkpoint, QKeySequence.StandardKey.Save)
@@ -103,12 +109,14 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         train_menu = self.menuBar().addMenu("&Training")
         self._action(train_menu, "Start / Pause / Resume", self.start_or_pause, "F5")
+        self._action(train_menu, "Single step (while paused)", self.single_step, "F7")
         self._action(train_menu, "Stop", self.stop_training, "Shift+F5")
         self._action(train_menu, "Resume a saved run…", self.choose_and_resume, "Ctrl+Shift+R")
         self._action(train_menu, "Explore current generator", self.explore_current, "F6")
+        self._action(train_menu, "Export the run's animation…", self.export_animation, "Ctrl+Shift+G")
         view_menu = self.menuBar().addMenu("&Explore")
-        self._action(view_menu, "Next digit", lambda: self.explorer.step_digit(1), "Ctrl+Right")
-        self._action(view_menu, "Previous digit", lambda: self.explorer.step_digit(-1), "Ctrl+Left")
+        self._action(view_menu, "Next class (digit)", lambda: self.explorer.step_class(1), "Ctrl+Right")
+        self._action(view_menu, "Previous class (digit)", lambda: self.explorer.step_class(-1), "Ctrl+Left")
         self._action(view_menu, "Resample noise", self.explorer.resample, "R")
 
     def _refresh_recent(self):
@@ -128,6 +136,7 @@ class MainWindow(QMainWindow):
     # --- models -----------------------------------------------------------------------------
     def _on_backend_ready(self):
         self.backend_ready = True
+        self.training.set_backend_ready()
         self.statusBar().showMessage("TensorFlow ready.", 3000)
         if self._queued_open is not None:
             path, self._queued_open = self._queued_open, None
@@ -171,6 +180,8 @@ class MainWindow(QMainWindow):
         t.start_requested.connect(self.start_training)
         t.pause_toggled.connect(self.toggle_pause)
         t.stop_requested.connect(self.stop_training)
+        t.single_step_requested.connect(self.single_step)
+        t.export_animation_requested.connect(self.export_animation)
         t.save_requested.connect(self.save_checkpoint)
         t.explore_requested.connect(self.explore_current)
 
@@ -186,12 +197,11 @@ class MainWindow(QMainWindow):
             return
         t = self.training
         run_dir = run_dir or self.runs_home / f"{t.family_name}-{time.strftime('%Y%m%d-%H%M%S')}"
-        request = TrainingRequest(t.family_name, Path(run_dir), t.steps.value(), t.batch.value(), t.data_choice(),
-                                  resume=resume, grid_every=t.grid_every.value(),
-                                  checkpoint_every=max(t.grid_every.value(), 500),
-                                  metrics_every=t.metrics_every.value(), options=t.options(),
-                                  init_from=source.path if (source := t.fine_tune_source()) else None,
-                                  generator_warmup_steps=t.warmup_steps())
+        try:
+            request = t.request(Path(run_dir), resume)
+        except UserFacingError as exc:
+            self.show_error(str(exc))
+            return
         self.worker = TrainingWorker(request)
         self.worker.update.connect(self._on_update)
         self.worker.notice.connect(self._show_notice)
@@ -218,7 +228,7 @@ class MainWindow(QMainWindow):
         except UserFacingError as exc:
             self.show_error(str(exc))
             return
-        self.training.family.setCurrentIndex(self.training.family.findData(info.family))
+        self.training.select_family(info.family)
         self.training.steps.setValue(max(self.training.steps.value(), info.step + 1))
         self.start_training(run_dir, resume=True)
 
@@ -229,6 +239,31 @@ class MainWindow(QMainWindow):
         control.resume() if control.paused else control.pause()
         self.training.set_running(True, paused=control.paused)
         self.statusBar().showMessage("Paused" if control.paused else "Resumed", 3000)
+
+    def single_step(self):
+        if self.training_active and self.worker.control.paused:
+            self.worker.control.request_single_step()
+
+    def export_animation(self):
+        """Every sample snapshot of the run in the Train tab, as a GIF (or MP4 where ffmpeg ships)."""
+        from explorer.training_view import animation_frames
+        from trainers.images import mp4_available, save_animation
+
+        if not self.training.previews:
+            self.statusBar().showMessage("No sample snapshots yet: start a run first.", 5000)
+            return
+        filters = "Animated GIF (*.gif)" + (";;MP4 video (*.mp4)" if mp4_available() else "")
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the run's animation", "training.gif", filters)
+        if not path:
+            return
+        if Path(path).suffix.lower() not in (".gif", ".mp4"):
+            path += ".mp4" if "mp4" in chosen else ".gif"
+        try:
+            save_animation(Path(path), animation_frames(self.training.previews))
+        except (UserFacingError, OSError) as exc:
+            self.show_error(f"Could not write {path}: {exc}")
+            return
+        self.statusBar().showMessage(f"Wrote {path} ({len(self.training.previews)} frames)", 5000)
 
     def stop_training(self):
         if self.training_active:
@@ -243,19 +278,24 @@ class MainWindow(QMainWindow):
 
     def explore_current(self):
         if self.training_active:
+            self._wants_snapshot = True
             self.worker.control.request_snapshot()
             self.statusBar().showMessage("Taking the generator as it is now…", 3000)
 
-    def _on_update(self, update: TrainingUpdate):
-        if update.generator is not None:
-            self._explore_snapshot(update)
-        if update.phase != "snapshot":
-            self.training.on_update(update)
+    def _on_update(self, messages: list):
+        for message in messages:
+            if isinstance(message, GeneratorSnapshot):
+                # asked for (F6), or the run's final generator: a lab that plays live keeps its tab at the end
+                switch = self._wants_snapshot or not self.training.is_live_lab
+                self._wants_snapshot = False
+                self._explore_snapshot(message, switch)
+        self.training.on_update([m for m in messages if not isinstance(m, GeneratorSnapshot)])
 
-    def _explore_snapshot(self, update: TrainingUpdate):
-        family, config, arrays = update.generator
-        self.explorer.show_weights(family, config, arrays, f"training run at step {update.step:,}")
-        self.tabs.setCurrentWidget(self.explorer)
+    def _explore_snapshot(self, snapshot: GeneratorSnapshot, switch_tab: bool = True):
+        self.explorer.show_weights(snapshot.family, snapshot.config, snapshot.arrays,
+                                   f"training run at step {snapshot.step:,}")
+        if switch_tab:
+            self.tabs.setCurrentWidget(self.explorer)
 
     def _forget_training_thread(self):
         self.thread = None

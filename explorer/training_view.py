@@ -1,120 +1,69 @@
-"""The training view: choose a model and data, start/pause/stop, watch losses, metrics and grids."""
+"""The training view: choose a family and its settings, start/pause/step/stop, watch losses, metrics
+and the family's samples live. Everything family-specific comes from the registry and the family's
+contract (trainers.families); the sample panel is picked by the kind of preview a run sends."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+                               QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
+from explorer.curves import CurvePanel, Series  # noqa: F401 (Series: part of this view's public surface)
 from explorer.imageview import ImagePane
-from trainers.loop import TrainingUpdate
+from explorer.lab_view import Frame1DView
+from explorer.settings_form import SettingsForm
+from trainers.errors import UserFacingError
+from trainers.families import FAMILIES, family_entry
+from trainers.samples1d import Frame1D
+from trainers.session import TrainingRequest
+from trainers.updates import Finished, LiveMetrics, PreparationProgress, SampleSnapshot, StepFigures
 
 LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
-NEW_CURVES_PER_REDRAW = 3
-DEFAULT_WARMUP_STEPS = 600  # the shipped InfoGAN's fine-tune recipe (its model card)
-COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45", "#9a6324",
-          "#800000", "#469990", "#000075", "#a9a9a9"]
-
-
-class Series:
-    """A growing (step, raw, smoothed) record in numpy arrays that double when full, so a redraw
-    hands pyqtgraph views instead of converting ever longer lists (40k steps: 94 -> a few ms)."""
-
-    def __init__(self, smoothing: float, capacity: int = 1024):
-        self.smoothing = smoothing
-        self.n = 0
-        self._data = np.empty((3, capacity))  # rows: step, raw, smoothed
-
-    def append(self, step: int, value: float) -> None:
-        if self.n == self._data.shape[1]:
-            self._data = np.concatenate([self._data, np.empty_like(self._data)], axis=1)
-        last = self._data[2, self.n - 1] if self.n else value
-        smooth = self.smoothing * last + (1 - self.smoothing) * value if math.isfinite(value) else last
-        self._data[:, self.n] = step, value, smooth
-        self.n += 1
-
-    @property
-    def steps(self) -> np.ndarray:
-        return self._data[0, :self.n]
-
-    @property
-    def raw(self) -> np.ndarray:
-        return self._data[1, :self.n]
-
-    @property
-    def smooth(self) -> np.ndarray:
-        return self._data[2, :self.n]
-
-
-class CurveSet:
-    """One raw (faint) and one smoothed PlotDataItem per named series, created once, then setData."""
-
-    def __init__(self, plot: pg.PlotItem, smoothing: float = LOSS_SMOOTHING):
-        self.plot = plot
-        self.smoothing = smoothing
-        self.series: dict[str, Series] = {}
-        self.items: dict[str, tuple] = {}
-
-    def add(self, step: int, values: dict) -> None:
-        for name, value in values.items():
-            self.series.setdefault(name, Series(self.smoothing)).append(step, value)
-
-    def redraw(self) -> None:
-        # creating a curve costs ~2 ms: a few per redraw keeps the first one from stalling the GUI
-        for name in [n for n in self.series if n not in self.items][:NEW_CURVES_PER_REDRAW]:
-            color = COLORS[len(self.items) % len(COLORS)]
-            faint = pg.mkPen(pg.mkColor(color).lighter(160), width=1)
-            self.items[name] = (self.plot.plot(pen=faint), self.plot.plot(pen=pg.mkPen(color, width=2), name=name))
-        for name, (raw, smooth) in self.items.items():
-            series = self.series[name]
-            raw.setData(series.steps, series.raw)
-            smooth.setData(series.steps, series.smooth)
-
-    def clear(self) -> None:
-        self.plot.clear()
-        self.plot.addLegend() if self.plot.legend is None else self.plot.legend.clear()
-        self.series, self.items = {}, {}
+REDRAW_MS = 40           # at most 25 redraws a second, and only when something new came
+DEFAULT_WARMUP_STEPS = 600  # the fine-tune recipe of the first shipped model (its model card)
 
 
 class TrainingView(QWidget):
     start_requested = Signal()
     pause_toggled = Signal()
+    single_step_requested = Signal()
     stop_requested = Signal()
     save_requested = Signal()
     explore_requested = Signal()
+    export_animation_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.grids: list[tuple[int, np.ndarray]] = []
-        self._pending: list[TrainingUpdate] = []
+        self.previews: list[tuple[int, object]] = []  # (step, grid or frame) for the timeline
+        self._pending: list = []
+        self.backend_ready = False
+        self._running = False
         self._build()
-        self._redraw_timer = QTimer(self, interval=100)  # coalesce updates: plots redraw at most 10x/s
+        self._redraw_timer = QTimer(self, interval=REDRAW_MS)
         self._redraw_timer.timeout.connect(self._flush)
         self._redraw_timer.start()
+        self._on_family_changed()
 
     # --- layout --------------------------------------------------------------------------
     def _build(self):
         self.family = QComboBox()
-        self.family.addItem("InfoGAN", "infogan")
-        self.family.addItem("StackedGAN", "stackedgan")
+        for entry in FAMILIES:
+            self.family.addItem(entry.title, entry.name)
+            self.family.setItemData(self.family.count() - 1, entry.summary, pg.QtCore.Qt.ItemDataRole.ToolTipRole)
         self.data = QComboBox()
-        self.data.addItem("Automatic (Keras cache, else bundled)", "auto")
-        self.data.addItem("Bundled MNIST subset (10,000)", "bundled")
-        self.data.addItem("Keras cache (~/.keras/datasets/mnist.npz)", "keras")
         self.browse = QPushButton("Choose file or folder…")
         self.browse.clicked.connect(self._choose_data)
-        self.steps = QSpinBox(minimum=1, maximum=1_000_000, value=2000, singleStep=500)
-        self.batch = QSpinBox(minimum=2, maximum=1024, value=64)
-        self.grid_every = QSpinBox(minimum=1, maximum=100_000, value=50)
-        self.metrics_every = QSpinBox(minimum=0, maximum=100_000, value=200, specialValueText="off")
-        self.code_loss = QComboBox()
-        self.code_loss.addItem("Gaussian (paper)", "gaussian")
-        self.code_loss.addItem("Book's mi_loss", "book")
+        self.steps = QSpinBox(minimum=1, maximum=10_000_000, singleStep=500)
+        self.batch = QSpinBox(minimum=1, maximum=4096)
+        self.grid_every = QSpinBox(minimum=1, maximum=1_000_000)
+        self.metrics_every = QSpinBox(minimum=0, maximum=1_000_000, specialValueText="off")
         self.start_from = QComboBox()
         self.start_from.addItem("New weights", None)
         self.start_from.setToolTip("Fine-tune: keep the open model's generator and settings, with fresh optimizers")
@@ -122,7 +71,7 @@ class TrainingView(QWidget):
                                specialValueText="none", suffix=" steps")
         self.warmup.setToolTip("Fine-tuning starts fresh discriminators: train only them for these first steps, "
                                "so the generator does not learn from an untrained critic")
-        self.family.currentIndexChanged.connect(self._sync_enabled)
+        self.family.currentIndexChanged.connect(self._on_family_changed)
         self.start_from.currentIndexChanged.connect(self._on_start_from)
         form = QFormLayout()
         form.addRow("Model", self.family)
@@ -131,89 +80,158 @@ class TrainingView(QWidget):
         data_row = QHBoxLayout()
         data_row.addWidget(self.data, 1)
         data_row.addWidget(self.browse)
-        form.addRow("Data", data_row)
+        self.data_label = QLabel("Data")
+        form.addRow(self.data_label, data_row)
         form.addRow("Steps", self.steps)
         form.addRow("Batch size", self.batch)
-        form.addRow("Grid every", self.grid_every)
+        form.addRow("Samples every", self.grid_every)
         form.addRow("Metrics every", self.metrics_every)
-        form.addRow("Code loss", self.code_loss)
         setup = QGroupBox("Setup")
         setup.setLayout(form)
+        self.settings = SettingsForm()
+        self.settings_note = QLabel("")
+        self.settings_note.setWordWrap(True)
+        settings_box = QGroupBox("Model settings (hover for what each does)")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.settings)
+        scroll.setMinimumHeight(90)
+        box_layout = QVBoxLayout(settings_box)
+        box_layout.addWidget(self.settings_note)
+        box_layout.addWidget(scroll)
 
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("While paused: train exactly one step (F7)")
         self.stop_button = QPushButton("Stop")
         self.save_button = QPushButton("Save checkpoint")
         self.explore_button = QPushButton("Explore ▶")
-        for button, signal in ((self.start_button, self.start_requested), (self.pause_button, self.pause_toggled),
-                               (self.stop_button, self.stop_requested), (self.save_button, self.save_requested),
-                               (self.explore_button, self.explore_requested)):
+        self.export_button = QPushButton("Export animation…")
+        self.export_button.setToolTip("Every sample snapshot so far as a GIF (or MP4) (Ctrl+Shift+G)")
+        buttons = QGridLayout()
+        for i, (button, signal) in enumerate((
+                (self.start_button, self.start_requested), (self.pause_button, self.pause_toggled),
+                (self.step_button, self.single_step_requested), (self.stop_button, self.stop_requested),
+                (self.save_button, self.save_requested), (self.explore_button, self.explore_requested),
+                (self.export_button, self.export_animation_requested))):
             button.clicked.connect(signal.emit)
-        buttons = QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.stop_button, self.save_button, self.explore_button):
-            buttons.addWidget(b)
+            buttons.addWidget(button, i // 4, i % 4)
         self.progress = QProgressBar()
         self.phase = QLabel("Idle")
         self.rate = QLabel("–")
-        status = QGridLayout()
-        status.addWidget(self.phase, 0, 0, 1, 2)
-        status.addWidget(self.progress, 1, 0, 1, 2)
-        status.addWidget(self.rate, 2, 0, 1, 2)
+        status = QVBoxLayout()
+        for w in (self.phase, self.progress, self.rate):
+            status.addWidget(w)
 
         left = QVBoxLayout()
         left.addWidget(setup)
+        left.addWidget(settings_box, 1)
         left.addLayout(buttons)
         left.addLayout(status)
-        left.addWidget(QLabel("Fixed-noise samples (columns: digits 0–9)"))
-        self.grid_pane = ImagePane(min_height=260)
-        left.addWidget(self.grid_pane, 1)
+
+        self.preview_title = QLabel("Samples")
+        self.grid_pane = ImagePane(min_height=240)
+        self.lab = Frame1DView()
+        self.lab.setMinimumHeight(300)
+        self.preview_stack = QStackedWidget()
+        self.preview_stack.addWidget(self.grid_pane)
+        self.preview_stack.addWidget(self.lab)
         self.timeline = QSlider(orientation=pg.QtCore.Qt.Orientation.Horizontal)
         self.timeline.setEnabled(False)
-        self.timeline.valueChanged.connect(self._show_grid)
-        self.timeline_label = QLabel("no grids yet")
-        left.addWidget(self.timeline)
-        left.addWidget(self.timeline_label)
+        self.timeline.valueChanged.connect(self._show_preview)
+        self.timeline.setToolTip("Replay every snapshot of this run")
+        self.timeline_label = QLabel("no samples yet")
+        middle = QVBoxLayout()
+        middle.addWidget(self.preview_title)
+        middle.addWidget(self.preview_stack, 1)
+        middle.addWidget(self.timeline)
+        middle.addWidget(self.timeline_label)
 
-        self.loss_plot = pg.PlotWidget(title="Losses and accuracies (faint: raw, bold: smoothed)")
-        self.loss_plot.addLegend(offset=(-10, 10))
-        self.loss_plot.setLabel("bottom", "step")
-        self.metrics_plot = pg.PlotWidget(title="Live label accuracy (generated digits)")
-        self.metrics_plot.addLegend(offset=(-10, 10))
-        self.metrics_plot.setLabel("bottom", "step")
-        self.metrics_plot.setYRange(0, 1)
-        self.fid_plot = pg.PlotWidget(title="Live Fréchet distance to real digits")
-        self.fid_plot.addLegend(offset=(-10, 10))
-        self.fid_plot.setLabel("bottom", "step")
-        for plot in (self.loss_plot, self.metrics_plot, self.fid_plot):  # long runs: ~screen-width points
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
-        self.losses = CurveSet(self.loss_plot.getPlotItem())
-        self.metrics = CurveSet(self.metrics_plot.getPlotItem(), METRIC_SMOOTHING)
-        self.fid = CurveSet(self.fid_plot.getPlotItem(), METRIC_SMOOTHING)
+        self.losses = CurvePanel(LOSS_SMOOTHING)
+        self.metrics = CurvePanel(METRIC_SMOOTHING)
         right = QVBoxLayout()
-        right.addWidget(self.loss_plot, 3)
-        quality = QHBoxLayout()
-        quality.addWidget(self.metrics_plot)
-        quality.addWidget(self.fid_plot)
-        right.addLayout(quality, 2)
+        right.addWidget(QLabel("Losses and accuracies (faint: raw, bold: smoothed; click a legend entry to hide it)"))
+        right.addWidget(self.losses, 3)
+        right.addWidget(QLabel("Live quality metrics"))
+        right.addWidget(self.metrics, 2)
 
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
-        layout.addLayout(right, 3)
+        layout.addLayout(left, 3)
+        layout.addLayout(middle, 4)
+        layout.addLayout(right, 4)
         self.set_running(False)
 
+    # --- the family and its settings -----------------------------------------------------------
     @property
     def family_name(self) -> str:
         return self.family.currentData()
 
+    def select_family(self, name: str) -> None:
+        self.family.setCurrentIndex(self.family.findData(name))
+
+    def set_backend_ready(self) -> None:
+        """TensorFlow is imported: the Keras families' settings can be shown."""
+        self.backend_ready = True
+        self._on_family_changed()
+
+    def family_class(self):
+        """The selected family's class, or None while its module waits for TensorFlow's start."""
+        entry = family_entry(self.family_name)
+        if entry.needs_tensorflow and not self.backend_ready:
+            return None
+        return entry.load()
+
+    def _on_family_changed(self, *_):
+        entry = family_entry(self.family_name)
+        self._apply_defaults(entry.defaults)
+        cls = self.family_class()
+        if cls is None:
+            self.settings.build(_Nothing)
+            self.settings_note.setText("Its settings appear as soon as TensorFlow has started…")
+        else:
+            self.settings.build(cls.config_class)
+            self.settings_note.setText(entry.summary)
+            self._fill_data(cls)
+            self.losses.configure(cls.loss_groups, cls.loss_reference_lines)
+            self.metrics.configure(cls.metric_panels)
+        self._sync_enabled()
+
+    def _apply_defaults(self, defaults) -> None:
+        """The family's training defaults, except where the user changed the previous family's."""
+        previous = getattr(self, "_defaults", None)
+        for box, field in ((self.steps, "steps"), (self.batch, "batch_size"), (self.grid_every, "grid_every"),
+                           (self.metrics_every, "metrics_every")):
+            if previous is None or box.value() == getattr(previous, field):
+                box.setValue(getattr(defaults, field))
+        self._defaults = defaults
+
+    def _fill_data(self, cls) -> None:
+        self.data.clear()
+        for text, spec in cls.data_choices:
+            self.data.addItem(text, spec)
+        has_data = bool(cls.data_choices)
+        for w in (self.data_label, self.data, self.browse):
+            w.setVisible(has_data)
+        self.browse.setVisible(cls.accepts_data_files)
+
     def data_choice(self) -> str:
-        return self.data.currentData()
+        return self.data.currentData() or "auto"
 
     def options(self) -> tuple:
         source = self.fine_tune_source()
         if source is not None:  # the model's own settings: same losses, same shapes
             return tuple((k, v) for k, v in source.config.items() if k != "precision")
-        return (("code_loss", self.code_loss.currentData()),) if self.family_name == "infogan" else ()
+        return tuple(self.settings.changed_values().items())
+
+    def request(self, run_dir: Path, resume: bool = False) -> TrainingRequest:
+        if self.family_class() is None:
+            raise UserFacingError("TensorFlow is still starting: this model can be trained in a few seconds.")
+        source = self.fine_tune_source()
+        return TrainingRequest(self.family_name, Path(run_dir), self.steps.value(), self.batch.value(),
+                               self.data_choice(), resume=resume, grid_every=self.grid_every.value(),
+                               metrics_every=self.metrics_every.value(), options=self.options(),
+                               init_from=source.path if source else None, generator_warmup_steps=self.warmup_steps())
 
     def fine_tune_source(self):
         return self.start_from.currentData()
@@ -229,15 +247,17 @@ class TrainingView(QWidget):
     def _on_start_from(self):
         source = self.fine_tune_source()
         if source is not None:
-            self.family.setCurrentIndex(self.family.findData(source.family))
+            self.select_family(source.family)
+            self.settings.set_values(source.config)
         self._sync_enabled()
 
     def _sync_enabled(self):
-        idle = self.start_button.isEnabled()
+        idle = not self._running
         fine_tuning = self.fine_tune_source() is not None
         self.family.setEnabled(idle and not fine_tuning)
-        self.code_loss.setEnabled(idle and not fine_tuning and self.family_name == "infogan")
+        self.settings.setEnabled(idle and not fine_tuning)
         self.warmup.setEnabled(idle and fine_tuning)
+        self.start_button.setEnabled(idle and self.family_class() is not None)
 
     def warmup_steps(self) -> int:
         """Steps with the generators frozen: only when fine-tuning (a new run's networks start together)."""
@@ -254,76 +274,108 @@ class TrainingView(QWidget):
 
     # --- state -----------------------------------------------------------------------------
     def set_running(self, running: bool, paused: bool = False):
-        self.start_button.setEnabled(not running)
+        self._running = running
         for w in (self.start_from, self.data, self.browse, self.steps, self.batch, self.grid_every, self.metrics_every):
             w.setEnabled(not running)
         self._sync_enabled()
         self.pause_button.setEnabled(running)
+        self.step_button.setEnabled(running and paused)
         self.stop_button.setEnabled(running)
         self.save_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")
 
-    def reset(self):
-        self.grids.clear()
-        self._pending.clear()
-        for curves in (self.losses, self.metrics, self.fid):
-            curves.clear()
-        self.timeline.setEnabled(False)
-        self.timeline_label.setText("no grids yet")
+    @property
+    def is_live_lab(self) -> bool:
+        """The run plays as a live lab (1-D frames), watched here rather than in the explorer."""
+        return self.preview_stack.currentWidget() is self.lab and bool(self.previews)
 
-    def on_update(self, update: TrainingUpdate):
-        """Slot for the worker's signal: just queue; the timer draws (keeps the event loop free)."""
-        self._pending.append(update)
+    def reset(self):
+        self.previews.clear()
+        self._pending.clear()
+        self.losses.clear_curves()
+        self.metrics.clear_curves()
+        self.lab.reset_ranges()
+        self.timeline.setEnabled(False)
+        self.timeline_label.setText("no samples yet")
+
+    def on_update(self, messages: list):
+        """Slot for the worker's batches: just queue; the timer draws (keeps the event loop free)."""
+        self._pending.extend(messages)
 
     def _flush(self):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        for u in pending:
-            if u.phase == "train":
-                self.losses.add(u.step, u.losses)
-            if u.metrics:
-                self.fid.add(u.step, {k: v for k, v in u.metrics.items() if k.startswith("frechet")})
-                self.metrics.add(u.step, {k: v for k, v in u.metrics.items()
-                                          if k != "step" and not k.startswith("frechet")})
-            if u.grid is not None:
-                self._add_grid(u.step, u.grid)
-        for curves in (self.losses, self.metrics, self.fid):
-            curves.redraw()
-        self._show_status(pending[-1])
+        last_status = None
+        for m in pending:
+            if isinstance(m, StepFigures):
+                self.losses.add(m.step, m.losses)
+                last_status = m
+            elif isinstance(m, LiveMetrics):
+                self.metrics.add(m.step, m.values)
+            elif isinstance(m, SampleSnapshot):
+                self._add_preview(m.step, m.preview)
+            elif isinstance(m, (PreparationProgress, Finished)):
+                last_status = m
+        self.losses.redraw()
+        self.metrics.redraw()
+        if last_status is not None:
+            self._show_status(last_status)
 
-    def _add_grid(self, step: int, grid: np.ndarray):
-        if self.grids and self.grids[-1][0] == step:
-            self.grids[-1] = (step, grid)
+    # --- samples and their timeline --------------------------------------------------------------
+    def _add_preview(self, step: int, preview) -> None:
+        if self.previews and self.previews[-1][0] == step:
+            self.previews[-1] = (step, preview)
         else:
-            self.grids.append((step, grid))
+            self.previews.append((step, preview))
         at_end = self.timeline.value() >= self.timeline.maximum() - 1 or not self.timeline.isEnabled()
         self.timeline.setEnabled(True)
-        self.timeline.setMaximum(len(self.grids) - 1)
-        newest = len(self.grids) - 1
-        if at_end and self.timeline.value() != newest:  # follow the newest grid unless scrubbing back
+        self.timeline.setMaximum(len(self.previews) - 1)
+        newest = len(self.previews) - 1
+        if at_end and self.timeline.value() != newest:  # follow the newest unless scrubbing back
             self.timeline.setValue(newest)  # valueChanged draws it
         elif at_end:
-            self._show_grid(newest)  # same index, new pixels (a replaced grid)
+            self._show_preview(newest)  # same index, new content (a replaced snapshot)
 
-    def _show_grid(self, index: int):
-        if 0 <= index < len(self.grids):
-            step, grid = self.grids[index]
-            self.grid_pane.show_image(grid)
-            self.timeline_label.setText(f"grid at step {step} ({index + 1}/{len(self.grids)})")
+    def _show_preview(self, index: int):
+        if not 0 <= index < len(self.previews):
+            return
+        step, preview = self.previews[index]
+        if isinstance(preview, Frame1D):
+            self.preview_stack.setCurrentWidget(self.lab)
+            self.preview_title.setText("Live: real pdf, generated density, D(x) and the generator's mapping")
+            self.lab.show_frame(preview)
+        else:
+            self.preview_stack.setCurrentWidget(self.grid_pane)
+            self.preview_title.setText("Fixed-noise samples (one column per class)")
+            self.grid_pane.show_image(preview)
+        self.timeline_label.setText(f"snapshot at step {step:,} ({index + 1}/{len(self.previews)})")
 
-    def _show_status(self, u: TrainingUpdate):
-        if u.phase == "prepare":
-            self.phase.setText(u.message or "Preparing")
+    # backwards-compatible names used by scripts: grids are the image previews
+    @property
+    def grids(self) -> list:
+        return self.previews
+
+    def _show_status(self, u) -> None:
+        if isinstance(u, PreparationProgress):
+            self.phase.setText(u.text)
             self.progress.setRange(0, 1000)
-            self.progress.setValue(int(1000 * (u.fraction or 0)))
+            self.progress.setValue(int(1000 * u.fraction))
             return
         self.progress.setRange(0, max(u.total_steps, 1))
         self.progress.setValue(u.step)
+        if isinstance(u, Finished):
+            self.phase.setText(u.text)
+            return
         doing = "Discriminator warm-up (generators frozen)" if u.generators_frozen else "Training"
-        self.phase.setText(u.message or f"{doing}: step {u.step:,} of {u.total_steps:,}")
+        self.phase.setText(f"{doing}: step {u.step:,} of {u.total_steps:,}")
         remaining = (u.total_steps - u.step) / u.steps_per_s if u.steps_per_s > 0 else float("nan")
         self.rate.setText(f"{u.steps_per_s:.2f} steps/s · elapsed {_clock(u.elapsed_s)} · ETA {_clock(remaining)}")
+
+
+@dataclass
+class _Nothing:
+    """A config without fields: the form while a family's module is not imported yet."""
 
 
 def _clock(seconds: float) -> str:
@@ -331,3 +383,10 @@ def _clock(seconds: float) -> str:
         return "–"
     seconds = int(seconds)
     return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def animation_frames(previews: list[tuple[int, object]]) -> list[np.ndarray]:
+    """The timeline's snapshots as pictures: grids as they are, 1-D frames drawn (trainers.samples1d)."""
+    from trainers.samples1d import frame_picture
+
+    return [frame_picture(p) if isinstance(p, Frame1D) else p for _, p in previews]

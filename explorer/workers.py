@@ -6,13 +6,14 @@ import traceback
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from trainers.session import TrainingProcess, TrainingRequest
+from trainers.updates import Failed, Notice
 
 
 class TrainingWorker(QObject):
     """Bridges a training process (trainers.session) to the window: relays its messages as
     signals from this QThread. `control` pauses, resumes and stops it across the process boundary."""
 
-    update = Signal(object)     # trainers.loop.TrainingUpdate (a frozen dataclass of floats/arrays)
+    update = Signal(object)     # a list of trainers.updates messages (frozen dataclasses of plain data)
     notice = Signal(str)        # one-line messages for the status bar
     failed = Signal(str)        # one clear sentence for an error dialog
     finished = Signal()
@@ -27,13 +28,26 @@ class TrainingWorker(QObject):
     def run(self):
         try:
             self.process.start()
-            for kind, payload in self.process.messages():
-                getattr(self, kind).emit(payload)
+            for batch in self.process.messages():
+                self._relay(batch)
         except Exception as exc:  # e.g. the process could not be started
             traceback.print_exc()
             self.failed.emit(f"Could not run training: {exc}")
         finally:
             self.finished.emit()
+
+    def _relay(self, batch: list) -> None:
+        """One signal per batch (a fast family sends hundreds of steps a second); lines on their own."""
+        rest = []
+        for message in batch:
+            if isinstance(message, Failed):
+                self.failed.emit(message.text)
+            elif isinstance(message, Notice):
+                self.notice.emit(message.text)
+            else:
+                rest.append(message)
+        if rest:
+            self.update.emit(rest)
 
     def kill(self) -> None:
         self.process.terminate()
@@ -48,10 +62,10 @@ class BackendWarmup(QObject):
     @Slot()
     def run(self):
         try:
-            import importlib
+            from trainers.families import FAMILIES
 
-            for module in ("trainers.families.infogan", "trainers.families.stackedgan"):
-                importlib.import_module(module)  # imports keras and tensorflow
+            for entry in FAMILIES:
+                entry.load()  # imports keras and tensorflow for the families that use them
             self.ready.emit()
         except Exception as exc:
             self.failed.emit(f"Could not start TensorFlow: {exc}")

@@ -22,7 +22,7 @@ def infogan_run(tmp_path_factory):
 def test_train_writes_checkpoint_grids_and_history(infogan_run):
     run = RunDir(infogan_run)
     assert run.read_info().step == 3 and run.checkpoint_path.is_file()
-    assert sorted(p.name for p in run.grids.iterdir()) == ["step_000002.png", "step_000003.png"]
+    assert sorted(p.name for p in run.grids.iterdir()) == ["step_000000.png", "step_000002.png", "step_000003.png"]
     history = (infogan_run / "history.csv").read_text().splitlines()
     assert history[0].startswith("step,") and len(history) == 4
     live = (infogan_run / "metrics.csv").read_text().splitlines()
@@ -75,7 +75,7 @@ def test_export_keeps_generator_output(infogan_run, tmp_path):
 
 def test_stackedgan_trains_and_sweeps_z0(tmp_path):
     out = tmp_path / "stacked"
-    assert main(["train", "stackedgan", "--steps", "2", "--encoder-epochs", "1", "--out", str(out), *TRAIN]) == 0
+    assert main(["train", "stackedgan", "--steps", "2", "--config", "encoder_epochs=1", "--out", str(out), *TRAIN]) == 0
     assert 0 < RunDir(out).read_info().prepare["encoder_accuracy"] <= 1
     assert main(["generate", str(out), "--digit", "2", "--sweep", "z0", "-o", str(tmp_path / "z0.png")]) == 0
 

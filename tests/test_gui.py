@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel
 
 from explorer.main_window import MainWindow
 from trainers.run import RunDir
+from trainers.updates import StepFigures
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -165,9 +166,12 @@ def test_live_training_pause_resume_explore_and_finish(qtbot, window):
     qtbot.waitUntil(lambda: "training run" in window.explorer.title.text(), timeout=30000)
     qtbot.mouseClick(t.pause_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
-    assert "label_accuracy" in t.metrics.items and "frechet_distance" in t.fid.items
-    assert t.timeline.maximum() == len(t.grids) - 1 >= 2
+    assert "label_accuracy" in t.metrics.items and "frechet_distance" in t.metrics.items
+    assert t.metrics.group_of("label_accuracy") != t.metrics.group_of("frechet_distance")  # one plot each
+    assert t.timeline.maximum() == len(t.grids) - 1 >= 3
     t.timeline.setValue(0)
+    assert "step 0" in t.timeline_label.text()  # a first grid before any step
+    t.timeline.setValue(1)
     assert "step 2" in t.timeline_label.text()
     runs = list((window.runs_home).iterdir())
     assert len(runs) == 1 and RunDir(runs[0]).read_info().step == 6
@@ -228,7 +232,8 @@ def test_fine_tune_the_open_model_keeps_its_generator_and_settings(qtbot, window
     t.warmup.setValue(1)
     phases = []
     window.start_training()
-    window.worker.update.connect(lambda u: phases.append(u.generators_frozen))
+    window.worker.update.connect(lambda batch: phases.extend(m.generators_frozen for m in batch
+                                                             if isinstance(m, StepFigures)))
     qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
     info = RunDir(next(window.runs_home.iterdir())).read_info()
     shipped = window.default_model()

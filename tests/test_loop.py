@@ -6,7 +6,8 @@ import pytest
 
 from trainers.errors import TrainingDiverged
 from trainers.families.infogan import InfoGan, InfoGanConfig
-from trainers.loop import LoopSettings, TrainControl, Trainer, TrainingUpdate
+from trainers.loop import LoopSettings, TrainControl, Trainer
+from trainers.updates import Finished, GeneratorSnapshot, SampleSnapshot, StepFigures, is_plain
 from trainers.run import RunDir, RunInfo
 
 
@@ -21,20 +22,24 @@ def make_trainer(model, small_mnist, tmp_path, steps, **kw):
     return Trainer(model, small_mnist, run, LoopSettings(steps=steps, batch_size=8, **kw))
 
 
-def test_updates_are_plain_data(model, small_mnist, tmp_path):
+def test_updates_are_typed_plain_data(model, small_mnist, tmp_path):
     updates = []
     make_trainer(model, small_mnist, tmp_path, 2, grid_every=2).run_loop(updates.append)
-    assert [u.phase for u in updates] == ["train", "train", "done"]
+    assert [type(u) for u in updates] == [SampleSnapshot, StepFigures, StepFigures, SampleSnapshot,
+                                          GeneratorSnapshot, Finished]
+    assert all(is_plain(u) for u in updates)
     for u in updates:
-        assert isinstance(u, TrainingUpdate)
-        assert all(type(v) is float for v in u.losses.values())
-    assert updates[1].grid.dtype == np.uint8 and updates[1].grid.shape == (302, 302)
+        if isinstance(u, StepFigures):
+            assert all(type(v) is float for v in u.losses.values())
+    first, grid = updates[0], updates[3]
+    assert first.step == 0 and grid.step == 2  # a first grid before any step
+    assert grid.preview.dtype == np.uint8 and grid.preview.shape == (302, 302)
 
 
 def test_stop_from_another_thread_checkpoints(model, small_mnist, tmp_path):
     control = TrainControl()
     trainer = make_trainer(model, small_mnist, tmp_path, 1000)
-    stop_after_two = lambda u: u.step >= 2 and control.stop()  # noqa: E731
+    stop_after_two = lambda u: isinstance(u, StepFigures) and u.step >= 2 and control.stop()  # noqa: E731
     reached = trainer.run_loop(stop_after_two, control)
     assert reached == 2 and trainer.run.read_info().step == 2
 

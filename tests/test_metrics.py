@@ -61,7 +61,7 @@ def test_shipped_models_draw_the_requested_digit(judge, name):
     from trainers.run import load_model
     model = load_model(SHIPPED_MODELS / name)
     digits = np.repeat(np.arange(10), 3)
-    latents = model.latent_spec.sample(len(digits), np.random.default_rng(1), digits=digits)
+    latents = model.latent_spec.sample(len(digits), np.random.default_rng(1), classes=digits)
     predicted, _ = judge(model.generate_arrays(latents))
     assert metrics.label_accuracy(predicted, digits) >= 0.9
 
@@ -72,7 +72,7 @@ def test_shipped_stackedgan_keeps_the_digit_at_the_ends_of_its_sliders(judge, co
     from trainers.run import load_model
     model = load_model(SHIPPED_MODELS / "stackedgan")
     digits, rng = np.repeat(np.arange(10), 5), np.random.default_rng(3)
-    latents = model.latent_spec.sample(len(digits), rng, digits=digits)
+    latents = model.latent_spec.sample(len(digits), rng, classes=digits)
     latents[control] = model.latent_spec[control].draw(rng, len(digits)) + value  # the slider shifts the noise
     predicted, _ = judge(model.generate_arrays(latents))
     assert metrics.label_accuracy(predicted, digits) >= 0.95  # the book's model: 0.22 at z0 = ±4

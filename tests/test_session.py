@@ -6,6 +6,7 @@ import pytest
 
 from trainers.run import RunDir, build_model
 from trainers.session import TrainingProcess, TrainingRequest
+from trainers.updates import Failed, Finished, GeneratorSnapshot, Notice, StepFigures
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -18,12 +19,11 @@ def request(tmp_path, steps, **kw):
 def test_a_session_trains_in_its_own_process_and_reports_plain_updates(tmp_path):
     process = TrainingProcess(request(tmp_path, 3))
     process.start()
-    messages = list(process.messages())
-    kinds = {kind for kind, _ in messages}
-    updates = [payload for kind, payload in messages if kind == "update"]
-    assert "failed" not in kinds and "notice" in kinds
-    assert [u.step for u in updates if u.phase == "train"] == [1, 2, 3]
-    assert updates[-1].phase == "done" and updates[-1].generator is not None
+    messages = [m for batch in process.messages() for m in batch]
+    kinds = {type(m) for m in messages}
+    assert Failed not in kinds and Notice in kinds
+    assert [m.step for m in messages if isinstance(m, StepFigures)] == [1, 2, 3]
+    assert isinstance(messages[-1], Finished) and isinstance(messages[-2], GeneratorSnapshot)
     assert RunDir(tmp_path / "run").read_info().step == 3
     assert not process.alive
 
@@ -31,8 +31,8 @@ def test_a_session_trains_in_its_own_process_and_reports_plain_updates(tmp_path)
 def test_stop_crosses_the_process_boundary_and_keeps_a_checkpoint(tmp_path):
     process = TrainingProcess(request(tmp_path, 10**6))
     process.start()
-    for kind, payload in process.messages():
-        if kind == "update" and payload.step >= 2:
+    for batch in process.messages():
+        if any(isinstance(m, StepFigures) and m.step >= 2 for m in batch):
             process.control.stop()
     run = RunDir(tmp_path / "run")
     assert run.checkpoint_path.is_file() and run.read_info().step >= 2
@@ -42,11 +42,10 @@ def test_a_crashed_process_is_reported_in_one_sentence_and_its_checkpoint_kept(t
     process = TrainingProcess(request(tmp_path, 10**6))
     process.start()
     failures = []
-    for kind, payload in process.messages():
-        if kind == "update" and payload.step == 3:
+    for batch in process.messages():
+        if any(isinstance(m, StepFigures) and m.step >= 3 for m in batch) and not failures:
             os.kill(process.pid, signal.SIGKILL)
-        if kind == "failed":
-            failures.append(payload)
+        failures += [m.text for m in batch if isinstance(m, Failed)]
     assert len(failures) == 1 and "ended unexpectedly" in failures[0] and "\n" not in failures[0]
     run = RunDir(tmp_path / "run")
     step = run.read_info().step

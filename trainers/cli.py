@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -9,8 +10,9 @@ from pathlib import Path
 
 from trainers.errors import UserFacingError
 
-COMMANDS = ("train", "generate", "sample", "evaluate", "export")
-FAMILY_NAMES = ("infogan", "stackedgan")
+from trainers.families import family_entry, family_names
+
+COMMANDS = ("train", "generate", "sample", "evaluate", "export", "compare")
 
 
 def whole_number_at_least(minimum: int):
@@ -38,15 +40,18 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="gan-explorer", description="Train and explore disentangled GANs on MNIST.")
+def build_parser(argv: list[str] = ()) -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="gan-explorer", description="Train and explore GANs: " + ", ".join(family_names()))
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    train = sub.add_parser("train", help="train a model headless, with checkpoints")
-    train.add_argument("family", choices=FAMILY_NAMES)
-    train.add_argument("--steps", type=positive_int, default=None, help="total steps (default: the book's)")
-    train.add_argument("--batch-size", type=positive_int, default=64)
-    train.add_argument("--data", default="auto", help="auto, bundled, keras, an IDX folder or an .npz with x/y")
+    family = argv[1] if len(argv) > 1 and argv[0] == "train" and argv[1] in family_names() else None
+    train = sub.add_parser("train", help="train a model headless, with checkpoints",
+                           epilog=_settings_help(family), formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("family", choices=family_names())
+    train.add_argument("--steps", type=positive_int, default=None, help="total steps (default: the family's)")
+    train.add_argument("--batch-size", type=positive_int, default=None, help="default: the family's")
+    train.add_argument("--data", default="auto", help="image families: auto, bundled, keras, an IDX folder or an .npz "
+                                                      "with x/y")
     train.add_argument("--out", type=Path, required=True, help="run directory")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.add_argument("--init-from", type=Path, default=None, metavar="RUN_OR_MODEL",
@@ -54,59 +59,82 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--generator-warmup", type=non_negative_int, default=0, metavar="STEPS",
                        help="with --init-from: train only the discriminators for the first STEPS steps, so fresh "
                             "ones catch up before the generators learn from them (e.g. 600)")
-    train.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto")
-    train.add_argument("--code-loss", choices=("gaussian", "book"), default="gaussian", help="InfoGAN only")
-    train.add_argument("--encoder-epochs", type=positive_int, default=10, help="StackedGAN only")
-    train.add_argument("--grid-every", type=positive_int, default=500)
-    train.add_argument("--checkpoint-every", type=positive_int, default=1000)
-    train.add_argument("--metrics-every", type=non_negative_int, default=500,
-                       help="live label accuracy / Fréchet distance every N steps (0 = off); "
-                            "about 1.5 s per check on a 2-core CPU, under 1%% of training time at 500")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default=None,
+                       help="Keras families: compute precision (default auto)")
+    train.add_argument("--grid-every", type=positive_int, default=None, help="sample snapshots every N steps")
+    train.add_argument("--checkpoint-every", type=positive_int, default=None)
+    train.add_argument("--metrics-every", type=non_negative_int, default=None,
+                       help="live quality metrics every N steps (0 = off); for the image families about 1.5 s "
+                            "per check on a 2-core CPU")
+    train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                       help="any field of the family's config, e.g. code_weight=1.0 (repeatable)")
+                       help="any setting of the family (listed by gan-explorer train FAMILY --help); repeatable")
 
     for name, text in (("generate", "write a PNG from chosen latent values"),
                        ("sample", "write N random samples: a PNG grid, or .npz with their latents"),
-                       ("evaluate", "measure label accuracy, Fréchet distance and code effects"),
+                       ("evaluate", "measure the model with the family's evaluation"),
                        ("export", "copy a run's generator into a folder the explorer can open")):
         p = sub.add_parser(name, help=text, add_help=name != "generate")
         p.add_argument("run", type=Path, help="run directory or exported model folder")
     sub.choices["sample"].add_argument("--n", type=positive_int, default=100)
     sub.choices["sample"].add_argument("--out", type=Path, required=True)
-    sub.choices["sample"].add_argument("--seed", type=int, default=0)
+    sub.choices["sample"].add_argument("--seed", type=non_negative_int, default=0)
     sub.choices["evaluate"].add_argument("--n", type=positive_int, default=10000)
     sub.choices["evaluate"].add_argument("--json", action="store_true")
     sub.choices["evaluate"].add_argument("--save-card", action="store_true", help="write card.json beside the model")
     sub.choices["export"].add_argument("dest", type=Path)
+    compare = sub.add_parser("compare", help="run a family's study over settings and seeds (e.g. the 1-D GAN's "
+                                             "minibatch x pretraining table)")
+    compare.add_argument("family", choices=family_names())
+    compare.add_argument("--seeds", type=positive_int, default=10)
+    compare.add_argument("--steps", type=positive_int, default=None, help="steps per run (default: each cell's)")
+    compare.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="processes")
+    compare.add_argument("--json", action="store_true")
+    compare.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                         help="a setting applied to every cell")
     return parser
+
+
+def _settings_help(family: str | None) -> str | None:
+    """The family's settings, for `train FAMILY --help` (its module is imported only then)."""
+    if family is None:
+        return "gan-explorer train FAMILY --help lists that family's settings (--config KEY=VALUE)."
+    from trainers.settings import describe_config
+
+    entry = family_entry(family)
+    d = entry.defaults
+    lines = [f"{entry.title}: {entry.summary}.",
+             f"defaults: --steps {d.steps} --batch-size {d.batch_size} --grid-every {d.grid_every} "
+             f"--checkpoint-every {d.checkpoint_every} --metrics-every {d.metrics_every}",
+             "settings (--config KEY=VALUE):"]
+    lines += [f"  {info.describe()}" for info in describe_config(entry.config_class)]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
-    args, rest = build_parser().parse_known_args(argv)
-    if rest and args.command != "generate":
-        build_parser().parse_args(argv)  # reports the unknown flags
     try:
-        return {"train": cmd_train, "generate": cmd_generate, "sample": cmd_sample,
-                "evaluate": cmd_evaluate, "export": cmd_export}[args.command](args, rest)
+        args, rest = build_parser(argv).parse_known_args(argv)
+        if rest and args.command != "generate":
+            build_parser(argv).parse_args(argv)  # reports the unknown flags
+        return {"train": cmd_train, "generate": cmd_generate, "sample": cmd_sample, "evaluate": cmd_evaluate,
+                "export": cmd_export, "compare": cmd_compare}[args.command](args, rest)
     except UserFacingError as exc:
         sys.stderr.write(f"gan-explorer: {exc}\n")
         return 2
 
 
 # --- train ----------------------------------------------------------------------------
-BOOK_STEPS = {"infogan": 40000, "stackedgan": 10000}
-
-
 def cmd_train(args, _rest) -> int:
     from tqdm import tqdm
 
     from trainers.loop import LoopSettings, TrainControl
     from trainers.run import RunDir, RunInfo
     from trainers.session import open_trainer
+    from trainers.settings import parse_overrides
 
+    entry = family_entry(args.family)
     run = RunDir(args.out)
     if args.resume:
         if args.init_from or args.generator_warmup:
@@ -116,23 +144,26 @@ def cmd_train(args, _rest) -> int:
         if info.family != args.family:
             raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")
     else:
-        config = {"precision": args.precision, "seed": args.seed}
-        config["code_loss" if args.family == "infogan" else "encoder_epochs"] = (
-            args.code_loss if args.family == "infogan" else args.encoder_epochs)
-        config.update(parse_config_overrides(args.family, args.config))
+        fields = entry.config_class.__dataclass_fields__
+        config = {"seed": args.seed}
+        if args.precision is not None:
+            if "precision" not in fields:
+                raise UserFacingError(f"--precision: {entry.title} has no precision setting; leave it out.")
+            config["precision"] = args.precision
+        config.update(parse_overrides(entry.config_class, args.config))
         if args.generator_warmup and not args.init_from:
             raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
-        info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size,
+        info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size or entry.defaults.batch_size,
                        init_from=str(args.init_from) if args.init_from else None,
                        generator_warmup_steps=args.generator_warmup)
-    steps = args.steps or BOOK_STEPS[info.family]
-    settings = LoopSettings(steps=steps, batch_size=info.batch_size, grid_every=args.grid_every,
-                            checkpoint_every=args.checkpoint_every, metrics_every=args.metrics_every,
-                            seed=args.seed, generator_warmup_steps=info.generator_warmup_steps)
+    settings = LoopSettings.from_defaults(entry.defaults, steps=args.steps, batch_size=info.batch_size,
+                                          grid_every=args.grid_every, checkpoint_every=args.checkpoint_every,
+                                          metrics_every=args.metrics_every, seed=args.seed,
+                                          generator_warmup_steps=info.generator_warmup_steps)
     trainer, start = open_trainer(run, info, args.resume, settings, print)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
-    bar = tqdm(total=steps, initial=start, unit="step", dynamic_ncols=True)
+    bar = tqdm(total=settings.steps, initial=start, unit="step", dynamic_ncols=True)
     try:
         trainer.run_loop(lambda u: _show(bar, u), control, start_step=start)
     finally:
@@ -143,80 +174,64 @@ def cmd_train(args, _rest) -> int:
     return 0
 
 
-def parse_config_overrides(family: str, pairs: list[str]) -> dict:
-    """KEY=VALUE strings -> typed config fields of the family (one clear line when wrong)."""
-    from trainers.families import family_class
-
-    fields = family_class(family).config_class.__dataclass_fields__
-    out = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or key not in fields:
-            raise UserFacingError(f"--config {pair}: expected KEY=VALUE with KEY one of {', '.join(fields)}.")
-        kind = type(fields[key].default)
-        try:
-            out[key] = parse_bool(text) if kind is bool else kind(text)
-        except ValueError:
-            about = "true or false" if kind is bool else f"a {kind.__name__}"
-            raise UserFacingError(f"--config {pair}: {key} takes {about}.") from None
-    return out
-
-
-def parse_bool(text: str) -> bool:
-    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-    if text.lower() not in words:
-        raise ValueError(text)
-    return words[text.lower()]
-
-
 def _show(bar, update) -> None:
-    if update.phase == "prepare":
-        bar.set_description(update.message or "preparing")
-        return
-    if update.phase == "done":
-        bar.write(update.message or "")
-        return
-    label = "discriminator warm-up" if update.generators_frozen else ""
-    if bar.desc != label:
-        bar.set_description(label)  # preparation is over: the bar counts training steps
-    bar.update(update.step - bar.n)
-    keys = [k for k in update.losses if k.endswith("loss")][:4]
-    postfix = {k: f"{update.losses[k]:.3f}" for k in keys}
-    postfix["steps/s"] = f"{update.steps_per_s:.2f}"
-    bar.set_postfix(postfix, refresh=False)
-    if update.metrics:
-        bar.write("step {step}: ".format(**update.metrics)
-                  + ", ".join(f"{k} {v:.4g}" for k, v in update.metrics.items() if k != "step"))
+    """A training message on the terminal: the bar for steps, a line for the rest."""
+    from trainers.updates import Finished, LiveMetrics, Notice, PreparationProgress, StepFigures
+
+    if isinstance(update, PreparationProgress):
+        bar.set_description(update.text)
+    elif isinstance(update, StepFigures):
+        label = "discriminator warm-up" if update.generators_frozen else ""
+        if bar.desc != label:
+            bar.set_description(label)  # preparation is over: the bar counts training steps
+        bar.update(update.step - bar.n)
+        keys = [k for k in update.losses if k.endswith("loss")][:4]
+        postfix = {k: f"{update.losses[k]:.3f}" for k in keys}
+        postfix["steps/s"] = f"{update.steps_per_s:.2f}"
+        bar.set_postfix(postfix, refresh=False)
+    elif isinstance(update, LiveMetrics):
+        bar.write(f"step {update.step}: " + ", ".join(f"{k} {v:.4g}" for k, v in update.values.items()))
+    elif isinstance(update, (Notice, Finished)):
+        bar.write(update.text)
 
 
 # --- generate ---------------------------------------------------------------------------
-def generate_parser(spec) -> argparse.ArgumentParser:
-    """Flags built from the model's latent spec: --digit, --code1, --z0, ... and --sweep."""
-    from trainers.latent import CategoricalControl
+def finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got '{text}'")
+    return value
 
+
+def generate_parser(spec) -> argparse.ArgumentParser:
+    """Flags built from the model's latent spec: the class control, each code and noise shift, --sweep."""
     parser = OneLineParser(prog="gan-explorer generate")
     parser.add_argument("run", type=Path)
+    cat = spec.categorical
     for c in spec.controls:
-        if isinstance(c, CategoricalControl):
+        if c is cat:
             parser.add_argument(f"--{c.name}", type=int, default=None,
                                 help=f"0-{c.n - 1}; default: a grid of all {c.n}")
         else:
             about = f" ({c.attribute})" if c.attribute else ""
-            parser.add_argument(f"--{c.name}", type=float, default=0.0,
+            parser.add_argument(f"--{c.name}", type=finite_float, default=0.0,
                                 help=f"in [{c.low:g}, {c.high:g}]{about}")
+    row = f"one row per {cat.label}" if cat is not None else "one row"
     parser.add_argument("--sweep", choices=[c.name for c in spec.swept],
-                        help="sweep this control over its range (one column per value, one row per digit)")
+                        help=f"sweep this control over its range (one column per value, {row})")
     parser.add_argument("--steps", type=positive_int, default=10, help="values in a sweep")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     parser.add_argument("-o", "--out", type=Path, default=Path("generated.png"))
     parser.add_argument("--scale", type=positive_int, default=3, help="pixel zoom of the PNG")
     return parser
 
 
 def cmd_generate(args, rest) -> int:
-    import numpy as np
-
-    from trainers.images import make_grid, save_png
+    from trainers.families.base import ImageSamples
+    from trainers.images import save_png
     from trainers.run import load_model
 
     model = load_model(args.run)
@@ -227,42 +242,66 @@ def cmd_generate(args, rest) -> int:
     opts = generate_parser(spec).parse_args([str(args.run), *rest])
     values = {c.name: getattr(opts, c.name) for c in spec.swept}
     values["seed"] = opts.seed
-    digits = list(range(10)) if opts.digit is None else [opts.digit]
-    spec.validate({"digit": digits, **{k: v for k, v in values.items() if k != "seed"}})
-    if opts.sweep:
-        control = spec[opts.sweep]
-        values[opts.sweep] = np.linspace(control.low, control.high, opts.steps, dtype=np.float32)
-        rows = [model.generate({**values, "digit": d}) for d in digits]
-        grid = make_grid(np.concatenate(rows), cols=opts.steps)
+    if isinstance(model.sample_kind, ImageSamples):
+        picture = _image_picture(model, spec, values, opts)
     else:
-        images = model.generate({**values, "digit": np.array(digits)})
-        grid = make_grid(images, cols=len(digits))
-    save_png(opts.out, grid, scale=opts.scale)
+        spec.validate({k: v for k, v in values.items() if k != "seed"})
+        picture = model.picture(values)  # e.g. the 1-D GAN's densities, drawn as its view draws them
+        opts.scale = 1
+    save_png(opts.out, picture, scale=opts.scale)
     print(f"Wrote {opts.out}")
     return 0
 
 
+def _image_picture(model, spec, values: dict, opts):
+    """A grid: one column per class (or per sweep value), one row per class when sweeping."""
+    import numpy as np
+
+    from trainers.images import make_grid
+
+    cat = spec.categorical
+    classes = [None] if cat is None else (list(range(cat.n)) if getattr(opts, cat.name) is None
+                                          else [getattr(opts, cat.name)])
+    with_class = (lambda v, k: v) if cat is None else (lambda v, k: {**v, cat.name: k})
+    if cat is not None:
+        spec.validate({cat.name: classes})
+    spec.validate({k: v for k, v in values.items() if k != "seed"})
+    if opts.sweep:
+        control = spec[opts.sweep]
+        values[opts.sweep] = np.linspace(control.low, control.high, opts.steps, dtype=np.float32)
+        rows = [model.generate(with_class(values, k)) for k in classes]
+        return make_grid(np.concatenate(rows), cols=opts.steps)
+    if cat is None:
+        return make_grid(model.generate(values), cols=1)
+    return make_grid(model.generate({**values, cat.name: np.array(classes)}), cols=len(classes))
+
+
 def _spec_with_card(model):
     effects = {name: e["attribute"] for name, e in getattr(model, "card", {}).get("effects", {}).items()
-               if e.get("attribute")}
+               if isinstance(e, dict) and e.get("attribute")}
     return model.latent_spec.with_attributes(effects)
 
 
-# --- sample / export / evaluate --------------------------------------------------------
+# --- sample / export / evaluate / compare -------------------------------------------------
 def cmd_sample(args, _rest) -> int:
     import numpy as np
 
-    from trainers.images import atomic_write, make_grid, save_png
+    from trainers.families.base import ImageSamples
+    from trainers.images import atomic_write, make_grid, save_png, to_uint8
     from trainers.run import load_model
 
     model = load_model(args.run)
     latents = model.latent_spec.sample(args.n, np.random.default_rng(args.seed))
-    images = model.generate_arrays(latents)
-    payload = {"images": (np.clip(images, 0, 1) * 255 + 0.5).astype(np.uint8), "labels": latents["digit"],
-               **{f"latent_{k}": v for k, v in latents.items()}}
+    samples = model.generate_arrays(latents)
+    images = isinstance(model.sample_kind, ImageSamples)
+    payload = {"images": to_uint8(samples)} if images else {"samples": np.asarray(samples, np.float32)}
+    if model.class_control is not None:
+        payload["labels"] = latents[model.class_control.name]
+    payload.update({f"latent_{k}": v for k, v in latents.items()})
     if args.out.suffix.lower() == ".png":
-        save_png(args.out, make_grid(payload["images"], cols=min(10, args.n)), scale=2)
-        print(f"Wrote a grid of {args.n} samples to {args.out}")
+        picture = make_grid(payload["images"], cols=min(10, args.n)) if images else model.picture_of(samples)
+        save_png(args.out, picture, scale=2 if images else 1)
+        print(f"Wrote a picture of {args.n} samples to {args.out}")
         return 0
 
     def write_npz(tmp):  # a file object, so numpy adds no ".npz" to the temporary name
@@ -286,6 +325,25 @@ def cmd_evaluate(args, _rest) -> int:
     from trainers.evaluation import evaluate_command
 
     return evaluate_command(args)
+
+
+def cmd_compare(args, _rest) -> int:
+    """A family's study (settings x seeds), with a progress bar; the table goes to stdout."""
+    import json
+
+    from tqdm import tqdm
+
+    from trainers.settings import parse_overrides
+
+    cls = family_entry(args.family).load()
+    if not hasattr(cls, "compare"):
+        raise UserFacingError(f"{cls.title} has no comparison study; try one of the families whose help lists one.")
+    overrides = parse_overrides(cls.config_class, args.config)
+    with tqdm(total=cls.comparison_runs(args.seeds), unit="run", desc="comparing", file=sys.stderr) as bar:
+        result = cls.compare(seeds=args.seeds, steps=args.steps, workers=args.workers, overrides=overrides,
+                             progress=bar.update)
+    print(json.dumps(result, indent=2) if args.json else cls.format_comparison(result))
+    return 0
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     """All figures of the model card. `progress(k)` is called with the number of images done."""
     rng = np.random.default_rng(seed)
     spec = model.latent_spec
+    label = spec.categorical.name if spec.categorical is not None else None
     tick = progress or (lambda k: None)
     latents = spec.sample(n, rng)
     images = generate_batched(model, latents)
@@ -69,20 +70,22 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     size = len(reference.features_b)
     result = {
         "samples": n,
-        "label_accuracy": metrics.label_accuracy(predicted, latents["digit"]),
-        "label_accuracy_by_digit": _accuracy_by_digit(predicted, latents["digit"]),
         "frechet_distance": metrics.frechet_distance(features[:size], reference.features_b),
         "frechet_floor": reference.floor,
         "frechet_sample_size": size,
         "effects": {},
     }
+    if label is not None:
+        result["label_accuracy"] = metrics.label_accuracy(predicted, latents[label])
+        result["label_accuracy_by_digit"] = _accuracy_by_digit(predicted, latents[label])
     result["frechet_ratio"] = result["frechet_distance"] / result["frechet_floor"]
     for control in spec.swept:
         sweep, values = sweep_latents(spec, control.name, n, rng)
         sweep_images = generate_batched(model, sweep)
         measured = measure_attributes(sweep_images)
         sweep_predicted, _ = judge(sweep_images)
-        result["effects"][control.name] = _effect(control, values, measured, sweep_predicted == sweep["digit"])
+        correct = sweep_predicted == sweep[label] if label is not None else None
+        result["effects"][control.name] = _effect(control, values, measured, correct)
         tick(n)
     return result
 
@@ -96,11 +99,14 @@ def _accuracy_by_digit(predicted: np.ndarray, requested: np.ndarray) -> dict[str
 def _effect(control, values, measured, correct) -> dict:
     rho = {a: metrics.spearman(values, measured[a]) for a in ATTRIBUTES}
     best = max(rho, key=lambda a: abs(rho[a]))
-    bins = np.linspace(control.low, control.high, SWEEP_BINS)
-    per_bin = [float(correct[np.isclose(values, b)].mean()) for b in bins]
-    return {"spearman": rho, "attribute": best if abs(rho[best]) >= EFFECT_THRESHOLD else None,
-            "range": [control.low, control.high], "label_accuracy_min_over_range": min(per_bin),
-            "label_accuracy_by_value": dict(zip([f"{b:.3g}" for b in bins], per_bin))}
+    effect = {"spearman": rho, "attribute": best if abs(rho[best]) >= EFFECT_THRESHOLD else None,
+              "range": [control.low, control.high]}
+    if correct is not None:
+        bins = np.linspace(control.low, control.high, SWEEP_BINS)
+        per_bin = [float(correct[np.isclose(values, b)].mean()) for b in bins]
+        effect["label_accuracy_min_over_range"] = min(per_bin)
+        effect["label_accuracy_by_value"] = dict(zip([f"{b:.3g}" for b in bins], per_bin))
+    return effect
 
 
 class LiveMetrics:
@@ -118,8 +124,12 @@ class LiveMetrics:
         if self._latents is None:
             self._latents = model.latent_spec.sample(self.n, np.random.default_rng(self.seed))
         predicted, features = self.judge(model.generate_arrays(self._latents))
-        return {"label_accuracy": metrics.label_accuracy(predicted, self._latents["digit"]),
-                "frechet_distance": metrics.frechet_distance(features, self.reference.features_b)}
+        values = {}
+        label = model.latent_spec.categorical
+        if label is not None:
+            values["label_accuracy"] = metrics.label_accuracy(predicted, self._latents[label.name])
+        values["frechet_distance"] = metrics.frechet_distance(features, self.reference.features_b)
+        return values
 
 
 def live_metrics_or_none(dataset, say) -> LiveMetrics | None:
@@ -132,10 +142,11 @@ def live_metrics_or_none(dataset, say) -> LiveMetrics | None:
 
 
 def format_table(result: dict) -> str:
-    lines = [
-        f"{'samples':<34}{result['samples']:>10}",
-        f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
-        f"{'  by digit':<12}" + " ".join(f"{d}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items()),
+    lines = [f"{'samples':<34}{result['samples']:>10}"]
+    if "label_accuracy" in result:
+        lines += [f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
+                  f"{'  by digit':<12}" + " ".join(f"{d}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items())]
+    lines += [
         f"{'Fréchet distance (generated)':<34}{result['frechet_distance']:>10.3f}",
         f"{'Fréchet floor (real vs real)':<34}{result['frechet_floor']:>10.3f}",
         f"{'ratio to floor':<34}{result['frechet_ratio']:>10.2f}",
@@ -146,26 +157,31 @@ def format_table(result: dict) -> str:
         lo, hi = e["range"]
         lines.append(f"{name:<10}{f'[{lo:g}, {hi:g}]':<14}{e['spearman']['thickness']:>13.3f}"
                      f"{e['spearman']['slant']:>10.3f}{e['attribute'] or '-':>12}"
-                     f"{e['label_accuracy_min_over_range']:>15.4f}")
+                     f"{e.get('label_accuracy_min_over_range', float('nan')):>15.4f}")
     return "\n".join(lines)
+
+
+def judged_evaluation(model, n: int, progress=None) -> dict:
+    """evaluate() with the project's MNIST judge against the held-out real digits."""
+    from trainers.classifier import load_judge
+    from trainers.data import load_dataset
+
+    judge = load_judge()
+    dataset = load_dataset("auto")
+    result = evaluate(model, judge, RealReference.from_dataset(dataset, judge), n=n, progress=progress)
+    result["real_data"] = dataset.source
+    return result
 
 
 def evaluate_command(args) -> int:
     from tqdm import tqdm
 
-    from trainers.classifier import load_judge
-    from trainers.data import load_dataset
     from trainers.run import CARD, load_model, write_json
 
     model = load_model(args.run)
-    judge = load_judge()
-    dataset = load_dataset("auto")
-    reference = RealReference.from_dataset(dataset, judge)
-    total = args.n * (1 + len(model.latent_spec.swept))
-    with tqdm(total=total, unit="img", desc="evaluating", file=sys.stderr) as bar:
-        result = evaluate(model, judge, reference, n=args.n, progress=bar.update)
-    result["real_data"] = dataset.source
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    with tqdm(total=model.evaluation_units(args.n), unit="img", desc="evaluating", file=sys.stderr) as bar:
+        result = model.evaluate(args.n, progress=bar.update)
+    print(json.dumps(result, indent=2) if args.json else model.format_evaluation(result))
     if args.save_card:
         write_json(args.run / CARD, result)
     return 0

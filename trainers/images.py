@@ -13,11 +13,11 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def make_grid(images: np.ndarray, cols: int, pad: int = 2) -> np.ndarray:
-    """(N, H, W) floats in [0, 1] or uint8 -> one uint8 image, `cols` per row, black padding."""
+    """(N, H, W) or (N, H, W, C) floats in [0, 1] or uint8 -> one uint8 image, `cols` per row, black padding."""
     images = images if images.dtype == np.uint8 else to_uint8(images)
-    n, h, w = images.shape
+    n, h, w = images.shape[:3]
     rows = -(-n // cols)
-    grid = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad), np.uint8)
+    grid = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad, *images.shape[3:]), np.uint8)
     for i, image in enumerate(images):
         r, c = divmod(i, cols)
         grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = image
@@ -59,3 +59,49 @@ def save_gif(path: Path, frames: list[np.ndarray], fps: float = 8.0, scale: int 
     bounce = frames + frames[-2:0:-1]  # play forth and back, a smooth loop
     atomic_write(path, lambda tmp: iio.imwrite(tmp, [big(f) for f in bounce], extension=".gif",
                                                duration=1000.0 / fps, loop=0))
+
+
+ANIMATION_SUFFIXES = (".gif", ".mp4")
+
+
+def mp4_available() -> bool:
+    """MP4 needs the ffmpeg that the imageio-ffmpeg package ships."""
+    try:
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def save_animation(path: Path, frames: list[np.ndarray], fps: float = 12.0) -> None:
+    """Frames (uint8, grey or RGB, all one size) as a looping GIF or an MP4, written atomically."""
+    import imageio.v2 as iio2
+    import imageio.v3 as iio
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in ANIMATION_SUFFIXES:
+        from trainers.errors import UserFacingError
+
+        raise UserFacingError(f"{path.name}: an animation is written as .gif or .mp4.")
+    if not frames:
+        from trainers.errors import UserFacingError
+
+        raise UserFacingError("Nothing to animate yet: no sample snapshots have arrived.")
+    frames = [f if f.ndim == 3 else np.repeat(f[..., None], 3, axis=2) for f in frames]
+    if suffix == ".gif":
+        atomic_write(path, lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=1000.0 / fps, loop=0))
+        return
+    if not mp4_available():
+        from trainers.errors import UserFacingError
+
+        raise UserFacingError("MP4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg); GIF works as is.")
+    even = [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]  # H.264 wants even sizes
+
+    def write(tmp):
+        with iio2.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=1, codec="libx264",
+                             ffmpeg_log_level="error") as writer:
+            for frame in even:
+                writer.append_data(frame)
+
+    atomic_write(path, write)

@@ -24,6 +24,13 @@ class ContinuousControl:
     high: float
     scale: float = 0.5  # training distribution N(0, scale)
     attribute: str | None = None
+    distribution: str = "normal"  # or "uniform": U(low, high)
+    traversal: bool = True  # gets a traversal strip in the explorer
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.distribution == "uniform":
+            return rng.uniform(self.low, self.high, n).astype(np.float32)
+        return rng.normal(0.0, self.scale, n).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,11 @@ class LatentSpec:
             if control.name == name:
                 return control
         raise KeyError(name)
+
+    @property
+    def categorical(self) -> CategoricalControl | None:
+        """The class control, if the model has one (an unconditional GAN has none)."""
+        return next((c for c in self.controls if isinstance(c, CategoricalControl)), None)
 
     @property
     def swept(self) -> tuple[Control, ...]:
@@ -127,20 +139,23 @@ class LatentSpec:
                 out[c.name] = c.draw(rng, 1) + value.astype(np.float32)[:, None]
         return out
 
-    def sample(self, n: int, rng: np.random.Generator, digits: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def sample(self, n: int, rng: np.random.Generator, classes: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Random latents from the training distribution (the 'everything random' case)."""
         out = {}
         for c in self.controls:
             if isinstance(c, CategoricalControl):
-                out[c.name] = digits.astype(np.int32) if digits is not None else rng.integers(0, c.n, n).astype(np.int32)
-            elif isinstance(c, ContinuousControl):
-                out[c.name] = rng.normal(0.0, c.scale, n).astype(np.float32)
+                out[c.name] = classes.astype(np.int32) if classes is not None else rng.integers(0, c.n, n).astype(np.int32)
             else:
                 out[c.name] = c.sample(rng, n)
         return out
 
+    @property
+    def grid_columns(self) -> int:
+        """One column per class (digits 0–9), or 10 for a GAN without classes."""
+        return self.categorical.n if self.categorical is not None else 10
+
     def grid_latents(self, seed: int = 1234, rows: int = 10) -> dict[str, np.ndarray]:
-        """Fixed latents for sample grids: `rows` rows, one column per class (digits 0–9)."""
-        cat = next(c for c in self.controls if isinstance(c, CategoricalControl))
-        digits = np.tile(np.arange(cat.n), rows)
-        return self.sample(len(digits), np.random.default_rng(seed), digits=digits)
+        """Fixed latents for sample grids: `rows` rows, one column per class."""
+        cat, cols = self.categorical, self.grid_columns
+        classes = np.tile(np.arange(cols), rows) if cat is not None else None
+        return self.sample(rows * cols, np.random.default_rng(seed), classes=classes)

@@ -1,38 +1,24 @@
-"""The one training loop, driven by the CLI and by the GUI's QThread alike.
+"""The one training loop, driven by the CLI and by the app's training process alike.
 
-It talks to the outside only through plain data: `TrainingUpdate` payloads to a callback and
-a thread-safe `TrainControl` for pause/resume/stop.
+It talks to the outside only through plain data: the frozen messages of trainers.updates to a
+callback, and a thread- and process-safe `TrainControl` for pause/resume/step/stop. It knows
+nothing GAN-specific beyond the family contract it calls.
 """
 from __future__ import annotations
 
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from trainers.data import BatchSampler, Dataset
 from trainers.errors import TrainingDiverged
-from trainers.images import make_grid, save_png
+from trainers.images import save_png
 from trainers.run import RunDir
-
-
-@dataclass(frozen=True)
-class TrainingUpdate:
-    step: int
-    total_steps: int
-    phase: str                      # "prepare" (e.g. encoder pretraining), "train", "done"
-    losses: dict = field(default_factory=dict)
-    steps_per_s: float = 0.0
-    elapsed_s: float = 0.0
-    grid: np.ndarray | None = None  # uint8 sample grid, 10 columns = digits 0-9
-    metrics: dict | None = None     # live quality metrics (label accuracy, Fréchet distance)
-    message: str | None = None
-    fraction: float | None = None   # progress of a "prepare" phase
-    generator: tuple | None = None  # (family, config dict, {name: numpy weights}) when asked for
-    generators_frozen: bool = False  # this step was part of a fine-tune's discriminator warm-up
+from trainers.updates import (Finished, GeneratorSnapshot, LiveMetrics, Notice, PreparationProgress, SampleSnapshot,
+                              StepFigures)
 
 
 class TrainControl:
@@ -45,6 +31,7 @@ class TrainControl:
         self._stop = events.Event()
         self._save = events.Event()
         self._snapshot = events.Event()
+        self._single_step = events.Event()
 
     def pause(self):
         self._running.clear()
@@ -62,6 +49,13 @@ class TrainControl:
     def take_checkpoint_request(self) -> bool:
         return _take(self._save)
 
+    def request_single_step(self):
+        """While paused: train exactly one more step, then stay paused."""
+        self._single_step.set()
+
+    def take_single_step_request(self) -> bool:
+        return _take(self._single_step)
+
     def request_snapshot(self):
         """Ask for the generator's current weights (served between steps, also while paused)."""
         self._snapshot.set()
@@ -78,7 +72,10 @@ class TrainControl:
         return self._stop.is_set()
 
     def wait_while_paused(self, service=lambda: None) -> None:
-        while not self._running.wait(0.1):
+        """Block while paused, serving requests; returns at once for a single step."""
+        while not self._running.wait(0.02):
+            if self._single_step.is_set():
+                return
             service()
 
 
@@ -91,48 +88,63 @@ def _take(event: threading.Event) -> bool:
 
 @dataclass
 class LoopSettings:
+    """How one run trains; new runs take their values from the family's TrainingDefaults."""
     steps: int                      # train until this total step count
-    batch_size: int = 64
-    grid_every: int = 500
-    checkpoint_every: int = 1000
+    batch_size: int
+    grid_every: int = 0             # sample snapshots; 0 = only at the start and the end
+    checkpoint_every: int = 0       # 0 = only at the end
     metrics_every: int = 0          # 0 = no live metrics
     seed: int = 0
     generator_warmup_steps: int = 0  # steps (counted from the run's start) with the generators frozen
 
+    @classmethod
+    def from_defaults(cls, defaults, **changes) -> LoopSettings:
+        """`defaults` (a TrainingDefaults) with any non-None `changes`."""
+        d = defaults.with_changes(**{k: v for k, v in changes.items() if k in defaults.__dataclass_fields__})
+        extra = {k: v for k, v in changes.items() if k not in defaults.__dataclass_fields__ and v is not None}
+        return cls(steps=d.steps, batch_size=d.batch_size, grid_every=d.grid_every,
+                   checkpoint_every=d.checkpoint_every, metrics_every=d.metrics_every, **extra)
+
 
 class Trainer:
-    def __init__(self, model, dataset: Dataset, run: RunDir, settings: LoopSettings,
-                 metrics_fn: Callable | None = None):
+    def __init__(self, model, dataset, run: RunDir, settings: LoopSettings, metrics_fn: Callable | None = None):
         self.model, self.dataset, self.run, self.settings = model, dataset, run, settings
         self.metrics_fn = metrics_fn
-        self.grid_latents = model.latent_spec.grid_latents()
         self.step = 0
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
 
-    def grid(self) -> np.ndarray:
-        return make_grid(self.model.generate_arrays(self.grid_latents), cols=10)
+    def snapshot(self) -> SampleSnapshot:
+        """What the fixed latents give now; image grids are kept in the run's grids/ folder too."""
+        self._snapshot_step = self.step
+        preview = self.model.preview()
+        if isinstance(preview, np.ndarray) and preview.dtype == np.uint8:
+            save_png(self.run.grids / f"step_{self.step:06d}.png", preview, scale=2)
+        return SampleSnapshot(self.step, preview)
 
-    def run_loop(self, on_update: Callable[[TrainingUpdate], None], control: TrainControl | None = None,
+    def run_loop(self, on_update: Callable[[object], None], control: TrainControl | None = None,
                  start_step: int = 0) -> int:
         """Train from start_step to settings.steps; returns the step reached. Checkpoints on exit."""
         control = control or TrainControl()
         s = self.settings
         self.step = start_step
+        batches = self.model.batches(self.dataset, s.batch_size, seed=s.seed + start_step)
         if not self.model.prepared:
             self._prepare(on_update, control)
-        sampler = BatchSampler(self.dataset, s.batch_size, seed=s.seed + start_step)
         history: list[dict] = []
         started = time.perf_counter()
         window_start, window_steps = started, 0
         rate = 0.0
+        if self.model.prepared and not control.stopped:
+            on_update(self.snapshot())  # a first look before any step (step 0 of a new run)
         try:
             while self.step < s.steps and not control.stopped:
                 control.wait_while_paused(lambda: self._serve_snapshot(control, on_update))
+                control.take_single_step_request()
                 if control.stopped:
                     break
                 self._serve_snapshot(control, on_update)
                 self._freeze_generators_during_warmup()
-                losses = self.model.train_step(*sampler.next())
+                losses = self.model.train_step(*batches.next())
                 self._check_finite(losses)
                 self.step += 1
                 window_steps += 1
@@ -140,25 +152,26 @@ class Trainer:
                 now = time.perf_counter()
                 if now - window_start >= 1.0:
                     rate, window_start, window_steps = window_steps / (now - window_start), now, 0
-                on_update(self._update(losses, rate, now - started, self._extras(history)))
+                on_update(StepFigures(self.step, s.steps, losses, rate, now - started,
+                                      generators_frozen=bool(self._generators_frozen)))
+                self._on_schedule(history, on_update)
                 if control.take_checkpoint_request():
                     self._checkpoint()
-                    on_update(TrainingUpdate(self.step, s.steps, "train", losses, rate, now - started,
-                                             message=f"Checkpoint saved at step {self.step}."))
+                    on_update(Notice(f"Checkpoint saved at step {self.step}."))
         finally:
             self.run.append_history(history)
         if self.step > start_step or not self.run.checkpoint_path.exists():
             self._checkpoint()
-        grid = self.grid()
-        save_png(self.run.grids / f"step_{self.step:06d}.png", grid, scale=2)
-        on_update(TrainingUpdate(self.step, s.steps, "done", {}, rate, time.perf_counter() - started, grid=grid,
-                                 message=f"Stopped at step {self.step}; checkpoint saved in {self.run.path}.",
-                                 generator=self.generator_snapshot()))
+        if getattr(self, "_snapshot_step", None) != self.step:
+            on_update(self.snapshot())
+        on_update(self.generator_snapshot())
+        on_update(Finished(self.step, s.steps, f"Stopped at step {self.step}; checkpoint saved in {self.run.path}.",
+                           time.perf_counter() - started))
         return self.step
 
-    def generator_snapshot(self) -> tuple:
+    def generator_snapshot(self) -> GeneratorSnapshot:
         m = self.model
-        return m.name, m.config_dict(), m.state(generators_only=True)
+        return GeneratorSnapshot(self.step, m.name, m.config_dict(), m.state(generators_only=True))
 
     def _freeze_generators_during_warmup(self) -> None:
         warmup = self.settings.generator_warmup_steps
@@ -171,26 +184,21 @@ class Trainer:
 
     def _serve_snapshot(self, control: TrainControl, on_update) -> None:
         if control.take_snapshot_request() and self.model.prepared:
-            on_update(TrainingUpdate(self.step, self.settings.steps, "snapshot", generator=self.generator_snapshot()))
+            on_update(self.generator_snapshot())
 
-    def _extras(self, history: list[dict]) -> dict:
-        """Grid, metrics and checkpoint on their schedules; flushes the loss history with checkpoints."""
-        s, extras = self.settings, {}
+    def _on_schedule(self, history: list[dict], on_update) -> None:
+        """Snapshots, metrics and checkpoints on their schedules; flushes the loss history with checkpoints."""
+        s = self.settings
         if s.grid_every and self.step % s.grid_every == 0:
-            extras["grid"] = self.grid()
-            save_png(self.run.grids / f"step_{self.step:06d}.png", extras["grid"], scale=2)
+            on_update(self.snapshot())
         if self.metrics_fn and s.metrics_every and self.step % s.metrics_every == 0:
-            extras["metrics"] = {"step": self.step, **self.metrics_fn(self.model)}
-            self.run.append_history([extras["metrics"]], name="metrics.csv")
+            values = self.metrics_fn(self.model)
+            self.run.append_history([{"step": self.step, **values}], name="metrics.csv")
+            on_update(LiveMetrics(self.step, values))
         if s.checkpoint_every and self.step % s.checkpoint_every == 0:
             self._checkpoint()
             self.run.append_history(history)
             history.clear()
-        return extras
-
-    def _update(self, losses, rate, elapsed, extras) -> TrainingUpdate:
-        return TrainingUpdate(self.step, self.settings.steps, "train", losses, rate, elapsed,
-                              generators_frozen=bool(self._generators_frozen), **extras)
 
     def _checkpoint(self) -> None:
         self.run.save_checkpoint(self.model, self.step)
@@ -205,8 +213,7 @@ class Trainer:
 
     def _prepare(self, on_update, control: TrainControl) -> None:
         def progress(phase: str, fraction: float, figures: dict) -> bool:
-            on_update(TrainingUpdate(self.step, self.settings.steps, "prepare", figures, fraction=fraction,
-                                     message=phase))
+            on_update(PreparationProgress(phase, fraction, figures))
             return control.stopped  # True asks the family to cut its preparation short
 
         figures = self.model.prepare(self.dataset, progress)

@@ -127,14 +127,16 @@ class RunDir:
 
 
 def build_model(family: str, config: dict, **overrides):
+    """A fresh model of `family` with `config` (checked field by field: types, ranges, choices)."""
     from trainers.families import family_class
+    from trainers.settings import checked_config
 
     cls = family_class(family)
+    if not isinstance(config, dict):
+        raise UserFacingError(f"The settings of this {family} model are not a mapping: the run or model file is damaged.")
     known = set(cls.config_class.__dataclass_fields__)
-    unknown = set(config) - known
-    if unknown:
-        raise UserFacingError(f"Model settings {sorted(unknown)} are not known to {family}: incompatible model file.")
-    return cls(cls.config_class(**{**config, **overrides}))
+    overrides = {k: v for k, v in overrides.items() if k in known}  # e.g. precision, for families that have it
+    return cls(checked_config(cls.config_class, {**config, **overrides}))
 
 
 def load_model(path: Path, precision: str | None = "float32"):

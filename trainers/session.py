@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,22 +18,25 @@ from typing import Callable, Iterator
 
 from trainers.errors import UserFacingError
 from trainers.loop import TrainControl
+from trainers.updates import Failed, Notice, StepFigures
 
 CHILD_NICENESS = 19  # training takes what the window leaves: all of it while the window is idle
+FLUSH_EVERY_S = 0.03  # a batch of step figures at least every 30 ms: plots stay live at 30 fps
 
 
 @dataclass(frozen=True)
 class TrainingRequest:
+    """A run to start or resume; None takes the family's TrainingDefaults (trainers.families)."""
     family: str
     run_dir: Path
-    steps: int
-    batch_size: int = 64
+    steps: int | None = None
+    batch_size: int | None = None
     data: str = "auto"
     resume: bool = False
-    grid_every: int = 100
-    checkpoint_every: int = 500
-    metrics_every: int = 200
-    options: tuple = ()  # extra config fields, e.g. (("code_loss", "book"),)
+    grid_every: int | None = None
+    checkpoint_every: int | None = None
+    metrics_every: int | None = None
+    options: tuple = ()  # config fields, e.g. (("code_loss", "book"),)
     init_from: Path | None = None  # fine-tune: start from this run's or model's weights
     generator_warmup_steps: int = 0  # fine-tune: the discriminators train alone for this many steps first
 
@@ -40,15 +44,15 @@ class TrainingRequest:
 def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     """(Trainer, start step) for `info`: data loaded, model built, the run created or its checkpoint
     loaded. The CLI and the app's training process both start here."""
-    from trainers.data import load_dataset
-    from trainers.evaluation import live_metrics_or_none
+    from trainers.families import family_class
     from trainers.loop import Trainer
     from trainers.run import build_model, init_weights
 
-    dataset = load_dataset(info.data)
+    cls = family_class(info.family)
+    model = build_model(info.family, info.config)
+    dataset = cls.load_data(info.data, model.config)
     say(dataset.notice())
     train_set, _ = dataset.split()
-    model = build_model(info.family, info.config)
     start = 0
     if resume:
         start = run.load_checkpoint(model)
@@ -57,49 +61,86 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
             init_weights(model, Path(info.init_from))
         info.config = model.config_dict()
         run.create(info)
-    metrics_fn = live_metrics_or_none(dataset, say) if settings.metrics_every else None
+    metrics_fn = cls.live_metrics(dataset, say) if settings.metrics_every else None
     return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn), start
 
 
 def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None],
                 control: TrainControl) -> None:
     """Build (or resume) the run the request names and train it; raises UserFacingError on bad input."""
+    from trainers.families import family_entry
     from trainers.loop import LoopSettings
     from trainers.run import RunDir, RunInfo
 
     r = request
     run = RunDir(r.run_dir)
-    info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data, batch_size=r.batch_size,
+    defaults = family_entry(r.family).defaults
+    info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data,
+                                                    batch_size=r.batch_size or defaults.batch_size,
                                                     init_from=str(r.init_from) if r.init_from else None,
                                                     generator_warmup_steps=r.generator_warmup_steps)
-    settings = LoopSettings(steps=r.steps, batch_size=info.batch_size, grid_every=r.grid_every,
-                            checkpoint_every=r.checkpoint_every, metrics_every=r.metrics_every,
-                            generator_warmup_steps=info.generator_warmup_steps)
+    settings = LoopSettings.from_defaults(defaults, steps=r.steps, batch_size=info.batch_size,
+                                          grid_every=r.grid_every, checkpoint_every=r.checkpoint_every,
+                                          metrics_every=r.metrics_every,
+                                          generator_warmup_steps=info.generator_warmup_steps)
     trainer, start = open_trainer(run, info, r.resume, settings, on_notice)
     trainer.run_loop(on_update, control, start_step=start)
 
 
+class _Relay:
+    """Sends the loop's messages to the window in small batches: a fast family trains thousands of
+    steps a second, and one message per step would keep the window busy unpacking them."""
+
+    def __init__(self, outbox, every_s: float = FLUSH_EVERY_S):
+        self._outbox, self._every_s = outbox, every_s
+        self._pending: list = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        threading.Thread(target=self._flush_periodically, daemon=True).start()
+
+    def send(self, message) -> None:
+        with self._lock:
+            self._pending.append(message)
+        if not isinstance(message, StepFigures):
+            self.flush()  # anything but a step's figures goes out at once, behind the steps before it
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if pending:
+            self._outbox.put(pending)
+
+    def _flush_periodically(self) -> None:
+        while not self._done.wait(self._every_s):
+            self.flush()
+
+    def close(self) -> None:
+        self._done.set()
+        self.flush()
+        self._outbox.put(None)  # the end
+
+
 def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None:
-    """Entry point of the training process: every outcome becomes a message, then 'finished'."""
+    """Entry point of the training process: every outcome becomes a message, then the end."""
     try:
         os.nice(CHILD_NICENESS)
     except OSError:
         pass  # not allowed here: train at normal priority
-    send = lambda kind, payload=None: outbox.put((kind, payload))  # noqa: E731
+    relay = _Relay(outbox)
     try:
-        run_session(request, lambda u: send("update", u), lambda text: send("notice", text), control)
+        run_session(request, relay.send, lambda text: relay.send(Notice(text)), control)
     except UserFacingError as exc:
-        send("failed", str(exc))
+        relay.send(Failed(str(exc)))
     except Exception as exc:  # the checkpoint on disk is untouched; say what happened in one line
         traceback.print_exc()
-        send("failed", f"Training stopped by an unexpected error: {exc}")
+        relay.send(Failed(f"Training stopped by an unexpected error: {exc}"))
     finally:
-        send("finished")
+        relay.close()
 
 
 class TrainingProcess:
     """A session in a spawned child process. `control` works across the process boundary;
-    `messages()` yields ("update" | "notice" | "failed", payload) until the child is done."""
+    `messages()` yields lists of trainers.updates messages until the child is done."""
 
     def __init__(self, request: TrainingRequest):
         context = multiprocessing.get_context("spawn")  # fork is unsafe with Qt and TF threads alive
@@ -120,23 +161,23 @@ class TrainingProcess:
     def alive(self) -> bool:
         return self._process.is_alive()
 
-    def messages(self, poll_s: float = 0.1) -> Iterator[tuple[str, object]]:
+    def messages(self, poll_s: float = 0.1) -> Iterator[list]:
         while True:
             try:
-                kind, payload = self._outbox.get(timeout=poll_s)
+                batch = self._outbox.get(timeout=poll_s)
             except queue_module.Empty:
                 if self._process.is_alive():
                     continue
                 try:  # it may have finished between the poll and the liveness check
-                    kind, payload = self._outbox.get(timeout=poll_s)
+                    batch = self._outbox.get(timeout=poll_s)
                 except queue_module.Empty:
-                    yield "failed", (f"The training process ended unexpectedly (exit code {self._process.exitcode}); "
-                                     f"the last checkpoint in {self.request.run_dir} is kept.")
+                    yield [Failed(f"The training process ended unexpectedly (exit code {self._process.exitcode}); "
+                                  f"the last checkpoint in {self.request.run_dir} is kept.")]
                     return
-            if kind == "finished":
+            if batch is None:
                 self._process.join(timeout=5)
                 return
-            yield kind, payload
+            yield batch
 
     def terminate(self) -> None:
         """Last resort when the child does not stop in time: its last checkpoint on disk stays valid."""

@@ -1,19 +1,76 @@
-"""GAN families, each in its own module, all behind the GanFamily contract."""
+"""The registry of GAN families: the one place that names them.
+
+Each entry says what the CLI's choices, the app's model list, the shipped-model menu and the
+background warm-up need before the family's module is imported (its name, title, default
+training settings); the module itself (imported lazily: TensorFlow is slow to import) holds the
+rest of the contract (trainers.families.base.GanFamily). A new family is one module plus one
+entry here.
+"""
 from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, replace
 
 from trainers.errors import UserFacingError
 
-FAMILIES = {
-    "infogan": ("trainers.families.infogan", "InfoGan"),
-    "stackedgan": ("trainers.families.stackedgan", "StackedGan"),
-}
+
+@dataclass(frozen=True)
+class TrainingDefaults:
+    """Training settings a new run of the family starts with, in the CLI and in the app alike."""
+    steps: int
+    batch_size: int = 64
+    grid_every: int = 200        # sample snapshots (grids, 1-D frames)
+    checkpoint_every: int = 1000
+    metrics_every: int = 500     # live quality metrics; 0 = off
+
+    def with_changes(self, **changes) -> TrainingDefaults:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class FamilyEntry:
+    name: str
+    title: str
+    module: str
+    class_name: str
+    summary: str
+    defaults: TrainingDefaults
+    needs_tensorflow: bool = True  # its module imports Keras (the app imports it off the GUI thread)
+
+    def load(self):
+        """The GanFamily subclass."""
+        return getattr(importlib.import_module(self.module), self.class_name)
+
+    @property
+    def config_class(self) -> type:
+        return self.load().config_class
+
+
+FAMILIES: tuple[FamilyEntry, ...] = (
+    FamilyEntry("infogan", "InfoGAN", "trainers.families.infogan", "InfoGan",
+                "label + two continuous codes (thickness, slant) + noise -> MNIST digit (book ch. 6)",
+                TrainingDefaults(steps=40000)),
+    FamilyEntry("stackedgan", "StackedGAN", "trainers.families.stackedgan", "StackedGan",
+                "label -> feature -> MNIST digit, two stacked GANs with noise z1, z0 (book ch. 6)",
+                TrainingDefaults(steps=10000)),
+    FamilyEntry("gauss1d", "1-D Gaussian GAN (lab)", "trainers.families.gauss1d", "Gauss1dGan",
+                "learns a 1-D Gaussian (or a mixture) from stratified noise, live (gan-intro)",
+                TrainingDefaults(steps=3000, batch_size=64, grid_every=10, checkpoint_every=500, metrics_every=25),
+                needs_tensorflow=False),
+)
+
+
+def family_names() -> tuple[str, ...]:
+    return tuple(entry.name for entry in FAMILIES)
+
+
+def family_entry(name: str) -> FamilyEntry:
+    for entry in FAMILIES:
+        if entry.name == name:
+            return entry
+    raise UserFacingError(f"Unknown model family '{name}'; choose one of: {', '.join(family_names())}.")
 
 
 def family_class(name: str):
     """The GanFamily subclass for a name; imported lazily because TensorFlow is slow to import."""
-    if name not in FAMILIES:
-        raise UserFacingError(f"Unknown model '{name}'; choose one of: {', '.join(FAMILIES)}.")
-    import importlib
-
-    module_name, class_name = FAMILIES[name]
-    return getattr(importlib.import_module(module_name), class_name)
+    return family_entry(name).load()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict
-from typing import Callable, ClassVar
+from dataclasses import asdict, dataclass
+from typing import Callable, ClassVar, Union
 
 import numpy as np
 
@@ -13,17 +13,149 @@ from trainers.latent import LatentSpec
 ProgressFn = Callable[[str, float, dict], bool]  # (phase, fraction done, figures) -> stop now?
 
 
+@dataclass(frozen=True)
+class ImageSamples:
+    """Samples are images (N, H, W) for one channel, (N, H, W, C) for more, floats in [0, 1]."""
+    height: int
+    width: int
+    channels: int = 1
+
+
+@dataclass(frozen=True)
+class Samples1D:
+    """Samples are scalars (N,); `low`..`high` is the range the views show."""
+    low: float
+    high: float
+
+
+SampleKind = Union[ImageSamples, Samples1D]
+
+
 class GanFamily(ABC):
-    """A trainable GAN: networks, optimizers, one training step and a numpy `generate`."""
+    """The one contract a GAN family implements to plug into the loop, the CLI and the app.
+
+    The family says what it makes (`sample_kind`), which controls it has (`latent_spec`), what data
+    it learns from, how it is measured and which curves belong together; the app and the CLI read
+    all of it from here and from the registry (trainers.families), never from a family's name."""
 
     name: ClassVar[str]
     title: ClassVar[str]
     config_class: ClassVar[type]
     generator_networks: ClassVar[tuple[str, ...]]  # what an exported model keeps
     needs_discriminators_to_fine_tune: ClassVar[bool] = False  # True: a generator-only model cannot be fine-tuned
+    data_choices: ClassVar[tuple[tuple[str, str], ...]] = ()  # (menu text, data spec); () = data from the settings
+    accepts_data_files: ClassVar[bool] = False  # the app offers "Choose file or folder…"
+    loss_groups: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()  # (panel, loss names); () = by name
+    metric_panels: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()  # (title, live metric names)
+    loss_reference_lines: ClassVar[dict[str, float]] = {}  # e.g. the equilibrium of a loss
 
     def __init__(self, config):
         self.config = config
+        self.card: dict = {}
+
+    # --- data -------------------------------------------------------------------------
+    @classmethod
+    @abstractmethod
+    def load_data(cls, spec: str, config):
+        """The data set a run learns from: anything with `split()` -> (train, held out) and `notice()`."""
+
+    @abstractmethod
+    def batches(self, dataset, batch_size: int, seed: int):
+        """An object whose `next()` gives the arrays of one `train_step`."""
+
+    # --- what it makes ------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def sample_kind(self) -> SampleKind: ...
+
+    @property
+    @abstractmethod
+    def latent_spec(self) -> LatentSpec: ...
+
+    @property
+    def class_control(self):
+        """The categorical control (the label), or None for an unconditional GAN."""
+        return self.latent_spec.categorical
+
+    def prepare(self, dataset, on_progress: ProgressFn | None = None) -> dict:
+        """Work needed once before GAN steps (StackedGAN's encoder). Returns figures to record."""
+        return {}
+
+    @property
+    def prepared(self) -> bool:
+        return True
+
+    @abstractmethod
+    def train_step(self, *batch: np.ndarray) -> dict[str, float]: ...
+
+    @abstractmethod
+    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        """Full latent arrays -> samples of `sample_kind`."""
+
+    def generate(self, controls: dict, n: int | None = None) -> np.ndarray:
+        return self.generate_arrays(self.latent_spec.expand(controls, n))
+
+    @abstractmethod
+    def preview(self):
+        """Plain data showing what the fixed latents give now (a uint8 grid, a 1-D frame)."""
+
+    # --- measuring ------------------------------------------------------------------------
+    @classmethod
+    def live_metrics(cls, dataset, say: Callable[[str], None]):
+        """A callable model -> {metric: float} cheap enough to run while training, or None."""
+        return None
+
+    @abstractmethod
+    def evaluate(self, n: int, progress: Callable[[int], None] | None = None) -> dict:
+        """Every figure of the model card; `progress(k)` counts units of `evaluation_units(n)`."""
+
+    def evaluation_units(self, n: int) -> int:
+        return n
+
+    @staticmethod
+    @abstractmethod
+    def format_evaluation(result: dict) -> str: ...
+
+    # --- state, for checkpoints -------------------------------------------------------------
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+    @abstractmethod
+    def state(self, generators_only: bool = False) -> dict[str, np.ndarray]: ...
+
+    @abstractmethod
+    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
+                   optimizers: bool | None = None) -> None: ...
+
+    def freeze_generators(self, frozen: bool) -> None:
+        """Generators at learning rate 0 (a fine-tune's warm-up: fresh discriminators catch up first)."""
+        raise UserFacingError(f"{self.title} has no discriminator warm-up.")
+
+    def sync(self) -> None:
+        """Bring any cached state up to date before reading weights."""
+
+
+def check_arrays(arrays: dict[str, np.ndarray], expected: list[tuple[str, tuple]]) -> None:
+    """Every expected key is there with its shape, as finite numbers: one line naming the first that is not."""
+    for key, shape in expected:
+        if key not in arrays:
+            raise UserFacingError(f"Checkpoint lacks '{key}': it was written by another model or version.")
+        value = arrays[key]
+        if tuple(value.shape) != tuple(shape):
+            raise UserFacingError(f"Checkpoint '{key}' has shape {value.shape}, the model expects {tuple(shape)}: "
+                                  "incompatible model settings.")
+        if value.dtype.kind not in "fiub":
+            raise UserFacingError(f"Checkpoint '{key}' holds {value.dtype} values, not numbers: the file is damaged.")
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise UserFacingError(f"Checkpoint '{key}' holds NaN or infinite weights: the run had diverged; "
+                                  "resume from an earlier copy or retrain.")
+
+
+class KerasGanFamily(GanFamily):
+    """A family whose networks are Keras models, trained by trainers.runner."""
+
+    def __init__(self, config):
+        super().__init__(config)
         self.networks: dict = {}
         self.optimizers: dict = {}
 
@@ -39,39 +171,12 @@ class GanFamily(ABC):
         self._generator_lrs = {n: float(_numpy(self.optimizers[n].learning_rate)) for n in self.generator_networks}
 
     def freeze_generators(self, frozen: bool) -> None:
-        """Generators at learning rate 0 (a fine-tune's warm-up: fresh discriminators catch up first)."""
         self.sync()
         for name, rate in self._generator_lrs.items():
             self.optimizers[name].learning_rate = 0.0 if frozen else rate
         self.runner.reload()
 
-    # --- the contract -------------------------------------------------------------------
-    @property
-    @abstractmethod
-    def latent_spec(self) -> LatentSpec: ...
-
-    def prepare(self, dataset, on_progress: ProgressFn | None = None) -> dict:
-        """Work needed once before GAN steps (StackedGAN's encoder). Returns figures to record."""
-        return {}
-
-    @property
-    def prepared(self) -> bool:
-        return True
-
-    @abstractmethod
-    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]: ...
-
-    @abstractmethod
-    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
-        """Full latent arrays -> images (N, 28, 28) float32 in [0, 1]."""
-
-    def generate(self, controls: dict, n: int | None = None) -> np.ndarray:
-        return self.generate_arrays(self.latent_spec.expand(controls, n))
-
     # --- state, for checkpoints ---------------------------------------------------------
-    def config_dict(self) -> dict:
-        return asdict(self.config)
-
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
         self.sync()
         arrays = {}
@@ -95,16 +200,9 @@ class GanFamily(ABC):
             optimizers = not generators_only
         if optimizers:
             pairs += [(f"opt:{n}/{i}", v) for n, o in self.optimizers.items() for i, v in enumerate(o.variables)]
+        check_arrays(arrays, [(key, tuple(variable.shape)) for key, variable in pairs])
         for key, variable in pairs:
-            if key not in arrays:
-                raise UserFacingError(f"Checkpoint lacks '{key}': it was written by another model or version.")
-            value = arrays[key]
-            if tuple(value.shape) != tuple(variable.shape):
-                raise UserFacingError(
-                    f"Checkpoint '{key}' has shape {value.shape}, the model expects {tuple(variable.shape)}: "
-                    "incompatible model settings."
-                )
-            variable.assign(value)
+            variable.assign(arrays[key])
         if getattr(self, "runner", None) is not None:
             self.runner.reload()
 

@@ -12,26 +12,33 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from trainers.families.base import GanFamily, keras_dtype
+from trainers.families.base import keras_dtype
+from trainers.families.image_family import ImageGanFamily
 from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
+from trainers.settings import setting
 
 IMAGE_SIZE = 28
 
 
 @dataclass
 class InfoGanConfig:
-    noise_dim: int = 62          # z ~ U(-1, 1)
-    num_labels: int = 10         # one-hot digit, supervised by real labels (ACGAN-like)
-    code_scale: float = 0.5      # c1, c2 ~ N(0, 0.5)
-    code_loss: str = "gaussian"  # "gaussian": paper's log-likelihood at fixed sigma (MSE); "book": mi_loss
-    label_weight: float = 1.0
-    fake_label_weight: float = 1.0  # D's label head on fakes (requested label); 0 = learn labels from real digits only
-    code_weight: float = 0.5
-    d_lr: float = 2e-4           # RMSprop, discriminator
-    g_lr: float = 1e-4           # RMSprop, generator (the book's adversarial model)
-    precision: str = "auto"      # bf16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32
-    seed: int = 0
+    noise_dim: int = setting(62, "dimensions of the noise z ~ U(-1, 1)", low=1, high=4096)
+    num_labels: int = setting(10, "classes of the one-hot label, supervised by real labels (ACGAN-like)", low=2,
+                              high=1000)
+    code_scale: float = setting(0.5, "continuous codes c1, c2 ~ N(0, code_scale)", low=1e-6, high=100)
+    code_loss: str = setting("gaussian", "mutual-information term: gaussian (the paper's log-likelihood at fixed "
+                             "sigma, an MSE) or book (the book's mi_loss)", choices=("gaussian", "book"))
+    label_weight: float = setting(1.0, "weight of the label loss", low=0, high=1e6)
+    fake_label_weight: float = setting(1.0, "D's label head on fakes' requested labels; 0 = it learns labels from "
+                                       "real digits only", low=0, high=1e6)
+    code_weight: float = setting(0.5, "weight of each code's mutual-information loss", low=0, high=1e6)
+    d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator", low=0, high=10)
+    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0,
+                          high=10)
+    precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+                             choices=("auto", "float32", "bfloat16"))
+    seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
 def build_image_generator(input_dim: int, dtype, name: str = "generator") -> keras.Model:
@@ -86,7 +93,7 @@ def label_accuracy(labels, logits):
     return ops.mean(ops.cast(ops.equal(ops.argmax(logits, axis=1), ops.cast(labels, "int64")), "float32"))
 
 
-class InfoGan(GanFamily):
+class InfoGan(ImageGanFamily):
     name = "infogan"
     title = "InfoGAN"
     config_class = InfoGanConfig
@@ -95,9 +102,6 @@ class InfoGan(GanFamily):
     def __init__(self, config: InfoGanConfig | None = None):
         super().__init__(config or InfoGanConfig())
         cfg = self.config
-        if cfg.code_loss not in ("gaussian", "book"):
-            from trainers.errors import UserFacingError
-            raise UserFacingError(f"code_loss must be 'gaussian' or 'book', got '{cfg.code_loss}'.")
         keras.utils.set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         self.input_dim = cfg.noise_dim + cfg.num_labels + 2

@@ -13,31 +13,36 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from trainers.families.base import GanFamily, keras_dtype
+from trainers.families.base import keras_dtype
+from trainers.families.image_family import ImageGanFamily
 from trainers.families.infogan import (IMAGE_SIZE, bce_logits, build_image_generator, cce_logits,
                                        image_discriminator_trunk, label_accuracy)
 from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
+from trainers.settings import setting
 
 
 @dataclass
 class StackedGanConfig:
-    num_labels: int = 10
-    z_dim: int = 50              # z0, z1 ~ N(0, 0.5)
-    z_scale: float = 0.5
-    feature_dim: int = 256       # f1, encoder0's output
-    entropy0_weight: float = 10.0
-    entropy1_weight: float = 1.0
-    conditional0_weight: float = 1.0
-    conditional1_weight: float = 1.0
-    d_lr: float = 2e-4           # RMSprop, both discriminators
-    g_lr: float = 1e-4           # RMSprop, both generators (the book's 2e-4 * 0.5)
-    encoder_epochs: int = 10
-    # Draw training noise as N(0, z_scale) plus a per-sample shift over the slider's range, so that every
-    # slider position is in distribution (the book's plain N(0, 0.5) leaves a z0 shift of 4 at ~8 sigma).
-    shift_training: bool = False
-    precision: str = "auto"
-    seed: int = 0
+    num_labels: int = setting(10, "classes of the label fed to gen1", low=2, high=1000)
+    z_dim: int = setting(50, "dimensions of each noise vector z0, z1 ~ N(0, z_scale)", low=1, high=4096)
+    z_scale: float = setting(0.5, "standard deviation of z0 and z1", low=1e-6, high=100)
+    feature_dim: int = setting(256, "size of f1, encoder0's output", low=1, high=8192)
+    entropy0_weight: float = setting(10.0, "weight of Q0's reconstruction of z0 (entropy loss, level 0)", low=0,
+                                     high=1e6)
+    entropy1_weight: float = setting(1.0, "weight of Q1's reconstruction of z1 (entropy loss, level 1)", low=0,
+                                     high=1e6)
+    conditional0_weight: float = setting(1.0, "weight of encoder0 reading f1 back from the image", low=0, high=1e6)
+    conditional1_weight: float = setting(1.0, "weight of encoder1 reading the label back from f1", low=0, high=1e6)
+    d_lr: float = setting(2e-4, "RMSprop learning rate of both discriminators", low=0, high=10)
+    g_lr: float = setting(1e-4, "RMSprop learning rate of both generators (the book's 2e-4 * 0.5)", low=0, high=10)
+    encoder_epochs: int = setting(10, "epochs of encoder pretraining before the GAN steps", low=1, high=1000)
+    # The book's plain N(0, 0.5) leaves a z0 shift of 4 at ~8 sigma: shifted noise puts every slider position
+    # in distribution.
+    shift_training: bool = setting(False, "train on noise plus a per-sample shift drawn over each slider's range")
+    precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+                             choices=("auto", "float32", "bfloat16"))
+    seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
 def build_encoders(num_labels: int, feature_dim: int):
@@ -88,7 +93,7 @@ def mse(a, b):
     return ops.mean(ops.square(a - b))
 
 
-class StackedGan(GanFamily):
+class StackedGan(ImageGanFamily):
     name = "stackedgan"
     title = "StackedGAN"
     config_class = StackedGanConfig

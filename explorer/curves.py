@@ -1,0 +1,134 @@
+"""Live curves: growing numpy series, grouped into stacked plots with their legends beside them.
+
+A family names its groups (trainers.families.base.GanFamily.loss_groups); a name it does not
+group goes by convention: accuracies together on a 0–1 axis, discriminator terms, generator
+terms, the rest. A click on a legend entry hides or shows that curve.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#800000",
+          "#469990", "#000075", "#a9a9a9", "#bfef45"]
+NEW_CURVES_PER_REDRAW = 3  # creating a curve costs ~2 ms: a few per redraw keeps the first redraw short
+ACCURACIES = "Accuracies"
+
+
+class Series:
+    """A growing (step, raw, smoothed) record in numpy arrays that double when full, so a redraw
+    hands pyqtgraph views instead of converting ever longer lists (40k steps: 94 -> a few ms)."""
+
+    def __init__(self, smoothing: float, capacity: int = 1024):
+        self.smoothing = smoothing
+        self.n = 0
+        self._data = np.empty((3, capacity))  # rows: step, raw, smoothed
+
+    def append(self, step: int, value: float) -> None:
+        if self.n == self._data.shape[1]:
+            self._data = np.concatenate([self._data, np.empty_like(self._data)], axis=1)
+        last = self._data[2, self.n - 1] if self.n else value
+        smooth = self.smoothing * last + (1 - self.smoothing) * value if math.isfinite(value) else last
+        self._data[:, self.n] = step, value, smooth
+        self.n += 1
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._data[0, :self.n]
+
+    @property
+    def raw(self) -> np.ndarray:
+        return self._data[1, :self.n]
+
+    @property
+    def smooth(self) -> np.ndarray:
+        return self._data[2, :self.n]
+
+
+def conventional_group(name: str) -> str:
+    """The group of a curve its family did not place: by the usual prefixes of GAN loss names."""
+    lowered = name.lower()
+    if "acc" in lowered:
+        return ACCURACIES
+    if lowered.startswith(("d_", "dis")):
+        return "Discriminator"
+    if lowered.startswith(("g_", "gen")):
+        return "Generator"
+    return "Other terms"
+
+
+class CurvePanel(pg.GraphicsLayoutWidget):
+    """Stacked plots sharing the step axis, one per group, each with its legend in a column beside it."""
+
+    def __init__(self, smoothing: float, parent=None, title: str | None = None):
+        super().__init__(parent)
+        self.smoothing = smoothing
+        self.title = title
+        self.series: dict[str, Series] = {}
+        self.items: dict[str, tuple] = {}
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.legends: dict[str, pg.LegendItem] = {}
+        self._declared: dict[str, str] = {}
+        self._lines: dict[str, float] = {}
+        self._group_order: list[str] = []
+
+    def configure(self, groups: tuple = (), reference_lines: dict | None = None) -> None:
+        """Declared groups ((title, names), ...) and reference values (e.g. a loss at equilibrium)."""
+        self.clear_curves()
+        self._declared = {name: title for title, names in groups for name in names}
+        self._group_order = [title for title, _ in groups]
+        self._lines = dict(reference_lines or {})
+
+    def group_of(self, name: str) -> str:
+        return self._declared.get(name) or conventional_group(name)
+
+    def add(self, step: int, values: dict) -> None:
+        for name, value in values.items():
+            self.series.setdefault(name, Series(self.smoothing)).append(step, value)
+
+    def _plot_for(self, group: str) -> pg.PlotItem:
+        if group not in self.plots:
+            row = len(self.plots)
+            plot = self.addPlot(row=row, col=0, title=group)
+            plot.setDownsampling(auto=True, mode="peak")  # long runs: about a screen width of points
+            plot.setClipToView(True)
+            plot.showGrid(y=True, alpha=0.2)
+            if self.plots:
+                plot.setXLink(next(iter(self.plots.values())))
+            if group == ACCURACIES:
+                plot.setYRange(0, 1)
+            legend = pg.LegendItem(labelTextSize="8pt")
+            self.addItem(legend, row=row, col=1)
+            self.plots[group], self.legends[group] = plot, legend
+            for name, value in self._lines.items():
+                if self.group_of(name) == group:
+                    line = pg.InfiniteLine(value, angle=0, pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
+                                           label=f"{name} at equilibrium: {value:.3f}",
+                                           labelOpts={"position": 0.02, "color": "#666"})
+                    plot.addItem(line)
+        return self.plots[group]
+
+    def redraw(self) -> None:
+        for name in [n for n in self._ordered(self.series) if n not in self.items][:NEW_CURVES_PER_REDRAW]:
+            color = COLORS[len(self.items) % len(COLORS)]
+            plot = self._plot_for(self.group_of(name))
+            faint = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(160), width=1))
+            bold = plot.plot(pen=pg.mkPen(color, width=2), name=None)
+            self.legends[self.group_of(name)].addItem(bold, name)
+            bold.visibleChanged.connect(lambda f=faint, b=bold: f.setVisible(b.isVisible()))  # hide both together
+            self.items[name] = (faint, bold)
+        for name, (raw, smooth) in self.items.items():
+            series = self.series[name]
+            raw.setData(series.steps, series.raw)
+            smooth.setData(series.steps, series.smooth)
+
+    def _ordered(self, names) -> list[str]:
+        """Declared groups first, in their order, so the stacked plots keep a stable layout."""
+        rank = {title: i for i, title in enumerate(self._group_order)}
+        return sorted(names, key=lambda n: rank.get(self.group_of(n), len(rank)))
+
+    def clear_curves(self) -> None:
+        self.clear()
+        self.series, self.items, self.plots, self.legends = {}, {}, {}, {}

@@ -6,6 +6,7 @@ import math
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from trainers.errors import UserFacingError
@@ -89,6 +90,8 @@ def build_parser(argv: list[str] = ()) -> argparse.ArgumentParser:
     compare.add_argument("--seeds", type=positive_int, default=10)
     compare.add_argument("--steps", type=positive_int, default=None, help="steps per run (default: each cell's)")
     compare.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="processes")
+    compare.add_argument("--preset", default=None, help="which settings the study starts from, e.g. lab or source "
+                                                         "(default: the family's first)")
     compare.add_argument("--json", action="store_true")
     compare.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                          help="a setting applied to every cell")
@@ -339,10 +342,17 @@ def cmd_compare(args, _rest) -> int:
     if not hasattr(cls, "compare"):
         raise UserFacingError(f"{cls.title} has no comparison study; try one of the families whose help lists one.")
     overrides = parse_overrides(cls.config_class, args.config)
+    preset = args.preset or cls.comparison_presets[0]
+    if preset not in cls.comparison_presets:
+        raise UserFacingError(f"--preset {preset}: {cls.title} offers {', '.join(cls.comparison_presets)}.")
+    started = time.perf_counter()
     with tqdm(total=cls.comparison_runs(args.seeds), unit="run", desc="comparing", file=sys.stderr) as bar:
         result = cls.compare(seeds=args.seeds, steps=args.steps, workers=args.workers, overrides=overrides,
-                             progress=bar.update)
+                             progress=bar.update, preset=preset)
+    result["wall_seconds"] = time.perf_counter() - started
     print(json.dumps(result, indent=2) if args.json else cls.format_comparison(result))
+    if not args.json:
+        print(f"{len(result['runs'])} runs in {result['wall_seconds']:.1f} s with {args.workers} worker process(es)")
     return 0
 
 

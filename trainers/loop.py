@@ -130,6 +130,8 @@ class Trainer:
         batches = self.model.batches(self.dataset, s.batch_size, seed=s.seed + start_step)
         if not self.model.prepared:
             self._prepare(on_update, control)
+        if not self.run.checkpoint_path.exists():
+            self._checkpoint()  # a run that diverges at its first step still leaves one to resume from
         history: list[dict] = []
         started = time.perf_counter()
         window_start, window_steps = started, 0

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, ndtri
 
 from trainers.errors import UserFacingError
 from trainers.families.base import GanFamily, Samples1D, check_arrays
@@ -29,6 +29,7 @@ EVAL_POINTS = 10000  # the source plots G on 10,000 evenly spaced z
 DECISION_POINTS = 240
 MAPPING_POINTS = 120
 PRETRAIN_RANGE = 5.0  # the source pretrains D on U(-5, 5)
+NORMAL_Z_RANGE = 3.5  # the explorer's z slider for normal noise
 GOAL_MEAN_ERROR = 0.1
 GOAL_SIGMA_ERROR = 0.2  # relative
 
@@ -41,8 +42,9 @@ class Gauss1dConfig:
                                     low=0, high=1)
     mixture_mean: float = setting(-2.0, "mean of the second Gaussian", low=-6, high=6)
     mixture_sigma: float = setting(0.5, "standard deviation of the second Gaussian", low=1e-3, high=4)
-    noise_range: float = setting(8.0, "z is stratified over [-range, range]: linspace + U(0, 0.01)", low=0.1,
-                                 high=100)
+    noise: str = setting("normal", "G's noise, stratified (evenly spaced, plus U(0, 0.01)): uniform over [-range, "
+                         "range] (the source) or the quantiles of N(0, 1)", choices=("normal", "uniform"))
+    noise_range: float = setting(8.0, "the uniform noise's range, and the x range the views show", low=0.1, high=100)
     hidden: int = setting(4, "hidden units of G; D has twice as many per layer", low=1, high=256)
     init: str = setting("glorot", "initial weights: source (N(0, 1); the minibatch layer N(0, 0.02)) or glorot "
                         "(N(0, 2 / (fan_in + fan_out)): D's tanh units start unsaturated)", choices=("glorot", "source"))
@@ -51,11 +53,17 @@ class Gauss1dConfig:
     minibatch_dims: int = setting(3, "dimensions per minibatch kernel", low=1, high=64)
     optimizer: str = setting("adam", "sgd: plain gradient descent (the source); adam: Adam with beta1 0.5",
                              choices=("sgd", "adam"))
-    learning_rate: float = setting(0.002, "initial learning rate of both networks", low=1e-7, high=10)
-    decay: float = setting(0.95, "the rate is multiplied by this every decay_steps steps", low=0.01, high=1)
+    learning_rate: float = setting(0.003, "initial learning rate of both networks", low=1e-7, high=10)
+    decay: float = setting(0.85, "the rate is multiplied by this every decay_steps steps", low=0.01, high=1)
     decay_steps: int = setting(150, "steps between learning-rate decays", low=1, high=10**7)
     pretrain: bool = setting(True, "pretrain D on the target pdf (MSE at points drawn from U(-5, 5))")
     pretrain_steps: int = setting(1000, "steps of D pretraining", low=1, high=10**6)
+    generator_average: float = setting(0.0, "samples come from an exponential moving average of G's weights with "
+                                       "this decay (0 = G as trained); it smooths the oscillation around "
+                                       "equilibrium", low=0, high=0.99999)
+    standardize: bool = setting(True, "D and G work in standard units of the real data (mean and sigma measured on "
+                                "10,000 real samples), as inputs are usually normalised; off (the source): raw x, "
+                                "where a target at 4 leaves D's tanh units half saturated")
     stable_loss: bool = setting(True, "losses through log-sigmoid (the source takes log D unclamped: NaN "
                                 "once D saturates)")
     seed: int = setting(0, "random seed of weights, noise and real samples", low=0, high=2**31 - 1)
@@ -71,7 +79,7 @@ SOURCE_BATCH, SOURCE_STEPS = 12, 1200
 
 def source_preset(minibatch: bool, pretrain: bool = True, seed: int = 0) -> Gauss1dConfig:
     """gan-intro as its author wrote it (Jan 2017); train it with batch 12 for 1,200 steps."""
-    return Gauss1dConfig(minibatch=minibatch, init="source", optimizer="sgd",
+    return Gauss1dConfig(minibatch=minibatch, noise="uniform", init="source", optimizer="sgd", standardize=False,
                          learning_rate=SOURCE_LEARNING_RATE[minibatch], pretrain=pretrain, stable_loss=False, seed=seed)
 
 
@@ -142,38 +150,35 @@ def discriminator_forward(p, x, cfg: Gauss1dConfig):
 
 
 def discriminator_backward(p, cache, d_logit, cfg: Gauss1dConfig, grads: dict | None):
-    """Accumulates D's parameter gradients into `grads` (None: skip them); returns d loss / d x."""
-    def add(name, value):
-        if grads is not None:
-            grads[name] = grads.get(name, 0.0) + value
+    """Accumulates D's parameter gradients into `grads` (None: skip them); returns d loss / d x.
+    Works on a batch (B, 1) or on groups of batches (G, B, 1), like the forward pass."""
+    def add(name, inputs, d_outputs):
+        if grads is not None:  # weights collect over every sample of every group
+            flat_in, flat_d = inputs.reshape(-1, inputs.shape[-1]), d_outputs.reshape(-1, d_outputs.shape[-1])
+            grads[f"{name}/w"] = grads.get(f"{name}/w", 0.0) + flat_in.T @ flat_d
+            grads[f"{name}/b"] = grads.get(f"{name}/b", 0.0) + flat_d.sum(0)
 
-    h1, h2 = cache["h1"], cache["h2"]
-    add("discriminator/d3/w", h2.T @ d_logit)
-    add("discriminator/d3/b", d_logit.sum(0))
+    h0, h1, h2 = cache["h0"], cache["h1"], cache["h2"]
+    add("discriminator/d3", h2, d_logit)
     d_h2 = d_logit @ p["discriminator/d3/w"].T
-    dh = h1.shape[1]
+    dh = h1.shape[-1]
     if cfg.minibatch:
-        d_h1 = d_h2[:, :dh].copy()
-        d_features = d_h2[:, dh:].T  # (K, B): feature k of sample i sums its closeness to every j
-        d_abs = -cache["closeness"] * d_features[:, :, None]  # (K, B, B)
-        signed = d_abs[:, None] * np.sign(cache["diffs"])  # (K, C, B, B)
-        d_m = (signed.sum(-1) - signed.sum(-2))  # (K, C, B): i appears as the first and as the second of a pair
-        d_m = np.moveaxis(d_m, -1, 0).reshape(len(h1), -1)
-        add("discriminator/minibatch/w", h1.T @ d_m)
-        add("discriminator/minibatch/b", d_m.sum(0))
+        d_h1 = d_h2[..., :dh].copy()
+        d_features = np.swapaxes(d_h2[..., dh:], -1, -2)  # (..., K, B): feature k of i sums closeness to every j
+        d_abs = -cache["closeness"] * d_features[..., :, :, None]  # (..., K, B, B)
+        signed = d_abs[..., :, None, :, :] * np.sign(cache["diffs"])  # (..., K, C, B, B)
+        d_m = signed.sum(-1) - signed.sum(-2)  # (..., K, C, B): i is the first and the second of its pairs
+        d_m = np.moveaxis(d_m, -1, -3).reshape(*h1.shape[:-1], -1)
+        add("discriminator/minibatch", h1, d_m)
         d_h1 += d_m @ p["discriminator/minibatch/w"].T
     else:
         d_pre2 = d_h2 * (1.0 - h2 * h2)
-        add("discriminator/d2/w", h1.T @ d_pre2)
-        add("discriminator/d2/b", d_pre2.sum(0))
+        add("discriminator/d2", h1, d_pre2)
         d_h1 = d_pre2 @ p["discriminator/d2/w"].T
     d_pre1 = d_h1 * (1.0 - h1 * h1)
-    add("discriminator/d1/w", cache["h0"].T @ d_pre1)
-    add("discriminator/d1/b", d_pre1.sum(0))
-    d_h0 = d_pre1 @ p["discriminator/d1/w"].T
-    d_pre0 = d_h0 * (1.0 - cache["h0"] ** 2)
-    add("discriminator/d0/w", cache["x"].T @ d_pre0)
-    add("discriminator/d0/b", d_pre0.sum(0))
+    add("discriminator/d1", h0, d_pre1)
+    d_pre0 = (d_pre1 @ p["discriminator/d1/w"].T) * (1.0 - h0 * h0)
+    add("discriminator/d0", cache["x"], d_pre0)
     return d_pre0 @ p["discriminator/d0/w"].T
 
 
@@ -185,46 +190,64 @@ def neg_log_sigmoid(logit, stable: bool) -> np.ndarray:
         return -np.log(sigmoid(logit))
 
 
-class Optimizer:
-    """Gradient descent or Adam (beta1 0.5) over one network's parameters; the rate decays in steps."""
+def flatten(params: dict[str, np.ndarray], prefix: str) -> np.ndarray:
+    """One float32 vector holding every parameter of a network; `params` keeps views into it, so an
+    optimizer updates the whole network with a handful of numpy calls instead of a few per tensor."""
+    names = [k for k in params if k.startswith(prefix + "/")]
+    flat = np.concatenate([params[n].ravel() for n in names]).astype(np.float32)
+    start = 0
+    for n in names:
+        size = params[n].size
+        params[n] = flat[start:start + size].reshape(params[n].shape)
+        start += size
+    return flat
 
-    def __init__(self, cfg: Gauss1dConfig, names: list[str], prefix: str):
-        self.cfg, self.names, self.prefix = cfg, names, prefix
+
+class Optimizer:
+    """Gradient descent or Adam (beta1 0.5) over one network's flat parameters; the rate decays in steps."""
+
+    def __init__(self, cfg: Gauss1dConfig, flat: np.ndarray, names: list[str], prefix: str):
+        self.cfg, self.flat, self.names, self.prefix = cfg, flat, names, prefix
         self.slots: dict[str, np.ndarray] = {"step": np.zeros((), np.int64)}
         if cfg.optimizer == "adam":
-            for n in names:
-                self.slots[f"m:{n}"] = np.zeros((), np.float32)
-                self.slots[f"v:{n}"] = np.zeros((), np.float32)
+            self.slots["m"] = np.zeros_like(flat)
+            self.slots["v"] = np.zeros_like(flat)
 
     def rate(self) -> float:
         cfg = self.cfg
         return cfg.learning_rate * cfg.decay ** (int(self.slots["step"]) // cfg.decay_steps)
 
-    def apply(self, params: dict, grads: dict, frozen: bool = False) -> None:
+    def apply(self, grads: dict, frozen: bool = False) -> None:
         rate = 0.0 if frozen else self.rate()
         self.slots["step"] = self.slots["step"] + 1
+        g = np.concatenate([np.asarray(grads[n], np.float32).ravel() for n in self.names])
         if self.cfg.optimizer == "sgd":
-            for n in self.names:
-                params[n] = (params[n] - rate * grads[n]).astype(np.float32)
+            self.flat -= rate * g
             return
         t = int(self.slots["step"])
         b1, b2, eps = 0.5, 0.999, 1e-8
-        for n in self.names:
-            m = b1 * self.slots[f"m:{n}"] + (1 - b1) * grads[n]
-            v = b2 * self.slots[f"v:{n}"] + (1 - b2) * grads[n] ** 2
-            self.slots[f"m:{n}"], self.slots[f"v:{n}"] = m, v
-            step = rate * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
-            params[n] = (params[n] - step).astype(np.float32)
+        m, v = self.slots["m"], self.slots["v"]
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        self.flat -= rate / (1 - b1 ** t) * m / (np.sqrt(v / (1 - b2 ** t)) + eps)
 
     def state(self) -> dict[str, np.ndarray]:
-        return {f"opt:{self.prefix}/{k}": np.asarray(v) for k, v in self.slots.items()}
+        return {f"opt:{self.prefix}/{k}": np.array(v) for k, v in self.slots.items()}
 
     def load(self, arrays: dict[str, np.ndarray]) -> None:
-        for key in self.slots:
-            full = f"opt:{self.prefix}/{key}"
-            if full not in arrays:
-                raise UserFacingError(f"Checkpoint lacks '{full}': it was written with other optimizer settings.")
-            self.slots[key] = np.asarray(arrays[full])
+        expected = [(f"opt:{self.prefix}/{k}", v.shape) for k, v in self.slots.items()]
+        for key, _ in expected:
+            if key not in arrays:
+                raise UserFacingError(f"Checkpoint lacks '{key}': it was written with other optimizer settings.")
+        check_arrays(arrays, expected)
+        for key in list(self.slots):
+            value = arrays[f"opt:{self.prefix}/{key}"]
+            if self.slots[key].ndim:
+                self.slots[key][...] = value
+            else:
+                self.slots[key] = np.array(value, self.slots[key].dtype)
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -267,9 +290,25 @@ class Gauss1dGan(GanFamily):
         self.target = cfg.target
         self._rng = np.random.default_rng(cfg.seed)
         self.params = init_params(cfg, self._rng)
-        self.optimizers = {net: Optimizer(cfg, self._names(net), net) for net in ("generator", "discriminator")}
+        self._flat = {net: flatten(self.params, net) for net in ("generator", "discriminator")}
+        self.optimizers = {net: Optimizer(cfg, self._flat[net], self._names(net), net)
+                           for net in ("generator", "discriminator")}
+        # the averaged generator that samples come from (the trained one itself when averaging is off)
+        self.sampling_params = self.params
+        if cfg.generator_average > 0:
+            self._ema = self._flat["generator"].copy()
+            self.sampling_params = dict(self.params)
+            start = 0
+            for n in self._names("generator"):
+                size = self.params[n].size
+                self.sampling_params[n] = self._ema[start:start + size].reshape(self.params[n].shape)
+                start += size
         self.pretrained = not cfg.pretrain
         self.steps_done = 0  # shown on frames; kept in checkpoints
+        self._center, self._scale = 0.0, 1.0  # data units = center + scale * network units
+        if cfg.standardize:
+            real = self.target.sample(np.random.default_rng(cfg.seed + 1), 10000)
+            self._center, self._scale = float(real.mean()), float(real.std())
         self._generators_frozen = False
         self._edges = np.linspace(-cfg.noise_range, cfg.noise_range, DENSITY_BINS + 1)
 
@@ -283,16 +322,27 @@ class Gauss1dGan(GanFamily):
 
     @cached_property
     def latent_spec(self) -> LatentSpec:
-        r = self.config.noise_range
-        return LatentSpec((ContinuousControl("z", -r, r, distribution="uniform", traversal=False),))
+        if self.config.noise == "uniform":
+            r = self.config.noise_range
+            return LatentSpec((ContinuousControl("z", -r, r, distribution="uniform", traversal=False),))
+        return LatentSpec((ContinuousControl("z", -NORMAL_Z_RANGE, NORMAL_Z_RANGE, scale=1.0, traversal=False),))
+
+    def noise_grid(self, n: int) -> np.ndarray:
+        """n evenly spaced noise values: over the range, or the N(0, 1) quantiles at (k + 0.5) / n."""
+        if self.config.noise == "uniform":
+            r = self.config.noise_range
+            return np.linspace(-r, r, n)
+        return ndtri((np.arange(n) + 0.5) / n)
 
     def stratified_noise(self, n: int) -> np.ndarray:
-        r = self.config.noise_range
-        return (np.linspace(-r, r, n) + self._rng.random(n) * 0.01).astype(np.float32)[:, None]
+        return (self.noise_grid(n) + self._rng.random(n) * 0.01).astype(np.float32)[:, None]
 
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         z = np.asarray(latents["z"], np.float32).reshape(-1, 1)
-        return generator_forward(self.params, z)[0][:, 0]
+        return self._center + self._scale * generator_forward(self.sampling_params, z)[0][:, 0]
+
+    def _network_units(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self._center) / self._scale).astype(np.float32)
 
     # --- data --------------------------------------------------------------------------------
     @classmethod
@@ -316,18 +366,18 @@ class Gauss1dGan(GanFamily):
     def prepare(self, dataset, on_progress=None) -> dict:
         """The source's D pretraining: regress D(x) on the target pdf at x ~ U(-5, 5), same optimizer kind."""
         cfg = self.config
-        optimizer = Optimizer(cfg, self._names("discriminator"), "pretrain")
+        optimizer = Optimizer(cfg, self._flat["discriminator"], self._names("discriminator"), "pretrain")
         batch = max(getattr(self, "batch_size", 12), 2)
         loss = float("nan")
         for step in range(cfg.pretrain_steps):
             x = self._rng.uniform(-PRETRAIN_RANGE, PRETRAIN_RANGE, (batch, 1)).astype(np.float32)
             labels = self.target.pdf(x).astype(np.float32)
-            logit, cache = discriminator_forward(self.params, x, cfg)
+            logit, cache = discriminator_forward(self.params, self._network_units(x), cfg)
             d = sigmoid(logit)
             loss = float(np.mean((d - labels) ** 2))
             grads: dict = {}
             discriminator_backward(self.params, cache, 2.0 * (d - labels) / batch * d * (1.0 - d), cfg, grads)
-            optimizer.apply(self.params, grads)
+            optimizer.apply(grads)
             if on_progress and (step + 1) % 100 == 0:
                 if on_progress(f"Discriminator pretraining, step {step + 1}/{cfg.pretrain_steps}",
                                (step + 1) / cfg.pretrain_steps, {"pretrain_loss": loss}):
@@ -336,20 +386,25 @@ class Gauss1dGan(GanFamily):
         return {"pretrain_loss": loss}
 
     def train_step(self, x: np.ndarray) -> dict[str, float]:
-        """One D update on a real and a fake batch, then one G update on fresh noise (the source's order)."""
+        """One D update on a real and a fake batch, then one G update on fresh noise (the source's order).
+        A diverging run overflows quietly: its non-finite losses stop the loop with one line."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._train_step(x)
+
+    def _train_step(self, x: np.ndarray) -> dict[str, float]:
         cfg, p = self.config, self.params
         batch = len(x)
         stable = cfg.stable_loss
         # discriminator: -log D(x) - log(1 - D(G(z)))
         fake, _ = generator_forward(p, self.stratified_noise(batch))
-        real_logit, real_cache = discriminator_forward(p, x, cfg)
-        fake_logit, fake_cache = discriminator_forward(p, fake, cfg)
+        # real and fake batches in one pass, as two groups: minibatch features stay within each batch
+        logits, cache = discriminator_forward(p, np.stack([self._network_units(x), fake]), cfg)
+        real_logit, fake_logit = logits
         d_loss = float(np.mean(neg_log_sigmoid(real_logit, stable) + neg_log_sigmoid(-fake_logit, stable)))
         d_real, d_fake = sigmoid(real_logit), sigmoid(fake_logit)
         grads: dict = {}
-        discriminator_backward(p, real_cache, (d_real - 1.0) / batch, cfg, grads)
-        discriminator_backward(p, fake_cache, d_fake / batch, cfg, grads)
-        self.optimizers["discriminator"].apply(p, grads)
+        discriminator_backward(p, cache, np.stack([(d_real - 1.0) / batch, d_fake / batch]), cfg, grads)
+        self.optimizers["discriminator"].apply(grads)
         # generator: -log D(G(z)) on fresh noise, through the updated D
         fake, g_cache = generator_forward(p, self.stratified_noise(batch))
         logit, cache = discriminator_forward(p, fake, cfg)
@@ -358,7 +413,10 @@ class Gauss1dGan(GanFamily):
         g_grads: dict = {}
         d_fake_x = discriminator_backward(p, cache, (d_fake_now - 1.0) / batch, cfg, None)
         generator_backward(p, g_cache, d_fake_x, g_grads)
-        self.optimizers["generator"].apply(p, g_grads, frozen=self._generators_frozen)
+        self.optimizers["generator"].apply(g_grads, frozen=self._generators_frozen)
+        if cfg.generator_average > 0:
+            self._ema *= cfg.generator_average
+            self._ema += (1.0 - cfg.generator_average) * self._flat["generator"]
         self.steps_done += 1
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": float(d_real.mean()), "d_fake": float(d_fake.mean())}
 
@@ -368,18 +426,17 @@ class Gauss1dGan(GanFamily):
     # --- what the views show -------------------------------------------------------------------
     def evenly_spaced_samples(self, n: int = EVAL_POINTS) -> np.ndarray:
         """G on n evenly spaced z over the noise range, as the source plots it."""
-        r = self.config.noise_range
-        return self.generate_arrays({"z": np.linspace(-r, r, n)})
+        return self.generate_arrays({"z": self.noise_grid(n)})
 
     def decision(self, xs: np.ndarray) -> np.ndarray:
         """D(x) at xs. With minibatch discrimination D depends on its batch: xs go through in batches of
         neighbouring points of the training batch size, as the source evaluates its decision boundary."""
         cfg = self.config
         if not cfg.minibatch:
-            return sigmoid(discriminator_forward(self.params, xs[:, None].astype(np.float32), cfg)[0])[:, 0]
+            return sigmoid(discriminator_forward(self.params, self._network_units(xs[:, None]), cfg)[0])[:, 0]
         batch = max(getattr(self, "batch_size", SOURCE_BATCH), 2)
         padded = np.concatenate([xs, np.full(-len(xs) % batch, xs[-1])]).astype(np.float32)
-        logits, _ = discriminator_forward(self.params, padded.reshape(-1, batch, 1), cfg)
+        logits, _ = discriminator_forward(self.params, self._network_units(padded.reshape(-1, batch, 1)), cfg)
         return sigmoid(logits).reshape(-1)[:len(xs)]
 
     def decision_note(self) -> str:
@@ -389,10 +446,14 @@ class Gauss1dGan(GanFamily):
                 f"{max(getattr(self, 'batch_size', SOURCE_BATCH), 2)} neighbouring points, as the source does")
 
     def preview(self, with_decision: bool = True) -> Frame1D:
+        with np.errstate(all="ignore"):
+            return self._frame(with_decision)
+
+    def _frame(self, with_decision: bool) -> Frame1D:
         cfg = self.config
         samples = self.evenly_spaced_samples()
         xs = np.linspace(-cfg.noise_range, cfg.noise_range, DECISION_POINTS)
-        z = np.linspace(-cfg.noise_range, cfg.noise_range, MAPPING_POINTS)
+        z = self.noise_grid(MAPPING_POINTS)
         with np.errstate(all="ignore"):
             density = np.histogram(samples[np.isfinite(samples)], bins=self._edges, density=True)[0] \
                 if np.isfinite(samples).any() else np.zeros(DENSITY_BINS)
@@ -441,7 +502,11 @@ class Gauss1dGan(GanFamily):
 
     # --- state ---------------------------------------------------------------------------------
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
-        arrays = {k: v.copy() for k, v in self.params.items() if not generators_only or k.startswith("generator/")}
+        if generators_only:  # what an exported model samples with: the averaged generator where there is one
+            return {k: v.copy() for k, v in self.sampling_params.items() if k.startswith("generator/")}
+        arrays = {k: v.copy() for k, v in self.params.items()}
+        if self.config.generator_average > 0:
+            arrays["generator_average"] = self._ema.copy()
         if not generators_only:
             for opt in self.optimizers.values():
                 arrays.update(opt.state())
@@ -453,8 +518,12 @@ class Gauss1dGan(GanFamily):
                    optimizers: bool | None = None) -> None:
         names = [k for k in self.params if not generators_only or k.startswith("generator/")]
         check_arrays(arrays, [(k, self.params[k].shape) for k in names])
+        target = self.sampling_params if generators_only else self.params
         for k in names:
-            self.params[k] = np.asarray(arrays[k], np.float32)
+            target[k][...] = arrays[k]  # in place: the views into the flat vectors stay valid
+        if self.config.generator_average > 0 and not generators_only:
+            check_arrays(arrays, [("generator_average", self._ema.shape)])
+            self._ema[...] = arrays["generator_average"]
         if optimizers is None:
             optimizers = not generators_only
         if optimizers:
@@ -469,6 +538,7 @@ class Gauss1dGan(GanFamily):
 
     # --- the comparison study --------------------------------------------------------------------
     CELLS = ((True, True), (True, False), (False, True), (False, False))  # (minibatch, pretrain)
+    comparison_presets = ("lab", "source")  # the lab's defaults; gan-intro as written (batch 12, 1,200 steps)
 
     @classmethod
     def comparison_runs(cls, seeds: int) -> int:

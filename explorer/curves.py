@@ -15,6 +15,7 @@ COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f0
           "#469990", "#000075", "#a9a9a9", "#bfef45"]
 NEW_CURVES_PER_REDRAW = 3  # creating a curve costs ~2 ms: a few per redraw keeps the first redraw short
 ACCURACIES = "Accuracies"
+MAX_POINTS_DRAWN = 2000  # about a screen's width: more only costs time at every redraw
 
 
 class Series:
@@ -105,8 +106,9 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             for name, value in self._lines.items():
                 if self.group_of(name) == group:
                     line = pg.InfiniteLine(value, angle=0, pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
-                                           label=f"{name} at equilibrium: {value:.3f}",
-                                           labelOpts={"position": 0.02, "color": "#666"})
+                                           label=f"{name} at equilibrium {value:.3f}",
+                                           labelOpts={"position": 0.5, "color": "#aaa",
+                                                      "anchors": [(0.5, 1), (0.5, 1)]})
                     plot.addItem(line)
         return self.plots[group]
 
@@ -121,8 +123,9 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             self.items[name] = (faint, bold)
         for name, (raw, smooth) in self.items.items():
             series = self.series[name]
-            raw.setData(series.steps, series.raw)
-            smooth.setData(series.steps, series.smooth)
+            every = -(-series.n // MAX_POINTS_DRAWN)  # a fast family logs thousands of steps a second
+            raw.setData(series.steps[::every], series.raw[::every])
+            smooth.setData(series.steps[::every], series.smooth[::every])
 
     def _ordered(self, names) -> list[str]:
         """Declared groups first, in their order, so the stacked plots keep a stable layout."""

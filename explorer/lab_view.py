@@ -6,16 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from trainers.samples1d import Frame1D
 
 
-class Frame1DView(pg.GraphicsLayoutWidget):
+class Frame1DView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setBackground("w")
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        self.caption = QLabel("")  # a label outside the plots: long text wraps instead of widening them
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.caption)
         self.frame: Frame1D | None = None
-        self.densities = self.addPlot(row=0, col=0, title="Real pdf, generated density and D(x)")
+        self.densities = self.plots.addPlot(row=0, col=0, title="Real pdf, generated density and D(x)")
         self.densities.addLegend(offset=(10, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
         self.densities.showGrid(x=True, y=True, alpha=0.15)
         self.densities.setLabel("bottom", "x")
@@ -25,7 +33,7 @@ class Frame1DView(pg.GraphicsLayoutWidget):
         self.decision = self.densities.plot(pen=pg.mkPen("#d62728", width=2), name="D(x)")
         self.half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#d62728", style=Qt.PenStyle.DotLine))
         self.densities.addItem(self.half)
-        self.mapping_plot = self.addPlot(row=1, col=0, title="Generator mapping z → G(z)")
+        self.mapping_plot = self.plots.addPlot(row=1, col=0, title="Generator mapping z → G(z)")
         self.mapping_plot.showGrid(x=True, y=True, alpha=0.15)
         self.mapping_plot.setLabel("bottom", "z")
         self.mapping_plot.setLabel("left", "G(z)")
@@ -34,10 +42,8 @@ class Frame1DView(pg.GraphicsLayoutWidget):
         self.marker_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#7b3fb0", style=Qt.PenStyle.DashLine))
         self.marker_line.hide()
         self.densities.addItem(self.marker_line)
-        self.ci.layout.setRowStretchFactor(0, 3)
-        self.ci.layout.setRowStretchFactor(1, 2)
-        self.caption = pg.LabelItem(justify="left", size="8pt")
-        self.addItem(self.caption, row=2, col=0)
+        self.plots.ci.layout.setRowStretchFactor(0, 3)
+        self.plots.ci.layout.setRowStretchFactor(1, 2)
         self._ranged = False
 
     def show_frame(self, frame: Frame1D) -> None:

@@ -4,6 +4,7 @@ contract (trainers.families); the sample panel is picked by the kind of preview 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from trainers.updates import Finished, LiveMetrics, PreparationProgress, SampleS
 
 LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
-REDRAW_MS = 40           # at most 25 redraws a second, and only when something new came
+REDRAW_MS = 40           # samples: at most 25 redraws a second, and only when something new came
+CURVES_EVERY_S = 0.2     # curves of thousands of points: 5 redraws a second read as live and cost a fifth
 DEFAULT_WARMUP_STEPS = 600  # the fine-tune recipe of the first shipped model (its model card)
 
 
@@ -43,6 +45,7 @@ class TrainingView(QWidget):
         super().__init__(parent)
         self.previews: list[tuple[int, object]] = []  # (step, grid or frame) for the timeline
         self._pending: list = []
+        self._curves_drawn_at = 0.0
         self.backend_ready = False
         self._running = False
         self._build()
@@ -307,6 +310,7 @@ class TrainingView(QWidget):
             return
         pending, self._pending = self._pending, []
         last_status = None
+        snapshots = []
         for m in pending:
             if isinstance(m, StepFigures):
                 self.losses.add(m.step, m.losses)
@@ -314,28 +318,38 @@ class TrainingView(QWidget):
             elif isinstance(m, LiveMetrics):
                 self.metrics.add(m.step, m.values)
             elif isinstance(m, SampleSnapshot):
-                self._add_preview(m.step, m.preview)
+                snapshots.append(m)
             elif isinstance(m, (PreparationProgress, Finished)):
                 last_status = m
-        self.losses.redraw()
-        self.metrics.redraw()
+        if snapshots:
+            self._add_previews(snapshots)  # all go on the timeline; only the newest is drawn
+        now = time.monotonic()
+        if now - self._curves_drawn_at >= CURVES_EVERY_S or any(isinstance(m, Finished) for m in pending):
+            self._curves_drawn_at = now
+            self.losses.redraw()
+            self.metrics.redraw()
         if last_status is not None:
             self._show_status(last_status)
 
     # --- samples and their timeline --------------------------------------------------------------
-    def _add_preview(self, step: int, preview) -> None:
-        if self.previews and self.previews[-1][0] == step:
-            self.previews[-1] = (step, preview)
-        else:
-            self.previews.append((step, preview))
+    def _add_previews(self, snapshots: list) -> None:
+        for m in snapshots:
+            if self.previews and self.previews[-1][0] == m.step:
+                self.previews[-1] = (m.step, m.preview)
+            else:
+                self.previews.append((m.step, m.preview))
         at_end = self.timeline.value() >= self.timeline.maximum() - 1 or not self.timeline.isEnabled()
         self.timeline.setEnabled(True)
-        self.timeline.setMaximum(len(self.previews) - 1)
         newest = len(self.previews) - 1
-        if at_end and self.timeline.value() != newest:  # follow the newest unless scrubbing back
-            self.timeline.setValue(newest)  # valueChanged draws it
-        elif at_end:
-            self._show_preview(newest)  # same index, new content (a replaced snapshot)
+        self.timeline.blockSignals(True)  # one draw below, not one per snapshot
+        self.timeline.setMaximum(newest)
+        if at_end:  # follow the newest unless scrubbing back
+            self.timeline.setValue(newest)
+        self.timeline.blockSignals(False)
+        if at_end:
+            self._show_preview(newest)
+        else:
+            self._label_timeline(self.timeline.value())
 
     def _show_preview(self, index: int):
         if not 0 <= index < len(self.previews):
@@ -349,6 +363,10 @@ class TrainingView(QWidget):
             self.preview_stack.setCurrentWidget(self.grid_pane)
             self.preview_title.setText("Fixed-noise samples (one column per class)")
             self.grid_pane.show_image(preview)
+        self._label_timeline(index)
+
+    def _label_timeline(self, index: int) -> None:
+        step = self.previews[index][0]
         self.timeline_label.setText(f"snapshot at step {step:,} ({index + 1}/{len(self.previews)})")
 
     # backwards-compatible names used by scripts: grids are the image previews

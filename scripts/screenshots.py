@@ -31,16 +31,37 @@ def sample_grids(out: Path):
     from trainers.paths import SHIPPED_MODELS
     from trainers.run import load_model
 
-    for name in ("infogan", "stackedgan"):
+    for name in ("infogan", "stackedgan"):  # the shipped image models
         model = load_model(SHIPPED_MODELS / name)
         latents = model.latent_spec.sample(100, np.random.default_rng(2024))
         save_png(out / f"samples_{name}.png", make_grid(model.generate_arrays(latents), cols=10), scale=2)
+
+
+def lab_mid_training(app, window, out: Path, at_step: int = 1500):
+    """The 1-D GAN lab with its default settings, caught mid-run (it trains ~1,000 steps/s here)."""
+    from trainers.updates import StepFigures
+
+    t = window.training
+    t.select_family("gauss1d")
+    t.steps.setValue(3000)
+    seen = []
+    window.start_training()
+    window.worker.update.connect(lambda batch: seen.extend(m.step for m in batch if isinstance(m, StepFigures)))
+    while not seen or seen[-1] < at_step:
+        pump(app, 0.01)
+    window.toggle_pause()  # hold the frame still while it is drawn
+    pump(app, 0.6)
+    window.grab().save(str(out / "lab_gauss1d.png"))
+    window.toggle_pause()
+    while window.worker is not None:
+        pump(app, 0.05)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--train-seconds", type=float, default=45)
+    parser.add_argument("--only-lab", action="store_true", help="just the 1-D GAN lab's screenshot")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from PySide6.QtWidgets import QApplication
@@ -52,6 +73,10 @@ def main():
     window = MainWindow(runs_home=Path(tempfile.mkdtemp()))
     window.resize(1400, 860)
     window.show()
+    lab_mid_training(app, window, args.out)
+    if args.only_lab:
+        window.close()
+        return
     while window.explorer.model is None:
         pump(app, 0.05)
     window.explorer.set_values({"digit": 5, "code1": 0.8, "code2": -0.6, "seed": 3})
@@ -65,6 +90,7 @@ def main():
     window.grab().save(str(args.out / "explorer_stackedgan.png"))
 
     t = window.training
+    t.select_family("infogan")
     t.data.setCurrentIndex(t.data.findData("bundled"))
     t.steps.setValue(2000)
     t.batch.setValue(32)

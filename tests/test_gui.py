@@ -314,3 +314,73 @@ def test_loss_series_grow_past_their_first_buffer_and_smooth_over_gaps():
     assert series.steps.tolist() == [0, 1, 2, 3]
     assert series.smooth.tolist() == [1.0, 2.0, 2.0, 3.5]  # a NaN loss leaves the smoothed curve where it was
     assert np.isnan(series.raw[2])
+
+
+def choose_lab(win, steps):
+    t = win.training
+    t.select_family("gauss1d")
+    t.steps.setValue(steps)
+    return t
+
+
+def test_the_1d_lab_trains_live_with_its_own_panels_and_settings(qtbot, window):
+    from trainers.samples1d import Frame1D
+    t = choose_lab(window, 400)
+    assert not t.data.isVisible() and t.start_button.isEnabled()  # no data files: no TensorFlow to wait for
+    assert {"minibatch", "pretrain", "optimizer", "learning_rate", "target_sigma"} <= set(t.settings.widgets)
+    t.settings.widgets["pretrain_steps"].setValue(100)
+    t.settings.widgets["minibatch"].setChecked(False)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    assert window.error_box is None
+    info = RunDir(next(window.runs_home.iterdir())).read_info()
+    assert info.step == 400 and info.config["minibatch"] is False and info.config["pretrain_steps"] == 100
+    frames = [p for _, p in t.previews]
+    assert frames and all(isinstance(f, Frame1D) for f in frames) and frames[0].step == 0
+    assert t.preview_stack.currentWidget() is t.lab and t.is_live_lab
+    assert window.tabs.currentWidget() is t  # a live lab keeps its tab at the end of the run
+    assert t.losses.group_of("d_loss") == "Discriminator" and t.losses.group_of("g_loss") == "Generator"
+    assert {"js", "w1", "mean", "sigma"} <= set(t.metrics.items)
+    assert t.lab.decision.xData is None or len(t.lab.decision.xData) == len(frames[-1].xs)
+    t.timeline.setValue(0)
+    assert "step 0" in t.timeline_label.text() and t.lab.frame.step == 0  # replay the first frame
+
+
+def test_the_lab_pauses_steps_one_at_a_time_and_exports_its_animation(qtbot, window, tmp_path, monkeypatch):
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+    t = choose_lab(window, 10**6)
+    t.grid_every.setValue(1)
+    window.start_training()
+    qtbot.waitUntil(lambda: "d_loss" in t.losses.series and len(t.previews) > 1, timeout=60000)
+    window.toggle_pause()
+    qtbot.wait(300)  # steps already sent arrive
+    seen = t.losses.series["d_loss"].n
+    assert t.step_button.isEnabled()
+    qtbot.mouseClick(t.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: t.losses.series["d_loss"].n == seen + 1, timeout=10000)
+    qtbot.wait(300)
+    assert t.losses.series["d_loss"].n == seen + 1  # exactly one step, then paused again
+    target = tmp_path / "lab.gif"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_animation()
+    assert Image.open(target).n_frames == len(t.previews) > 1
+    window.stop_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=30000)
+
+
+def test_the_explorer_shows_a_1d_model_with_a_z_slider(qtbot, window):
+    wait_for_model(qtbot, window)
+    t = choose_lab(window, 50)
+    t.settings.widgets["pretrain"].setChecked(False)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    run_dir = next(window.runs_home.iterdir())
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        window.open_path(run_dir)
+    ex = window.explorer
+    assert set(ex.sliders) == {"z"} and ex.output.currentWidget() is ex.lab and not ex.strips_box.isVisible()
+    with qtbot.waitSignal(ex.rendered, timeout=10000):
+        ex.sliders["z"].setValue(1.0)
+    z, g = ex.lab.marker.getData()
+    assert z[0] == pytest.approx(1.0) and g[0] == pytest.approx(float(ex.model.generate({"z": 1.0})[0]))

@@ -5,6 +5,7 @@ Plain numpy/scipy (and Pillow for pictures), shared by every family whose sample
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -59,7 +60,10 @@ class Target:
         return float(np.sqrt(sum(w * (s * s + (m - mean) ** 2) for w, m, s in self.parts)))
 
     def quantiles(self, n: int) -> np.ndarray:
-        """n evenly spaced quantiles (the reference side of the 1-Wasserstein distance)."""
+        """n evenly spaced quantiles (the reference side of the 1-Wasserstein distance); cached."""
+        return _quantiles(self, n)
+
+    def _quantiles(self, n: int) -> np.ndarray:
         probs = (np.arange(n) + 0.5) / n
         if len(self.parts) == 1:
             _, m, s = self.parts[0]
@@ -67,6 +71,13 @@ class Target:
         grid = np.linspace(min(m - 8 * s for _, m, s in self.parts), max(m + 8 * s for _, m, s in self.parts), 20001)
         cdf = sum(w * stats.norm.cdf(grid, m, s) for w, m, s in self.parts)
         return np.interp(probs, cdf, grid)
+
+
+@lru_cache(maxsize=16)
+def _quantiles(target: Target, n: int) -> np.ndarray:
+    values = target._quantiles(n)
+    values.setflags(write=False)
+    return values
 
 
 def js_divergence(samples: np.ndarray, target: Target, edges: np.ndarray) -> float:

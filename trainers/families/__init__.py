@@ -55,7 +55,7 @@ FAMILIES: tuple[FamilyEntry, ...] = (
                 TrainingDefaults(steps=10000)),
     FamilyEntry("gauss1d", "1-D Gaussian GAN (lab)", "trainers.families.gauss1d", "Gauss1dGan",
                 "learns a 1-D Gaussian (or a mixture) from stratified noise, live (gan-intro)",
-                TrainingDefaults(steps=3000, batch_size=32, grid_every=10, checkpoint_every=500, metrics_every=25),
+                TrainingDefaults(steps=3000, batch_size=32, grid_every=20, checkpoint_every=500, metrics_every=20),
                 needs_tensorflow=False),
 )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.special import expit, ndtri
@@ -29,6 +29,7 @@ EVAL_POINTS = 10000  # the source plots G on 10,000 evenly spaced z
 DECISION_POINTS = 240
 MAPPING_POINTS = 120
 PRETRAIN_RANGE = 5.0  # the source pretrains D on U(-5, 5)
+UNITS = "units"  # checkpoint key: (center, scale) between network and data units
 NORMAL_Z_RANGE = 3.5  # the explorer's z slider for normal noise
 GOAL_MEAN_ERROR = 0.1
 GOAL_SIGMA_ERROR = 0.2  # relative
@@ -78,9 +79,13 @@ SOURCE_BATCH, SOURCE_STEPS = 12, 1200
 
 
 def source_preset(minibatch: bool, pretrain: bool = True, seed: int = 0) -> Gauss1dConfig:
-    """gan-intro as its author wrote it (Jan 2017); train it with batch 12 for 1,200 steps."""
-    return Gauss1dConfig(minibatch=minibatch, noise="uniform", init="source", optimizer="sgd", standardize=False,
-                         learning_rate=SOURCE_LEARNING_RATE[minibatch], pretrain=pretrain, stable_loss=False, seed=seed)
+    """gan-intro as its author wrote it (Jan 2017), every field spelled out so that a change of the lab's
+    defaults never leaks into it; train it with batch 12 for 1,200 steps."""
+    return Gauss1dConfig(target_mean=4.0, target_sigma=0.5, mixture_weight=0.0, noise="uniform", noise_range=8.0,
+                         hidden=4, init="source", minibatch=minibatch, minibatch_kernels=5, minibatch_dims=3,
+                         optimizer="sgd", learning_rate=SOURCE_LEARNING_RATE[minibatch], decay=0.95, decay_steps=150,
+                         pretrain=pretrain, pretrain_steps=1000, generator_average=0.0, standardize=False,
+                         stable_loss=False, seed=seed)
 
 
 # --- the networks, in numpy ---------------------------------------------------------------
@@ -250,6 +255,14 @@ class Optimizer:
                 self.slots[key] = np.array(value, self.slots[key].dtype)
 
 
+@lru_cache(maxsize=16)
+def _noise_grid(noise: str, noise_range: float, n: int) -> np.ndarray:
+    """Cached: every frame and every live metric asks for the same 10,000 values."""
+    grid = np.linspace(-noise_range, noise_range, n) if noise == "uniform" else ndtri((np.arange(n) + 0.5) / n)
+    grid.setflags(write=False)
+    return grid
+
+
 # --- data ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TargetData:
@@ -329,10 +342,7 @@ class Gauss1dGan(GanFamily):
 
     def noise_grid(self, n: int) -> np.ndarray:
         """n evenly spaced noise values: over the range, or the N(0, 1) quantiles at (k + 0.5) / n."""
-        if self.config.noise == "uniform":
-            r = self.config.noise_range
-            return np.linspace(-r, r, n)
-        return ndtri((np.arange(n) + 0.5) / n)
+        return _noise_grid(self.config.noise, self.config.noise_range, n)
 
     def stratified_noise(self, n: int) -> np.ndarray:
         return (self.noise_grid(n) + self._rng.random(n) * 0.01).astype(np.float32)[:, None]
@@ -462,10 +472,14 @@ class Gauss1dGan(GanFamily):
                        edges=self._edges.astype(np.float32), generated=np.nan_to_num(density).astype(np.float32),
                        decision=self.decision(xs) if has_d else None, z=z.astype(np.float32),
                        g_of_z=self.generate_arrays({"z": z}),
-                       figures=sample_figures(samples, self.target, self._edges),
+                       figures=self._figures_of(samples),
                        decision_note=self.decision_note() if has_d else "an exported generator: no D(x)")
 
     _has_discriminator = True
+
+    def _figures_of(self, samples: np.ndarray) -> dict[str, float]:
+        self._figures, self._figures_at = sample_figures(samples, self.target, self._edges), self.steps_done
+        return self._figures
 
     def picture(self, values: dict | None = None) -> np.ndarray:
         """The frame as a PNG-ready picture (for `generate`)."""
@@ -475,9 +489,16 @@ class Gauss1dGan(GanFamily):
         return frame_picture(self.preview())
 
     # --- measuring ---------------------------------------------------------------------------
+    def figures(self) -> dict[str, float]:
+        """JS, W1, mean and sigma of the generator now; a frame of the same step shares them."""
+        if getattr(self, "_figures_at", None) != self.steps_done:
+            self._figures = sample_figures(self.evenly_spaced_samples(), self.target, self._edges)
+            self._figures_at = self.steps_done
+        return self._figures
+
     @classmethod
     def live_metrics(cls, dataset, say):
-        return lambda model: sample_figures(model.evenly_spaced_samples(), model.target, model._edges)
+        return lambda model: model.figures()
 
     def evaluate(self, n: int, progress=None) -> dict:
         result = {"samples": n, **sample_figures(self.evenly_spaced_samples(n), self.target, self._edges)}
@@ -502,9 +523,10 @@ class Gauss1dGan(GanFamily):
 
     # --- state ---------------------------------------------------------------------------------
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
+        units = {UNITS: np.array([self._center, self._scale], np.float64)}  # G's output in data units
         if generators_only:  # what an exported model samples with: the averaged generator where there is one
-            return {k: v.copy() for k, v in self.sampling_params.items() if k.startswith("generator/")}
-        arrays = {k: v.copy() for k, v in self.params.items()}
+            return {**{k: v.copy() for k, v in self.sampling_params.items() if k.startswith("generator/")}, **units}
+        arrays = {**{k: v.copy() for k, v in self.params.items()}, **units}
         if self.config.generator_average > 0:
             arrays["generator_average"] = self._ema.copy()
         if not generators_only:
@@ -529,6 +551,12 @@ class Gauss1dGan(GanFamily):
         if optimizers:
             for opt in self.optimizers.values():
                 opt.load(arrays)
+        self._figures_at = None  # new weights: nothing measured before holds
+        if UNITS in arrays:
+            check_arrays(arrays, [(UNITS, (2,))])
+            self._center, self._scale = (float(v) for v in arrays[UNITS])
+            if not self._scale > 0:
+                raise UserFacingError(f"Checkpoint '{UNITS}' has a scale of {self._scale}: the file is damaged.")
         if "__steps__" in arrays:
             self.steps_done = int(arrays["__steps__"])
         if "__pretrained__" in arrays:

@@ -6,6 +6,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--verbose"]:  # TensorFlow's own log lines, for the app and the commands alike
+        import os
+
+        os.environ["GAN_EXPLORER_VERBOSE"] = "1"
+        argv = argv[1:]
     from trainers.cli import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):

@@ -99,7 +99,7 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             if self.plots:
                 plot.setXLink(next(iter(self.plots.values())))
             if group == ACCURACIES:
-                plot.setYRange(0, 1)
+                plot.setYRange(0, 1, padding=0.02)
             legend = pg.LegendItem(labelTextSize="8pt")
             self.addItem(legend, row=row, col=1)
             self.plots[group], self.legends[group] = plot, legend
@@ -118,14 +118,21 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             plot = self._plot_for(self.group_of(name))
             faint = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(160), width=1))
             bold = plot.plot(pen=pg.mkPen(color, width=2), name=None)
-            self.legends[self.group_of(name)].addItem(bold, name)
-            bold.visibleChanged.connect(lambda f=faint, b=bold: f.setVisible(b.isVisible()))  # hide both together
+            legend = self.legends[self.group_of(name)]
+            legend.addItem(bold, name)
+            legend.items[-1][0].sigClicked.connect(self._on_legend_clicked)  # the sample toggles the bold curve
             self.items[name] = (faint, bold)
         for name, (raw, smooth) in self.items.items():
             series = self.series[name]
             every = -(-series.n // MAX_POINTS_DRAWN)  # a fast family logs thousands of steps a second
             raw.setData(series.steps[::every], series.raw[::every])
             smooth.setData(series.steps[::every], series.smooth[::every])
+
+    def _on_legend_clicked(self, bold) -> None:
+        """The faint raw curve follows its bold smoothed one: hidden or shown together."""
+        for faint, smooth in self.items.values():
+            if smooth is bold:
+                faint.setVisible(bold.isVisible())
 
     def _ordered(self, names) -> list[str]:
         """Declared groups first, in their order, so the stacked plots keep a stable layout."""

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.explorer.model_opened.connect(self._on_model_opened)
         self.explorer.open_failed.connect(self._on_open_failed)
         self._opening: Path | None = None
+        self._show_when_open = True
         self.training = TrainingView()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.explorer, "Explore")
@@ -140,20 +141,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("TensorFlow ready.", 3000)
         if self._queued_open is not None:
             path, self._queued_open = self._queued_open, None
-            self.open_path(path)
+            self.open_path(path, show=False)  # opened at start-up: the tab the user is on stays
 
     def choose_and_open(self):
         path = QFileDialog.getExistingDirectory(self, "Open a run directory or exported model", str(self.runs_home))
         if path:
             self.open_path(Path(path))
 
-    def open_path(self, path: Path) -> bool:
+    def open_path(self, path: Path, show: bool = True) -> bool:
         """Start opening `path` (read off the GUI thread); `model_loaded` fires once it is shown.
         False when it waits for TensorFlow's start (it opens then)."""
         if not self.backend_ready:
             self._queued_open = path
             return False
         self._opening = Path(path)
+        self._show_when_open = show
         self.explorer.open_in_background(self._opening)
         self.statusBar().showMessage(f"Opening {path}…")
         return True
@@ -165,7 +167,8 @@ class MainWindow(QMainWindow):
         title = f"{model.title} — {path}"
         self.explorer.set_model(model, title)
         self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)
-        self.tabs.setCurrentWidget(self.explorer)
+        if self._show_when_open:
+            self.tabs.setCurrentWidget(self.explorer)
         self._remember(path)
         self.statusBar().showMessage(f"Opened {path}", 5000)
         self.model_loaded.emit(title)

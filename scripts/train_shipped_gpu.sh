@@ -13,7 +13,7 @@ cli="python3 -m trainers.cli"
 train() { local name=$1; shift; timeout -s INT "$budget" $cli train "$@" --out "runs/$name" --data bundled \
   --precision float32 --grid-every 2000 --checkpoint-every 2000 > "$out/$name.log" 2>&1; echo "$name exit $?"; }
 train infogan infogan --steps 40000 &
-train infogan_book infogan --steps 40000 --code-loss book &
+train infogan_book infogan --steps 40000 --config code_loss=book &
 train stackedgan stackedgan --steps 10000 &
 wait
 for name in infogan infogan_book stackedgan; do  # one archive per model: the device returns few files

@@ -168,3 +168,13 @@ def test_init_from_another_family_exits_2(tmp_path):
 def test_bool_config_values_are_read_as_words():
     assert_one_line_error(run_cli("train", "stackedgan", "--out", "x", "--config", "shift_training=maybe"),
                           "true or false")
+
+
+def test_the_cli_is_quiet_unless_asked_to_be_verbose(infogan_run, tmp_path):
+    quiet = run_cli("generate", str(infogan_run), "--digit", "1", "-o", str(tmp_path / "q.png"))
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr  # no absl / oneDNN / CUDA lines
+    helped = run_cli("train", "infogan", "--help")
+    assert helped.returncode == 0 and "code_loss=gaussian (gaussian|book)" in helped.stdout and helped.stderr == ""
+    loud = subprocess.run([sys.executable, "-m", "explorer", "--verbose", "generate", str(infogan_run), "--digit",
+                           "1", "-o", str(tmp_path / "v.png")], capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 0 and loud.stderr != ""

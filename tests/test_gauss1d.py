@@ -231,3 +231,34 @@ def test_a_mixture_target_trains(tmp_path):
     batches = model.batches(TargetData(cfg.target), 32, 0)
     losses = [model.train_step(*batches.next()) for _ in range(50)]
     assert all(math.isfinite(v) for step in losses for v in step.values())
+
+
+def test_the_source_preset_from_the_cli(tmp_path):
+    out = tmp_path / "source"
+    assert main(["train", "gauss1d", "--preset", "source", "--steps", "20", "--out", str(out),
+                 "--config", "pretrain_steps=10"]) == 0
+    info = RunDir(out).read_info()
+    assert info.batch_size == 12 and info.config["optimizer"] == "sgd" and info.config["learning_rate"] == 0.005
+    assert info.config["pretrain_steps"] == 10  # --config changes the preset
+    assert main(["train", "gauss1d", "--preset", "nope", "--out", str(tmp_path / "x")]) == 2
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_frames_export_as_an_animation(tmp_path, suffix):
+    import imageio.v3 as iio
+
+    from trainers.images import mp4_available, save_animation
+    from trainers.samples1d import frame_picture
+    if suffix == ".mp4" and not mp4_available():
+        pytest.skip("imageio-ffmpeg is not installed")
+    model = Gauss1dGan(Gauss1dConfig(pretrain=False))
+    batches = model.batches(TargetData(model.target), 16, 0)
+    pictures = []
+    for _ in range(4):
+        model.train_step(*batches.next())
+        pictures.append(frame_picture(model.preview()))
+    save_animation(tmp_path / f"lab{suffix}", pictures)
+    frames = iio.imread(tmp_path / f"lab{suffix}", index=None)
+    assert len(frames) == 4 and frames.shape[1:3] == (360, 640)
+    with pytest.raises(UserFacingError, match="gif or .mp4"):
+        save_animation(tmp_path / "lab.avi", pictures)

@@ -384,3 +384,32 @@ def test_the_explorer_shows_a_1d_model_with_a_z_slider(qtbot, window):
         ex.sliders["z"].setValue(1.0)
     z, g = ex.lab.marker.getData()
     assert z[0] == pytest.approx(1.0) and g[0] == pytest.approx(float(ex.model.generate({"z": 1.0})[0]))
+
+
+def test_a_preset_fills_the_settings_form_and_the_run_records_it(qtbot, window):
+    t = choose_lab(window, 10)
+    assert [t.preset.itemData(i).name for i in range(t.preset.count())] == ["lab", "source", "source-plain"]
+    t.preset.setCurrentIndex(1)  # the source as written
+    assert t.settings.values()["optimizer"] == "sgd" and t.settings.values()["learning_rate"] == 0.005
+    assert t.steps.value() == 1200 and t.batch.value() == 12
+    t.preset.setCurrentIndex(0)
+    assert t.settings.values()["optimizer"] == "adam" and t.steps.value() == 3000
+
+
+def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
+    from explorer.curves import CurvePanel
+    panel = CurvePanel(0.5)
+    qtbot.addWidget(panel)
+    panel.configure((("Discriminator", ("d_loss",)),))
+    for step in range(5):
+        panel.add(step, {"d_loss": 1.0 / (step + 1), "g_loss": 0.5, "g_label_acc": 0.9})
+    panel.redraw()
+    assert set(panel.plots) == {"Discriminator", "Generator", "Accuracies"}
+    assert panel.plots["Accuracies"].getViewBox().viewRange()[1] == pytest.approx([0, 1], abs=0.05)
+    sample = panel.legends["Discriminator"].items[0][0]
+    event = type("Click", (), {"button": lambda self: Qt.MouseButton.LeftButton, "accept": lambda self: None})()
+    sample.mouseClickEvent(event)
+    faint, bold = panel.items["d_loss"]
+    assert not bold.isVisible() and not faint.isVisible()
+    sample.mouseClickEvent(event)
+    assert bold.isVisible() and faint.isVisible()

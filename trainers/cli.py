@@ -43,9 +43,11 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser(argv: list[str] = ()) -> argparse.ArgumentParser:
     parser = OneLineParser(prog="gan-explorer", description="Train and explore GANs: " + ", ".join(family_names()))
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    family = argv[1] if len(argv) > 1 and argv[0] == "train" and argv[1] in family_names() else None
+    words = [a for a in argv if a != "--verbose"]
+    family = words[1] if len(words) > 1 and words[0] == "train" and words[1] in family_names() else None
     train = sub.add_parser("train", help="train a model headless, with checkpoints",
                            epilog=_settings_help(family), formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("family", choices=family_names())
@@ -70,6 +72,8 @@ def build_parser(argv: list[str] = ()) -> argparse.ArgumentParser:
     train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                        help="any setting of the family (listed by gan-explorer train FAMILY --help); repeatable")
+    train.add_argument("--preset", default=None, help="start from one of the family's presets (listed by "
+                                                      "gan-explorer train FAMILY --help); --config changes it")
 
     for name, text in (("generate", "write a PNG from chosen latent values"),
                        ("sample", "write N random samples: a PNG grid, or .npz with their latents"),
@@ -111,12 +115,17 @@ def _settings_help(family: str | None) -> str | None:
              f"--checkpoint-every {d.checkpoint_every} --metrics-every {d.metrics_every}",
              "settings (--config KEY=VALUE):"]
     lines += [f"  {info.describe()}" for info in describe_config(entry.config_class)]
+    presets = entry.load().presets
+    if presets:
+        lines.append("presets (--preset NAME): " + "; ".join(f"{p.name}: {p.title}" for p in presets))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--verbose" in argv[:1]:
+        os.environ["GAN_EXPLORER_VERBOSE"] = "1"
     try:
         args, rest = build_parser(argv).parse_known_args(argv)
         if rest and args.command != "generate":
@@ -135,20 +144,23 @@ def cmd_train(args, _rest) -> int:
     from trainers.loop import LoopSettings, TrainControl
     from trainers.run import RunDir, RunInfo
     from trainers.session import open_trainer
+    from trainers.families.base import preset_named
     from trainers.settings import parse_overrides
 
     entry = family_entry(args.family)
     run = RunDir(args.out)
+    preset = preset_named(entry.load(), args.preset) if args.preset else None
+    training = preset.training if preset else {}
     if args.resume:
-        if args.init_from or args.generator_warmup:
-            raise UserFacingError("--init-from and --generator-warmup start a new run; leave them out with --resume "
-                                  "(a resumed run keeps the warm-up in its run.json).")
+        if args.init_from or args.generator_warmup or preset:
+            raise UserFacingError("--init-from, --generator-warmup and --preset start a new run; leave them out with "
+                                  "--resume (a resumed run keeps its settings, and keeps the warm-up in its run.json).")
         info = run.read_info()
         if info.family != args.family:
             raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")
     else:
         fields = entry.config_class.__dataclass_fields__
-        config = {"seed": args.seed}
+        config = {**(preset.config if preset else {}), "seed": args.seed}
         if args.precision is not None:
             if "precision" not in fields:
                 raise UserFacingError(f"--precision: {entry.title} has no precision setting; leave it out.")
@@ -156,10 +168,12 @@ def cmd_train(args, _rest) -> int:
         config.update(parse_overrides(entry.config_class, args.config))
         if args.generator_warmup and not args.init_from:
             raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
-        info = RunInfo(args.family, config, data=args.data, batch_size=args.batch_size or entry.defaults.batch_size,
+        batch_size = args.batch_size or training.get("batch_size") or entry.defaults.batch_size
+        info = RunInfo(args.family, config, data=args.data, batch_size=batch_size,
                        init_from=str(args.init_from) if args.init_from else None,
                        generator_warmup_steps=args.generator_warmup)
-    settings = LoopSettings.from_defaults(entry.defaults, steps=args.steps, batch_size=info.batch_size,
+    settings = LoopSettings.from_defaults(entry.defaults, steps=args.steps or training.get("steps"),
+                                          batch_size=info.batch_size,
                                           grid_every=args.grid_every, checkpoint_every=args.checkpoint_every,
                                           metrics_every=args.metrics_every, seed=args.seed,
                                           generator_warmup_steps=info.generator_warmup_steps)

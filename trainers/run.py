@@ -27,7 +27,7 @@ class RunInfo:
     data: str = "auto"
     batch_size: int = 64
     step: int = 0
-    prepare: dict = field(default_factory=dict)  # e.g. StackedGAN encoder accuracy
+    prepare: dict = field(default_factory=dict)  # figures of the family's preparation, e.g. an encoder's accuracy
     init_from: str | None = None  # a fine-tune: the run or model folder whose weights it started from
     generator_warmup_steps: int = 0  # a fine-tune's first steps train the discriminators only
     created: float = field(default_factory=time.time)

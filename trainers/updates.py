@@ -23,7 +23,7 @@ class StepFigures:
 
 @dataclass(frozen=True)
 class PreparationProgress:
-    """Work before the first GAN step (e.g. StackedGAN's encoder pretraining, a 1-D GAN's D pretraining)."""
+    """Work before the first GAN step (a family's own, e.g. pretraining an encoder or a discriminator)."""
     text: str
     fraction: float
     figures: dict = field(default_factory=dict)

@@ -39,6 +39,10 @@ class FamilyEntry:
 
     def load(self):
         """The GanFamily subclass."""
+        if self.needs_tensorflow:
+            from trainers.quiet import load_tensorflow_quietly
+
+            load_tensorflow_quietly()
         return getattr(importlib.import_module(self.module), self.class_name)
 
     @property

@@ -31,6 +31,23 @@ class Samples1D:
 SampleKind = Union[ImageSamples, Samples1D]
 
 
+@dataclass(frozen=True)
+class Preset:
+    """A named set of settings: config fields and training settings (steps, batch_size) to start from."""
+    name: str
+    title: str
+    config: dict
+    training: dict
+
+
+def preset_named(cls, name: str) -> Preset:
+    for preset in cls.presets:
+        if preset.name == name:
+            return preset
+    offered = ", ".join(p.name for p in cls.presets) or "none"
+    raise UserFacingError(f"--preset {name}: {cls.title} offers {offered}.")
+
+
 class GanFamily(ABC):
     """The one contract a GAN family implements to plug into the loop, the CLI and the app.
 
@@ -48,6 +65,7 @@ class GanFamily(ABC):
     loss_groups: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()  # (panel, loss names); () = by name
     metric_panels: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()  # (title, live metric names)
     loss_reference_lines: ClassVar[dict[str, float]] = {}  # e.g. the equilibrium of a loss
+    presets: ClassVar[tuple[Preset, ...]] = ()  # the first is what a new run starts from
 
     def __init__(self, config):
         self.config = config

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.special import expit, ndtri
 
 from trainers.errors import UserFacingError
-from trainers.families.base import GanFamily, Samples1D, check_arrays
+from trainers.families.base import GanFamily, Preset, Samples1D, check_arrays
 from trainers.latent import ContinuousControl, LatentSpec
 from trainers.samples1d import DENSITY_BINS, Frame1D, Target, frame_picture, sample_figures
 from trainers.settings import setting
@@ -565,6 +565,15 @@ class Gauss1dGan(GanFamily):
             self.pretrained, self._has_discriminator = True, False  # sampling only
 
     # --- the comparison study --------------------------------------------------------------------
+    presets = (
+        Preset("lab", "Lab defaults (converge reliably)", {}, {}),
+        Preset("source", "gan-intro as written, minibatch discrimination (lr 0.005)",
+               {k: v for k, v in asdict(source_preset(True)).items() if k != "seed"},
+               {"steps": SOURCE_STEPS, "batch_size": SOURCE_BATCH}),
+        Preset("source-plain", "gan-intro as written, no minibatch discrimination (lr 0.03)",
+               {k: v for k, v in asdict(source_preset(False)).items() if k != "seed"},
+               {"steps": SOURCE_STEPS, "batch_size": SOURCE_BATCH}),
+    )
     CELLS = ((True, True), (True, False), (False, True), (False, False))  # (minibatch, pretrain)
     comparison_presets = ("lab", "source")  # the lab's defaults; gan-intro as written (batch 12, 1,200 steps)
 

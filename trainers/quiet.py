@@ -1,0 +1,37 @@
+"""TensorFlow's C++ side prints absl, oneDNN and CUDA lines straight to file descriptor 2 while it
+loads and looks for devices (even for `--help`); TF_CPP_MIN_LOG_LEVEL does not reach all of them.
+Loading it with descriptor 2 pointed at /dev/null keeps a user's terminal to what the app says.
+`gan-explorer --verbose` (GAN_EXPLORER_VERBOSE=1) shows them again."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+VERBOSE_ENV = "GAN_EXPLORER_VERBOSE"
+_lock = threading.Lock()
+
+
+def load_tensorflow_quietly() -> None:
+    """Import TensorFlow and Keras and probe the devices once, silencing the native log lines."""
+    with _lock:
+        if "tensorflow" in sys.modules and "keras" in sys.modules:
+            return
+        if os.environ.get(VERBOSE_ENV):
+            import keras  # noqa: F401
+            return
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        sys.stderr.flush()
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        try:
+            import keras  # noqa: F401  (imports TensorFlow, or JAX on a GPU machine)
+
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()  # "failed call to cuInit" and friends happen here
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)

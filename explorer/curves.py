@@ -48,6 +48,9 @@ class Series:
         return self._data[2, :self.n]
 
 
+CONVENTIONAL_ORDER = ["Discriminator", "Generator", "Other terms", ACCURACIES]
+
+
 def conventional_group(name: str) -> str:
     """The group of a curve its family did not place: by the usual prefixes of GAN loss names."""
     lowered = name.lower()
@@ -136,7 +139,8 @@ class CurvePanel(pg.GraphicsLayoutWidget):
 
     def _ordered(self, names) -> list[str]:
         """Declared groups first, in their order, so the stacked plots keep a stable layout."""
-        rank = {title: i for i, title in enumerate(self._group_order)}
+        order = self._group_order + [g for g in CONVENTIONAL_ORDER if g not in self._group_order]
+        rank = {title: i for i, title in enumerate(order)}
         return sorted(names, key=lambda n: rank.get(self.group_of(n), len(rank)))
 
     def clear_curves(self) -> None:

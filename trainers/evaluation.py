@@ -179,7 +179,8 @@ def evaluate_command(args) -> int:
     from trainers.run import CARD, load_model, write_json
 
     model = load_model(args.run)
-    with tqdm(total=model.evaluation_units(args.n), unit="img", desc="evaluating", file=sys.stderr) as bar:
+    total = model.evaluation_units(args.n)
+    with tqdm(total=total, unit=model.evaluation_unit, desc="evaluating", file=sys.stderr) as bar:
         result = model.evaluate(args.n, progress=bar.update)
     print(json.dumps(result, indent=2) if args.json else model.format_evaluation(result))
     if args.save_card:

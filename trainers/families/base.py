@@ -66,6 +66,7 @@ class GanFamily(ABC):
     metric_panels: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()  # (title, live metric names)
     loss_reference_lines: ClassVar[dict[str, float]] = {}  # e.g. the equilibrium of a loss
     presets: ClassVar[tuple[Preset, ...]] = ()  # the first is what a new run starts from
+    evaluation_unit: ClassVar[str] = "sample"  # what evaluation_units counts, for progress bars
 
     def __init__(self, config):
         self.config = config

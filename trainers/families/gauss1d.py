@@ -561,8 +561,8 @@ class Gauss1dGan(GanFamily):
             self.steps_done = int(arrays["__steps__"])
         if "__pretrained__" in arrays:
             self.pretrained = bool(arrays["__pretrained__"])
-        elif generators_only:
-            self.pretrained, self._has_discriminator = True, False  # sampling only
+        elif generators_only and optimizers is None:
+            self.pretrained, self._has_discriminator = True, False  # sampling only (a fine-tune keeps a fresh D)
 
     # --- the comparison study --------------------------------------------------------------------
     presets = (

@@ -18,6 +18,7 @@ class ImageGanFamily(KerasGanFamily):
 
     data_choices = MNIST_CHOICES
     accepts_data_files = True
+    evaluation_unit = "img"
     metric_panels = (("Live label accuracy (generated digits)", ("label_accuracy",)),
                      ("Live Fréchet distance to real digits", ("frechet_distance",)))
 

@@ -131,6 +131,11 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             raw.setData(series.steps[::every], series.raw[::every])
             smooth.setData(series.steps[::every], series.smooth[::every])
 
+    @property
+    def has_undrawn(self) -> bool:
+        """Some series still wait for their curves (a few are made per redraw)."""
+        return len(self.items) < len(self.series)
+
     def _on_legend_clicked(self, bold) -> None:
         """The faint raw curve follows its bold smoothed one: hidden or shown together."""
         for faint, smooth in self.items.values():

@@ -335,6 +335,9 @@ class TrainingView(QWidget):
 
     def _flush(self):
         if not self._pending:
+            if self.losses.has_undrawn or self.metrics.has_undrawn:  # curves still to make, nothing new
+                self.losses.redraw()
+                self.metrics.redraw()
             return
         pending, self._pending = self._pending, []
         last_status = None

@@ -340,7 +340,7 @@ def test_the_1d_lab_trains_live_with_its_own_panels_and_settings(qtbot, window):
     assert t.preview_stack.currentWidget() is t.lab and t.is_live_lab
     assert window.tabs.currentWidget() is t  # a live lab keeps its tab at the end of the run
     assert t.losses.group_of("d_loss") == "Discriminator" and t.losses.group_of("g_loss") == "Generator"
-    assert {"js", "w1", "mean", "sigma"} <= set(t.metrics.items)
+    qtbot.waitUntil(lambda: {"js", "w1", "mean", "sigma"} <= set(t.metrics.items), timeout=5000)  # 3 per redraw
     assert t.lab.decision.xData is None or len(t.lab.decision.xData) == len(frames[-1].xs)
     t.timeline.setValue(0)
     assert "step 0" in t.timeline_label.text() and t.lab.frame.step == 0  # replay the first frame

@@ -105,10 +105,10 @@ class _Relay:
             self.flush()  # anything but a step's figures goes out at once, behind the steps before it
 
     def flush(self) -> None:
-        with self._lock:
+        with self._lock:  # taken and put under one lock: batches leave in the order they were made
             pending, self._pending = self._pending, []
-        if pending:
-            self._outbox.put(pending)
+            if pending:
+                self._outbox.put(pending)
 
     def _flush_periodically(self) -> None:
         while not self._done.wait(self._every_s):

@@ -538,6 +538,7 @@ class Gauss1dGan(GanFamily):
 
     def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
                    optimizers: bool | None = None) -> None:
+        sampling_only = generators_only and optimizers is None  # an exported model; a fine-tune passes False
         names = [k for k in self.params if not generators_only or k.startswith("generator/")]
         check_arrays(arrays, [(k, self.params[k].shape) for k in names])
         target = self.sampling_params if generators_only else self.params
@@ -561,7 +562,7 @@ class Gauss1dGan(GanFamily):
             self.steps_done = int(arrays["__steps__"])
         if "__pretrained__" in arrays:
             self.pretrained = bool(arrays["__pretrained__"])
-        elif generators_only and optimizers is None:
+        elif sampling_only:
             self.pretrained, self._has_discriminator = True, False  # sampling only (a fine-tune keeps a fresh D)
 
     # --- the comparison study --------------------------------------------------------------------

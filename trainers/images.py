@@ -1,6 +1,7 @@
 """Image grids and PNG/GIF export (Pillow/imageio), written atomically."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -25,18 +26,45 @@ def make_grid(images: np.ndarray, cols: int, pad: int = 2) -> np.ndarray:
 
 
 def atomic_write(path: Path, write) -> None:
-    """Call write(tmp_path) then rename over `path`, so a crash never leaves a half-written file."""
+    """Call write(tmp_path), flush it to the disk, rename it over `path` and flush the folder, so that
+    neither a crash nor a power cut leaves a half-written file. A full disk (or any other failure to
+    write) is one line that names the file; the previous version of the file is untouched."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         write(tmp)
+        _fsync(tmp)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
+        _fsync(path.parent)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _fsync(path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_error(path: Path, exc: OSError):
+    from trainers.errors import UserFacingError
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UserFacingError(f"Could not write {path}: the disk is full. Free some space and resume; "
+                               "the last complete copy of the file is kept.")
+    return UserFacingError(f"Could not write {path} ({exc.strerror or exc}); the last complete copy is kept.")
 
 
 def save_png(path: Path, image: np.ndarray, scale: int = 1) -> None:

@@ -107,9 +107,11 @@ class LoopSettings:
 
 
 class Trainer:
-    def __init__(self, model, dataset, run: RunDir, settings: LoopSettings, metrics_fn: Callable | None = None):
+    def __init__(self, model, dataset, run: RunDir, settings: LoopSettings, metrics_fn: Callable | None = None,
+                 lock=None):
         self.model, self.dataset, self.run, self.settings = model, dataset, run, settings
         self.metrics_fn = metrics_fn
+        self._lock = lock  # the run's RunLock, released when the loop ends
         self.step = 0
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
 
@@ -124,7 +126,13 @@ class Trainer:
     def run_loop(self, on_update: Callable[[object], None], control: TrainControl | None = None,
                  start_step: int = 0) -> int:
         """Train from start_step to settings.steps; returns the step reached. Checkpoints on exit."""
-        control = control or TrainControl()
+        try:
+            return self._run_loop(on_update, control or TrainControl(), start_step)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    def _run_loop(self, on_update, control: TrainControl, start_step: int) -> int:
         s = self.settings
         self.step = start_step
         batches = self.model.batches(self.dataset, s.batch_size, seed=s.seed + start_step)

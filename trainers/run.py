@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ MODEL_FILE = "model.json"     # exported model: family + config
 GENERATOR = "generator.npz"   # exported model: generator weights only
 CARD = "card.json"            # measured effects and metrics, read by the explorer
 STEP_KEY = "__step__"
+LOCK_FILE = ".lock"           # held while a process trains the run
 
 
 @dataclass
@@ -119,11 +122,73 @@ class RunDir:
         path = self.path / name
         keys = list(rows[0])
         new = not path.exists()
-        with open(path, "a") as f:
-            if new:
-                f.write(",".join(keys) + "\n")
-            for row in rows:
-                f.write(",".join(f"{row.get(k, float('nan')):.6g}" for k in keys) + "\n")
+        text = "".join(",".join(f"{row.get(k, float('nan')):.6g}" for k in keys) + "\n" for row in rows)
+        try:
+            with open(path, "a") as f:
+                f.write((",".join(keys) + "\n" if new else "") + text)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            from trainers.images import _write_error
+
+            raise _write_error(path, exc) from None
+
+    def repair_history(self, step: int) -> None:
+        """Before a resume: drop a line torn by a kill and rows past the checkpoint's step, so that the
+        history continues exactly where the weights do."""
+        for name in ("history.csv", "metrics.csv"):
+            path = self.path / name
+            if not path.is_file():
+                continue
+            lines = path.read_text(errors="replace").split("\n")
+            complete = lines[:-1]  # the text after the last newline is a torn line (or empty)
+            kept = complete[:1] + [line for line in complete[1:] if _row_step(line) is not None
+                                   and _row_step(line) <= step]
+            if kept != lines[:-1] or lines[-1]:
+                text = "\n".join(kept) + "\n" if kept else ""
+                atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+    # --- one process per run ---------------------------------------------------------------
+    def lock(self) -> RunLock:
+        """Hold the run for this process (until `release` or the process ends, however it ends)."""
+        return RunLock(self.path)
+
+
+def _row_step(line: str) -> int | None:
+    head = line.split(",", 1)[0]
+    try:
+        return int(float(head))
+    except ValueError:
+        return None
+
+
+class RunLock:
+    """An exclusive flock on RUN/.lock: a second trainer of the same run gets one line naming the holder.
+    The kernel drops the lock when the holder exits, so a crashed or killed run is never locked out."""
+
+    def __init__(self, run_path: Path):
+        import fcntl
+
+        self.path = Path(run_path) / LOCK_FILE
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UserFacingError(f"Cannot train {run_path}: {exc.strerror} ({self.path}); pick a folder you "
+                                  "can write to.") from None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self._fd, 200, 0).decode(errors="replace").strip() or "another process"
+            os.close(self._fd)
+            raise UserFacingError(f"{run_path} is being trained by {holder}; stop that run first (opening it in "
+                                  "the explorer works meanwhile).") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
 
 
 def build_model(family: str, config: dict, **overrides):

@@ -55,14 +55,21 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     train_set, _ = dataset.split()
     start = 0
     if resume:
-        start = run.load_checkpoint(model)
+        lock = run.lock()  # one process per run: a second resume gets one line naming the holder
+        try:
+            start = run.load_checkpoint(model)
+            run.repair_history(start)
+        except BaseException:
+            lock.release()
+            raise
     else:
         if info.init_from:
             init_weights(model, Path(info.init_from))
         info.config = model.config_dict()
         run.create(info)
+        lock = run.lock()
     metrics_fn = cls.live_metrics(dataset, say) if settings.metrics_every else None
-    return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn), start
+    return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn, lock=lock), start
 
 
 def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None],

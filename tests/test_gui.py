@@ -413,3 +413,20 @@ def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
     assert not bold.isVisible() and not faint.isVisible()
     sample.mouseClickEvent(event)
     assert bold.isVisible() and faint.isVisible()
+
+
+def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path):
+    from trainers.cli import main
+    run_dir = tmp_path / "dc"
+    assert main(["train", "dcgan", "--steps", "1", "--out", str(run_dir), "--batch-size", "8", "--data", "bundled",
+                 "--metrics-every", "0", "--precision", "float32"]) == 0
+    wait_for_model(qtbot, window)
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        window.open_path(run_dir)
+    ex = window.explorer
+    qtbot.waitUntil(lambda: len(ex.strip_images) == 1, timeout=10000)
+    assert set(ex.sliders) == {"z"} and set(ex.strip_panes) == {"z"} and ex.main_pane.image.shape == (32, 32)
+    ex.step_class(1)  # no class control: nothing to step, nothing breaks
+    window.training.select_family("dcgan")
+    presets = window.training.preset
+    assert [presets.itemData(i).name for i in range(presets.count())] == ["32", "cifar10"]

@@ -64,7 +64,8 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     label = spec.categorical.name if spec.categorical is not None else None
     tick = progress or (lambda k: None)
     latents = spec.sample(n, rng)
-    images = generate_batched(model, latents)
+    view = getattr(model, "judge_view", lambda images: images)
+    images = view(generate_batched(model, latents))
     predicted, features = judge(images)
     tick(n)
     size = len(reference.features_b)
@@ -78,10 +79,13 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     if label is not None:
         result["label_accuracy"] = metrics.label_accuracy(predicted, latents[label])
         result["label_accuracy_by_digit"] = _accuracy_by_digit(predicted, latents[label])
+    else:  # an unconditional model: which digits does it draw, and does it drop any?
+        counts = np.bincount(predicted, minlength=10)[:10]
+        result["predicted_class_share"] = {str(d): float(c / n) for d, c in enumerate(counts)}
     result["frechet_ratio"] = result["frechet_distance"] / result["frechet_floor"]
     for control in spec.swept:
         sweep, values = sweep_latents(spec, control.name, n, rng)
-        sweep_images = generate_batched(model, sweep)
+        sweep_images = view(generate_batched(model, sweep))
         measured = measure_attributes(sweep_images)
         sweep_predicted, _ = judge(sweep_images)
         correct = sweep_predicted == sweep[label] if label is not None else None
@@ -123,7 +127,8 @@ class LiveMetrics:
     def __call__(self, model) -> dict[str, float]:
         if self._latents is None:
             self._latents = model.latent_spec.sample(self.n, np.random.default_rng(self.seed))
-        predicted, features = self.judge(model.generate_arrays(self._latents))
+        view = getattr(model, "judge_view", lambda images: images)
+        predicted, features = self.judge(view(model.generate_arrays(self._latents)))
         values = {}
         label = model.latent_spec.categorical
         if label is not None:
@@ -146,6 +151,9 @@ def format_table(result: dict) -> str:
     if "label_accuracy" in result:
         lines += [f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
                   f"{'  by digit':<12}" + " ".join(f"{d}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items())]
+    if "predicted_class_share" in result:
+        lines.append("  digits drawn (judge's share) " + " ".join(f"{d}:{a:.3f}" for d, a in
+                                                                result["predicted_class_share"].items()))
     lines += [
         f"{'Fréchet distance (generated)':<34}{result['frechet_distance']:>10.3f}",
         f"{'Fréchet floor (real vs real)':<34}{result['frechet_floor']:>10.3f}",
@@ -157,7 +165,8 @@ def format_table(result: dict) -> str:
         lo, hi = e["range"]
         lines.append(f"{name:<10}{f'[{lo:g}, {hi:g}]':<14}{e['spearman']['thickness']:>13.3f}"
                      f"{e['spearman']['slant']:>10.3f}{e['attribute'] or '-':>12}"
-                     f"{e.get('label_accuracy_min_over_range', float('nan')):>15.4f}")
+                     + (f"{e['label_accuracy_min_over_range']:>15.4f}" if "label_accuracy_min_over_range" in e
+                        else f"{'-':>15}"))
     return "\n".join(lines)
 
 

@@ -37,6 +37,10 @@ class ImageGanFamily(KerasGanFamily):
 
         return BatchSampler(dataset, batch_size, seed=seed)
 
+    def judge_view(self, images: np.ndarray) -> np.ndarray:
+        """What the MNIST judge reads of the samples (28×28, one channel)."""
+        return images
+
     # --- grids -------------------------------------------------------------------------
     def preview(self) -> np.ndarray:
         """The fixed-noise grid: one column per class."""

@@ -155,9 +155,10 @@ class Dcgan(ImageGanFamily):
 
     # --- training ---------------------------------------------------------------------
     def _d_loss(self, ctx, real, fake):
-        batch = real.shape[0]
-        logits = ctx.call("discriminator", ops.concatenate([real, fake], 0))
-        real_logits, fake_logits = logits[:batch], logits[batch:]
+        # real and fake in separate calls: D's BatchNorm then normalises a batch of fakes in the D step as
+        # in the G step (one mixed batch lets G win on the statistics alone: g_loss -> 0 within 200 steps)
+        real_logits = ctx.call("discriminator", real)
+        fake_logits = ctx.call("discriminator", fake)
         loss = bce_logits(self.config.real_label, real_logits) + bce_logits(0.0, fake_logits)
         return loss, {"d_loss": loss, "d_real_acc": share_positive(real_logits),
                       "d_fake_acc": 1.0 - share_positive(fake_logits)}  # the source prints these two

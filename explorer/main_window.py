@@ -43,7 +43,7 @@ class MainWindow(QMainWindow):
         self.backend_ready = False
         self._queued_open: Path | None = open_path or self.default_model()
         self.worker: TrainingWorker | None = None
-        self._wants_snapshot = False  # the final snapshot of a run only moves to the explorer when asked
+        self._wants_snapshot = False  # F6 asked for the generator as it is now: take the user to it
         self.thread: QThread | None = None
         self.error_box: QMessageBox | None = None
         self.explorer = ExplorerView()

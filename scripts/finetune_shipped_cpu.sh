@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Session 3's runs on a 2-core CPU (no GPU lent), with the project's CLI.
-#   InfoGAN: fine-tune the session-1 generator with a fresh discriminator whose label head learns from
+# The runs of 2026-11-22 on a 2-core CPU, with the project's CLI.
+#   InfoGAN: fine-tune the 40k-step generator (git e77e913) with a fresh discriminator whose label head learns from
 #   real digits only (fake_label_weight=0): 600 steps with the generator frozen (g_lr=0) so the new
 #   discriminator catches up, then N steps of both.
 #   StackedGAN: trained anew with noise shifted over each slider's range (shift_training=true), the
 #   book's loss weights; run s1 of resources/models/stackedgan/MODEL_CARD.md (not the shipped one).
-# BASE: the InfoGAN generator before this fine-tune (the session-1 model, in git history:
+# BASE: the InfoGAN generator before this fine-tune (the 40k-step model, in git history:
 #   mkdir base && git show e77e913:resources/models/infogan/generator.npz > base/generator.npz &&
 #   git show e77e913:resources/models/infogan/model.json > base/model.json)
 # Usage: scripts/finetune_shipped_cpu.sh OUT_DIR BASE [INFOGAN_STEPS] [STACKEDGAN_STEPS]

@@ -4,7 +4,7 @@
 # and the best few exported generators archived (a device returns at most 8 files: KEEP <= 6).
 # Usage: scripts/train_stacked_shift_gpu.sh OUT_DIR TRAIN_SECONDS EVAL_N KEEP "name|train args" ...
 #   A run named with --resume must already exist under runs/ (carried in).
-# Session 4 on one H100: round 1 compared recipes (s1 resumed, b, c below); round 2 ran c at seeds 1
+# On one H100 (2026-11-22, git 7d4db1a): round 1 compared recipes (s1 resumed, b, c below); round 2 ran c at seeds 1
 # and 2, and the shipped model is seed 2's 16,000-step snapshot:
 #   W="--config shift_training=true --config entropy0_weight=0.5 --config entropy1_weight=0.5 \
 #      --config conditional0_weight=3 --config conditional1_weight=3"

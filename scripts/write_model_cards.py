@@ -17,7 +17,7 @@ TRAINING = {  # how each shipped generator was made, stage by stage, with the pr
             ("KERAS_BACKEND=jax gan-explorer train infogan --steps 40000 --data bundled --precision float32 "
              "--config code_weight=1.0 --out base",
              "5 min 03 s for 40,000 steps (132 steps/s), sharing one NVIDIA H100 with two other runs "
-             "(scripts/train_variants_gpu.sh, session 1; git e77e913:resources/models/infogan)"),
+             "(scripts/train_variants_gpu.sh, 2026-11-22; git e77e913:resources/models/infogan)"),
             ("gan-explorer train infogan --init-from base --steps 600 --data bundled --precision float32 "
              "--config code_weight=1.0 --config fake_label_weight=0 --config g_lr=0 --out warmup",
              "9 min 11 s on the 2-core CPU, sharing it with the StackedGAN run: a fresh discriminator "
@@ -35,7 +35,7 @@ TRAINING = {  # how each shipped generator was made, stage by stage, with the pr
              "--precision float32 --config shift_training=true --config entropy0_weight=0.5 "
              "--config entropy1_weight=0.5 --config conditional0_weight=3 --config conditional1_weight=3",
              "3 min 25 s for encoder pretraining (10 epochs, ~30 s) + {step:,} steps (~90 steps/s), sharing one "
-             "NVIDIA H100 with the same recipe at seed 1 (session 4)"),
+             "NVIDIA H100 with the same recipe at seed 1 (2026-11-22, git 7d4db1a)"),
         ],
         "steps": "{step:,}",
         "via": "scripts/train_stacked_shift_gpu.sh, which also evaluates every 4,000-step checkpoint",

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout,
                                QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QStackedWidget, QVBoxLayout,
                                QWidget)
 
-from explorer.curves import CurvePanel, Series  # noqa: F401 (Series: part of this view's public surface)
+from explorer.curves import CurvePanel
 from explorer.imageview import ImagePane
 from explorer.lab_view import Frame1DView
 from explorer.settings_form import SettingsForm
@@ -400,7 +400,7 @@ class TrainingView(QWidget):
         step = self.previews[index][0]
         self.timeline_label.setText(f"snapshot at step {step:,} ({index + 1}/{len(self.previews)})")
 
-    # backwards-compatible names used by scripts: grids are the image previews
+    # the timeline's snapshots under the name they had when they were all image grids
     @property
     def grids(self) -> list:
         return self.previews

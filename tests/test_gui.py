@@ -306,7 +306,7 @@ def test_seen_and_neighbouring_digits_redraw_without_running_the_generator(qtbot
 
 
 def test_loss_series_grow_past_their_first_buffer_and_smooth_over_gaps():
-    from explorer.training_view import Series
+    from explorer.curves import Series
 
     series = Series(smoothing=0.5, capacity=2)
     for step, value in enumerate([1.0, 3.0, float("nan"), 5.0]):

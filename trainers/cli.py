@@ -263,7 +263,7 @@ def cmd_generate(args, rest) -> int:
         picture = _image_picture(model, spec, values, opts)
     else:
         spec.validate({k: v for k, v in values.items() if k != "seed"})
-        picture = model.picture(values)  # e.g. the 1-D GAN's densities, drawn as its view draws them
+        picture = model.picture()  # e.g. the 1-D GAN's densities, drawn as its view draws them
         opts.scale = 1
     save_png(opts.out, picture, scale=opts.scale)
     print(f"Wrote {opts.out}")
@@ -316,7 +316,7 @@ def cmd_sample(args, _rest) -> int:
         payload["labels"] = latents[model.class_control.name]
     payload.update({f"latent_{k}": v for k, v in latents.items()})
     if args.out.suffix.lower() == ".png":
-        picture = make_grid(payload["images"], cols=min(10, args.n)) if images else model.picture_of(samples)
+        picture = make_grid(payload["images"], cols=min(10, args.n)) if images else model.picture()
         save_png(args.out, picture, scale=2 if images else 1)
         print(f"Wrote a picture of {args.n} samples to {args.out}")
         return 0

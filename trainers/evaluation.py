@@ -64,8 +64,7 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     label = spec.categorical.name if spec.categorical is not None else None
     tick = progress or (lambda k: None)
     latents = spec.sample(n, rng)
-    view = getattr(model, "judge_view", lambda images: images)
-    images = view(generate_batched(model, latents))
+    images = model.judge_view(generate_batched(model, latents))
     predicted, features = judge(images)
     tick(n)
     size = len(reference.features_b)
@@ -85,7 +84,7 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     result["frechet_ratio"] = result["frechet_distance"] / result["frechet_floor"]
     for control in spec.swept:
         sweep, values = sweep_latents(spec, control.name, n, rng)
-        sweep_images = view(generate_batched(model, sweep))
+        sweep_images = model.judge_view(generate_batched(model, sweep))
         measured = measure_attributes(sweep_images)
         sweep_predicted, _ = judge(sweep_images)
         correct = sweep_predicted == sweep[label] if label is not None else None
@@ -127,8 +126,7 @@ class LiveMetrics:
     def __call__(self, model) -> dict[str, float]:
         if self._latents is None:
             self._latents = model.latent_spec.sample(self.n, np.random.default_rng(self.seed))
-        view = getattr(model, "judge_view", lambda images: images)
-        predicted, features = self.judge(view(model.generate_arrays(self._latents)))
+        predicted, features = self.judge(model.judge_view(model.generate_arrays(self._latents)))
         values = {}
         label = model.latent_spec.categorical
         if label is not None:

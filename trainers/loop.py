@@ -148,8 +148,9 @@ class Trainer:
             on_update(self.snapshot())  # a first look before any step (step 0 of a new run)
         try:
             while self.step < s.steps and not control.stopped:
-                control.wait_while_paused(lambda: self._serve_snapshot(control, on_update))
-                control.take_single_step_request()
+                if control.paused:  # out of a pause for one step, or for good
+                    control.wait_while_paused(lambda: self._serve_snapshot(control, on_update))
+                    control.take_single_step_request()
                 if control.stopped:
                     break
                 self._serve_snapshot(control, on_update)

@@ -318,6 +318,8 @@ class Gauss1dGan(GanFamily):
                 start += size
         self.pretrained = not cfg.pretrain
         self.steps_done = 0  # shown on frames; kept in checkpoints
+        self.batch_size = SOURCE_BATCH  # until batches() says otherwise: D pretraining and D(x) use it
+        self._has_discriminator = True  # False for an exported generator: no D(x) to show
         self._center, self._scale = 0.0, 1.0  # data units = center + scale * network units
         if cfg.standardize:
             real = self.target.sample(np.random.default_rng(cfg.seed + 1), 10000)
@@ -377,7 +379,7 @@ class Gauss1dGan(GanFamily):
         """The source's D pretraining: regress D(x) on the target pdf at x ~ U(-5, 5), same optimizer kind."""
         cfg = self.config
         optimizer = Optimizer(cfg, self._flat["discriminator"], self._names("discriminator"), "pretrain")
-        batch = max(getattr(self, "batch_size", 12), 2)
+        batch = max(self.batch_size, 2)
         loss = float("nan")
         for step in range(cfg.pretrain_steps):
             x = self._rng.uniform(-PRETRAIN_RANGE, PRETRAIN_RANGE, (batch, 1)).astype(np.float32)
@@ -444,7 +446,7 @@ class Gauss1dGan(GanFamily):
         cfg = self.config
         if not cfg.minibatch:
             return sigmoid(discriminator_forward(self.params, self._network_units(xs[:, None]), cfg)[0])[:, 0]
-        batch = max(getattr(self, "batch_size", SOURCE_BATCH), 2)
+        batch = max(self.batch_size, 2)
         padded = np.concatenate([xs, np.full(-len(xs) % batch, xs[-1])]).astype(np.float32)
         logits, _ = discriminator_forward(self.params, self._network_units(padded.reshape(-1, batch, 1)), cfg)
         return sigmoid(logits).reshape(-1)[:len(xs)]
@@ -453,7 +455,7 @@ class Gauss1dGan(GanFamily):
         if not self.config.minibatch:
             return "D(x) evaluated point by point"
         return (f"D(x) with minibatch discrimination depends on its batch: evaluated on batches of "
-                f"{max(getattr(self, 'batch_size', SOURCE_BATCH), 2)} neighbouring points, as the source does")
+                f"{max(self.batch_size, 2)} neighbouring points, as the source does")
 
     def preview(self, with_decision: bool = True) -> Frame1D:
         with np.errstate(all="ignore"):
@@ -475,17 +477,12 @@ class Gauss1dGan(GanFamily):
                        figures=self._figures_of(samples),
                        decision_note=self.decision_note() if has_d else "an exported generator: no D(x)")
 
-    _has_discriminator = True
-
     def _figures_of(self, samples: np.ndarray) -> dict[str, float]:
         self._figures, self._figures_at = sample_figures(samples, self.target, self._edges), self.steps_done
         return self._figures
 
-    def picture(self, values: dict | None = None) -> np.ndarray:
-        """The frame as a PNG-ready picture (for `generate`)."""
-        return frame_picture(self.preview())
-
-    def picture_of(self, samples: np.ndarray) -> np.ndarray:
+    def picture(self) -> np.ndarray:
+        """The frame as a PNG-ready picture (`generate` and `sample --out x.png`): the whole density."""
         return frame_picture(self.preview())
 
     # --- measuring ---------------------------------------------------------------------------

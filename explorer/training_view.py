@@ -23,7 +23,7 @@ from trainers.errors import UserFacingError
 from trainers.families import FAMILIES, family_entry
 from trainers.samples1d import Frame1D
 from trainers.session import TrainingRequest
-from trainers.updates import Finished, LiveMetrics, PreparationProgress, SampleSnapshot, StepFigures
+from trainers.updates import Alarm, Finished, LiveMetrics, PreparationProgress, SampleSnapshot, StepFigures
 
 LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
@@ -129,8 +129,13 @@ class TrainingView(QWidget):
         self.progress = QProgressBar()
         self.phase = QLabel("Idle")
         self.rate = QLabel("–")
+        self.alarm = QLabel("")  # signs of mode collapse (trainers.alarms); hidden until there is one
+        self.alarm.setWordWrap(True)
+        self.alarm.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c36a;"
+                                 " border-radius: 3px; padding: 4px; }")
+        self.alarm.hide()
         status = QVBoxLayout()
-        for w in (self.phase, self.progress, self.rate):
+        for w in (self.phase, self.progress, self.rate, self.alarm):
             status.addWidget(w)
 
         left = QVBoxLayout()
@@ -328,6 +333,8 @@ class TrainingView(QWidget):
         self.lab.reset_ranges()
         self.timeline.setEnabled(False)
         self.timeline_label.setText("no samples yet")
+        self.alarm.clear()
+        self.alarm.hide()
 
     def on_update(self, messages: list):
         """Slot for the worker's batches: just queue; the timer draws (keeps the event loop free)."""
@@ -352,6 +359,9 @@ class TrainingView(QWidget):
                 snapshots.append(m)
             elif isinstance(m, (PreparationProgress, Finished)):
                 last_status = m
+            elif isinstance(m, Alarm):
+                self.alarm.setText(f"⚠ {m.text}")
+                self.alarm.show()
         if snapshots:
             self._add_previews(snapshots)  # all go on the timeline; only the newest is drawn
         now = time.monotonic()

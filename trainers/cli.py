@@ -37,7 +37,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse that exits 2 with one readable line instead of the usage block."""
 
     def error(self, message):
-        sys.stderr.write(f"gan-explorer: {message} (see gan-explorer {self.prog.split()[-1]} --help)\n")
+        sys.stderr.write(f"gan-explorer: {message} (see {self.prog} --help)\n")
         sys.exit(2)
 
 
@@ -193,7 +193,7 @@ def cmd_train(args, _rest) -> int:
 
 def _show(bar, update) -> None:
     """A training message on the terminal: the bar for steps, a line for the rest."""
-    from trainers.updates import Finished, LiveMetrics, Notice, PreparationProgress, StepFigures
+    from trainers.updates import Alarm, Finished, LiveMetrics, Notice, PreparationProgress, StepFigures
 
     if isinstance(update, PreparationProgress):
         bar.set_description(update.text)
@@ -210,6 +210,8 @@ def _show(bar, update) -> None:
         bar.write(f"step {update.step}: " + ", ".join(f"{k} {v:.4g}" for k, v in update.values.items()))
     elif isinstance(update, (Notice, Finished)):
         bar.write(update.text)
+    elif isinstance(update, Alarm):
+        bar.write(f"warning: {update.text}", file=sys.stderr)
 
 
 # --- generate ---------------------------------------------------------------------------

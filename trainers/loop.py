@@ -14,10 +14,11 @@ from typing import Callable
 
 import numpy as np
 
+from trainers.alarms import CollapseWatch
 from trainers.errors import TrainingDiverged
 from trainers.images import save_png
 from trainers.run import RunDir
-from trainers.updates import (Finished, GeneratorSnapshot, LiveMetrics, Notice, PreparationProgress, SampleSnapshot,
+from trainers.updates import (Alarm, Finished, GeneratorSnapshot, LiveMetrics, Notice, PreparationProgress, SampleSnapshot,
                               StepFigures)
 
 
@@ -114,6 +115,7 @@ class Trainer:
         self._lock = lock  # the run's RunLock, released when the loop ends
         self.step = 0
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
+        self.watch = CollapseWatch()
 
     def snapshot(self) -> SampleSnapshot:
         """What the fixed latents give now; image grids are kept in the run's grids/ folder too."""
@@ -165,6 +167,7 @@ class Trainer:
                     rate, window_start, window_steps = window_steps / (now - window_start), now, 0
                 on_update(StepFigures(self.step, s.steps, losses, rate, now - started,
                                       generators_frozen=bool(self._generators_frozen)))
+                self._raise(self.watch.on_losses(self.step, losses), on_update)
                 self._on_schedule(history, on_update)
                 if control.take_checkpoint_request():
                     self._checkpoint()
@@ -206,10 +209,16 @@ class Trainer:
             values = self.metrics_fn(self.model)
             self.run.append_history([{"step": self.step, **values}], name="metrics.csv")
             on_update(LiveMetrics(self.step, values))
+            self._raise(self.watch.on_metrics(self.step, values), on_update)
         if s.checkpoint_every and self.step % s.checkpoint_every == 0:
             self._checkpoint()
             self.run.append_history(history)
             history.clear()
+
+    def _raise(self, alarm: str | None, on_update) -> None:
+        if alarm is not None:
+            self.run.append_alarm(self.step, alarm)
+            on_update(Alarm(self.step, alarm))
 
     def _checkpoint(self) -> None:
         self.run.save_checkpoint(self.model, self.step)

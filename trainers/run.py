@@ -133,6 +133,16 @@ class RunDir:
 
             raise _write_error(path, exc) from None
 
+    def append_alarm(self, step: int, text: str) -> None:
+        """Keep a warning (trainers.alarms) with the run: alarms.txt, one 'step: text' line each."""
+        try:
+            with open(self.path / "alarms.txt", "a") as f:
+                f.write(f"{step}: {text}\n")
+        except OSError as exc:
+            from trainers.images import _write_error
+
+            raise _write_error(self.path / "alarms.txt", exc) from None
+
     def repair_history(self, step: int) -> None:
         """Before a resume: drop a line torn by a kill and rows past the checkpoint's step, so that the
         history continues exactly where the weights do."""

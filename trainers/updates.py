@@ -49,6 +49,13 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Alarm:
+    """A warning the user should see while training goes on (trainers.alarms: signs of mode collapse)."""
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
 class GeneratorSnapshot:
     """The generator's weights as they are now, for the explorer."""
     step: int

@@ -23,8 +23,11 @@ STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
 READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
 
 
-def control_caption(control) -> str:
-    """'code1 · thickness' when the model card measured what the control drives."""
+def control_caption(control, value: int = 0) -> str:
+    """'code1 · thickness' when the model card measured what the control drives; 'class · Trouser' for a class
+    control whose classes have names."""
+    if isinstance(control, CategoricalControl) and control.class_names:
+        return f"{control.label} · {control.class_name(value)}"
     about = f" · {control.attribute}" if getattr(control, "attribute", None) else ""
     kind = " (noise shift)" if isinstance(control, NoiseControl) else ""
     return f"{control.name}{kind}{about}"
@@ -36,8 +39,8 @@ def strip_caption(control) -> str:
 
 def slider_layout(spec: LatentSpec) -> tuple:
     """What the explorer's widgets depend on: each control's kind and range, and which are traversed."""
-    return (tuple((type(c).__name__, c.name, getattr(c, "low", None), getattr(c, "high", None), getattr(c, "n", None))
-                  for c in spec.controls),
+    return (tuple((type(c).__name__, c.name, getattr(c, "low", None), getattr(c, "high", None), getattr(c, "n", None),
+                   getattr(c, "class_names", None)) for c in spec.controls),
             tuple(c.name for c in spec.traversed))
 
 
@@ -317,10 +320,16 @@ class ExplorerView(QWidget):
             self.strips_layout.addWidget(pane)
         self.strips_layout.addStretch(1)
 
+    def _name_class(self, slider, control, value: int) -> None:
+        label = self.controls_form.labelForField(slider)
+        if label is not None:
+            label.setText(control_caption(control, value))
+
     def _relabel_controls(self) -> None:
         """Same sliders and strips, new model: only the measured effects in the captions may differ."""
         for control in self.spec.controls:
-            self.controls_form.labelForField(self.sliders[control.name]).setText(control_caption(control))
+            slider = self.sliders[control.name]
+            self.controls_form.labelForField(slider).setText(control_caption(control, int(slider.value())))
         for control in self.spec.traversed:
             self.strip_captions[control.name].setText(strip_caption(control))
         self.strip_images.clear()
@@ -337,6 +346,8 @@ class ExplorerView(QWidget):
         if isinstance(control, CategoricalControl):
             slider = QLabeledSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, control.n - 1)
+            if control.class_names:  # the caption names the class shown
+                slider.valueChanged.connect(lambda v, s=slider, c=control: self._name_class(s, c, v))
         else:
             slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
             slider.setRange(control.low, control.high)

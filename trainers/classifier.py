@@ -8,9 +8,20 @@ from pathlib import Path
 import numpy as np
 
 from trainers.errors import UserFacingError
-from trainers.paths import CLASSIFIER_DIR
+from trainers.paths import CLASSIFIER_DIR, SHIPPED_MODELS
 
 WEIGHTS = "classifier.weights.npz"
+JUDGE_DIRS = {"mnist": CLASSIFIER_DIR, "fashion-mnist": SHIPPED_MODELS / "classifier-fashion"}  # one per data set
+
+
+def judge_folder(kind: str) -> Path:
+    """Where the project's classifier of `kind` images lives; one line when the project has none."""
+    from trainers.data import KINDS
+
+    if kind not in JUDGE_DIRS:
+        raise UserFacingError(f"The project has no classifier of {KINDS[kind].title} images, so label accuracy and "
+                              "the Fréchet distance cannot be measured for them.")
+    return JUDGE_DIRS[kind]
 
 
 def build_classifier():
@@ -50,10 +61,11 @@ class Judge:
         self._predict = make_predictor(self.model, (28, 28, 1))
 
 
-def load_judge(folder: Path = CLASSIFIER_DIR) -> Judge:
-    path = Path(folder) / WEIGHTS
+def load_judge(kind: str = "mnist") -> Judge:
+    path = judge_folder(kind) / WEIGHTS
     if not path.is_file():
-        raise UserFacingError(f"No evaluation classifier at {path}; train it with `python -m trainers.classifier`.")
+        hint = "" if kind == "mnist" else f" --data {kind}"
+        raise UserFacingError(f"No evaluation classifier at {path}; train it with `python -m trainers.classifier{hint}`.")
     from trainers.run import load_arrays
 
     model = build_classifier()
@@ -66,8 +78,8 @@ def load_judge(folder: Path = CLASSIFIER_DIR) -> Judge:
     return Judge(model)
 
 
-def train_classifier(epochs: int = 30, out: Path = CLASSIFIER_DIR, data: str = "auto") -> dict:
-    """Train on the non-held-out digits and report accuracy on the held-out ones."""
+def train_classifier(epochs: int = 30, out: Path | None = None, data: str = "auto") -> dict:
+    """Train on the non-held-out images and report accuracy on the held-out ones."""
     import keras
 
     from trainers.data import load_dataset
@@ -75,6 +87,7 @@ def train_classifier(epochs: int = 30, out: Path = CLASSIFIER_DIR, data: str = "
 
     keras.utils.set_random_seed(0)
     dataset = load_dataset(data)
+    out = Path(out) if out is not None else judge_folder(dataset.kind)
     train, test = dataset.split()
     model = build_classifier()
     trainable = keras.Model(model.input, model.outputs[0])
@@ -85,7 +98,6 @@ def train_classifier(epochs: int = 30, out: Path = CLASSIFIER_DIR, data: str = "
                   callbacks=[schedule])
     predicted, _ = Judge(model)(test.images / 255.0)
     accuracy = float(np.mean(predicted == test.labels))
-    out = Path(out)
     save_arrays(out / WEIGHTS, {str(i): keras.ops.convert_to_numpy(w) for i, w in enumerate(model.weights)})
     report = {"held_out_accuracy": accuracy, "held_out_images": len(test), "train_images": len(train),
               "epochs": epochs, "data": dataset.source}
@@ -94,5 +106,11 @@ def train_classifier(epochs: int = 30, out: Path = CLASSIFIER_DIR, data: str = "
 
 
 if __name__ == "__main__":
+    import argparse
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    print(train_classifier())
+    parser = argparse.ArgumentParser(description="Train the project's judge of a data set's images.")
+    parser.add_argument("--data", default="auto", help="auto (MNIST), fashion, or a path (see gan-explorer train)")
+    parser.add_argument("--epochs", type=int, default=30)
+    args = parser.parse_args()
+    print(train_classifier(epochs=args.epochs, data=args.data))

@@ -118,7 +118,7 @@ class LiveMetrics:
     def __init__(self, dataset, n: int = 500, seed: int = 7):
         from trainers.classifier import load_judge
 
-        self.judge = load_judge()
+        self.judge = load_judge(dataset.kind)
         self.reference = RealReference.from_dataset(dataset, self.judge)
         self.n, self.seed = n, seed
         self._latents = None
@@ -169,12 +169,13 @@ def format_table(result: dict) -> str:
 
 
 def judged_evaluation(model, n: int, progress=None) -> dict:
-    """evaluate() with the project's MNIST judge against the held-out real digits."""
+    """evaluate() with the project's judge of the model's kind of images, against held-out real ones."""
     from trainers.classifier import load_judge
     from trainers.data import load_dataset
 
-    judge = load_judge()
-    dataset = load_dataset("auto")
+    kind = model.data_kind
+    judge = load_judge(kind.name)
+    dataset = load_dataset(kind.data_spec)
     result = evaluate(model, judge, RealReference.from_dataset(dataset, judge), n=n, progress=progress)
     result["real_data"] = dataset.source
     return result

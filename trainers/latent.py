@@ -14,6 +14,10 @@ class CategoricalControl:
     name: str
     n: int = 10
     label: str = "digit"
+    class_names: tuple[str, ...] = ()  # what each class is, where its number does not say (Fashion-MNIST)
+
+    def class_name(self, value: int) -> str:
+        return self.class_names[value] if 0 <= value < len(self.class_names) else str(value)
 
 
 @dataclass(frozen=True)

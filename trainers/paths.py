@@ -6,3 +6,4 @@ BUNDLED_MNIST = RESOURCES / "data" / "mnist_10k.npz"
 SHIPPED_MODELS = RESOURCES / "models"
 CLASSIFIER_DIR = SHIPPED_MODELS / "classifier"
 KERAS_MNIST_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist

@@ -52,6 +52,12 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     model = build_model(info.family, info.config)
     dataset = cls.load_data(info.data, model.config)
     say(dataset.notice())
+    fitted = cls.config_for_data(model.config_dict(), dataset)
+    if fitted != model.config_dict():  # e.g. a DCGAN that meets colour images
+        if resume:
+            raise UserFacingError(f"This run learnt from other data than {dataset.source}; resume it with its "
+                                  "own data.")
+        model = build_model(info.family, fitted)
     train_set, _ = dataset.split()
     start = 0
     if resume:

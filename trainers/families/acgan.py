@@ -22,10 +22,10 @@ from keras import layers, ops
 
 from trainers.families.base import keras_dtype
 from trainers.families.cgan import share_positive
-from trainers.families.image_family import ImageGanFamily
+from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
 from trainers.families.infogan import (IMAGE_SIZE, bce_logits, build_image_generator, cce_logits,
                                        image_discriminator_trunk, label_accuracy)
-from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
+from trainers.latent import LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
 from trainers.settings import setting
 
@@ -46,6 +46,7 @@ class AcganConfig:
                           high=10)
     g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0,
                           high=10)
+    dataset: str = dataset_setting()
     precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
                              choices=("auto", "float32", "bfloat16"))
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
@@ -101,7 +102,7 @@ class Acgan(ImageGanFamily):
     @cached_property
     def latent_spec(self) -> LatentSpec:
         cfg = self.config
-        return LatentSpec((CategoricalControl("digit", cfg.num_labels),
+        return LatentSpec((class_control(self.data_kind, cfg.num_labels),
                            NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform")))
 
     # --- what D (or the classifier) says of a batch ------------------------------------

@@ -78,6 +78,11 @@ class GanFamily(ABC):
     def load_data(cls, spec: str, config):
         """The data set a run learns from: anything with `split()` -> (train, held out) and `notice()`."""
 
+    @classmethod
+    def config_for_data(cls, config: dict, dataset) -> dict:
+        """The config a new run uses with `dataset` (e.g. its image kind); one line if the family cannot learn it."""
+        return config
+
     @abstractmethod
     def batches(self, dataset, batch_size: int, seed: int):
         """An object whose `next()` gives the arrays of one `train_step`."""

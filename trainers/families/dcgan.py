@@ -16,7 +16,8 @@ import numpy as np
 from keras import layers, ops
 
 from trainers.families.base import ImageSamples, Preset, keras_dtype
-from trainers.families.image_family import ImageGanFamily
+from trainers.data import KIND_NAMES
+from trainers.families.image_family import ImageGanFamily, dataset_setting
 from trainers.latent import LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
 from trainers.settings import setting
@@ -36,6 +37,7 @@ class DcganConfig:
     real_label: float = setting(0.9, "target of real images in D's loss: 0.9 smooths it (the source's 32×32 "
                                 "DCGAN), 1 does not", low=0.5, high=1.0)
     dropout: float = setting(0.4, "dropout before D's last layer (keras-cifar10)", low=0, high=0.95)
+    dataset: str = dataset_setting(KIND_NAMES)
     precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
                              choices=("auto", "float32", "bfloat16"))
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
@@ -97,15 +99,17 @@ def share_positive(logits):
 
 
 class PaddedBatches:
-    """MNIST batches padded to 32×32 and scaled to [-1, 1], the generator's tanh range."""
+    """Batches at 32×32 (28×28 grey images padded, as the source does) scaled to [-1, 1], the tanh range."""
 
     def __init__(self, sampler):
         self.sampler = sampler
 
     def next(self) -> tuple[np.ndarray]:
-        images, _ = self.sampler.next()  # [0, 1], (B, 28, 28, 1); labels are not used
-        padded = np.pad(images, ((0, 0), (MNIST_PAD, MNIST_PAD), (MNIST_PAD, MNIST_PAD), (0, 0)))
-        return (padded * 2.0 - 1.0,)
+        images, _ = self.sampler.next()  # [0, 1], (B, H, W, C); labels are not used
+        pad = (SIZE - images.shape[1]) // 2
+        if pad:
+            images = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        return (images * 2.0 - 1.0,)
 
 
 class Dcgan(ImageGanFamily):
@@ -139,7 +143,7 @@ class Dcgan(ImageGanFamily):
 
     @property
     def sample_kind(self) -> ImageSamples:
-        return ImageSamples(SIZE, SIZE, 1)  # MNIST padded; colour sets come with their loaders
+        return ImageSamples(SIZE, SIZE, self.data_kind.channels)  # grey sets padded to 32×32
 
     @cached_property
     def latent_spec(self) -> LatentSpec:
@@ -150,7 +154,9 @@ class Dcgan(ImageGanFamily):
         return PaddedBatches(super().batches(dataset, batch_size, seed))
 
     def judge_view(self, images: np.ndarray) -> np.ndarray:
-        """The 28×28 middle the MNIST judge reads (the padding cropped off)."""
+        """The 28×28 middle a judge of grey 28×28 images reads (the padding cropped off)."""
+        if images.ndim == 4:
+            return images  # colour sets are read at 32×32 (the project has no judge for them yet)
         return images[:, MNIST_PAD:SIZE - MNIST_PAD, MNIST_PAD:SIZE - MNIST_PAD]
 
     # --- training ---------------------------------------------------------------------

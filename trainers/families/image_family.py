@@ -1,16 +1,34 @@
-"""What every Keras image GAN on MNIST shares: its data, its sample grids and its judged evaluation."""
+"""What every Keras image GAN shares: its data, its sample grids and its judged evaluation."""
 from __future__ import annotations
 
 import numpy as np
 
+from trainers.data import KINDS, DataKind
+from trainers.errors import UserFacingError
 from trainers.families.base import ImageSamples, KerasGanFamily
 from trainers.images import make_grid
+from trainers.latent import CategoricalControl
+from trainers.settings import setting
 
 MNIST_CHOICES = (
     ("Automatic (Keras cache, else bundled)", "auto"),
     ("Bundled MNIST subset (10,000)", "bundled"),
     ("Keras cache (~/.keras/datasets/mnist.npz)", "keras"),
+    ("Fashion-MNIST (Debian's dataset-fashion-mnist, 70,000)", "fashion"),
 )
+GREY_KINDS = ("mnist", "fashion-mnist")
+
+
+def dataset_setting(kinds: tuple[str, ...] = GREY_KINDS):
+    """The config field naming what the images are; a new run sets it from its data."""
+    return setting("mnist", "what the images are (set from the data when a run starts): " + ", ".join(kinds),
+                   choices=kinds)
+
+
+def class_control(kind: DataKind, n: int, name: str = "digit") -> CategoricalControl:
+    """The class slider, named as the data set names its classes (digits need no names)."""
+    named = kind.class_names if kind.class_names != tuple(str(d) for d in range(n)) else ()
+    return CategoricalControl(name, n, label=kind.class_label, class_names=named if len(named) == n else ())
 
 
 class ImageGanFamily(KerasGanFamily):
@@ -26,11 +44,31 @@ class ImageGanFamily(KerasGanFamily):
     def sample_kind(self) -> ImageSamples:
         return ImageSamples(28, 28, 1)
 
+    @property
+    def data_kind(self) -> DataKind:
+        """What the model's images are (MNIST for a family without a dataset setting)."""
+        return KINDS[getattr(self.config, "dataset", "mnist")]
+
     @classmethod
     def load_data(cls, spec: str, config):
         from trainers.data import load_dataset
 
         return load_dataset(spec)
+
+    @classmethod
+    def config_for_data(cls, config: dict, dataset) -> dict:
+        field = cls.config_class.__dataclass_fields__.get("dataset")
+        kinds = field.metadata["choices"] if field is not None else ("mnist",)
+        kind = dataset.data_kind
+        if kind.name not in kinds:
+            takes = ", ".join(KINDS[k].title for k in kinds)
+            raise UserFacingError(f"{cls.title} cannot learn {kind.title} images here; it takes {takes} (choose other "
+                                  "data or another model).")
+        n = config.get("num_labels")
+        if n is not None and n != len(kind.class_names):
+            raise UserFacingError(f"{kind.title} has {len(kind.class_names)} classes but num_labels is {n}: set "
+                                  f"--config num_labels={len(kind.class_names)}.")
+        return {**config, "dataset": kind.name} if field is not None else config
 
     def batches(self, dataset, batch_size: int, seed: int):
         from trainers.data import BatchSampler

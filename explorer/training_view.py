@@ -300,10 +300,12 @@ class TrainingView(QWidget):
         return self.warmup.value() if self.fine_tune_source() is not None else 0
 
     def _choose_data(self):
-        path, _ = QFileDialog.getOpenFileName(self, "MNIST .npz file (or cancel to pick an IDX folder)", "",
-                                              "NumPy archives (*.npz)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Data file (or cancel to pick a folder)", "",
+            "Data files (*.npz *.mat *.tar.gz *.tgz);;MNIST-format .npz (*.npz);;SVHN (*.mat);;CIFAR-10 python (*.tar.gz)")
         if not path:
-            path = QFileDialog.getExistingDirectory(self, "Folder with the four MNIST IDX .gz files")
+            path = QFileDialog.getExistingDirectory(
+                self, "Folder: MNIST-format IDX files, CIFAR-10 python batches or SVHN .mat files")
         if path:
             self.data.addItem(Path(path).name, path)
             self.data.setCurrentIndex(self.data.count() - 1)

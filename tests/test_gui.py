@@ -430,3 +430,33 @@ def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path
     window.training.select_family("dcgan")
     presets = window.training.preset
     assert [presets.itemData(i).name for i in range(presets.count())] == ["32", "cifar10"]
+
+
+def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(qtbot, window, tmp_path, monkeypatch,
+                                                                                 small_mnist):
+    from trainers import data as data_module
+    from trainers.cli import main
+    from trainers.data import write_idx
+    folder = tmp_path / "fashion-mnist"  # Debian's layout; real MNIST digits stand in for the clothes
+    folder.mkdir()
+    for stem, array in (("train-images-idx3-ubyte", small_mnist.images[:500]),
+                        ("train-labels-idx1-ubyte", small_mnist.labels[:500]),
+                        ("t10k-images-idx3-ubyte", small_mnist.images[500:]),
+                        ("t10k-labels-idx1-ubyte", small_mnist.labels[500:])):
+        write_idx(folder / f"{stem}.gz", array)
+    monkeypatch.setattr(data_module, "FASHION_MNIST_DIR", folder)
+    run_dir = tmp_path / "acgan"
+    assert main(["train", "acgan", "--steps", "1", "--out", str(run_dir), "--batch-size", "8", "--data", "fashion",
+                 "--metrics-every", "0", "--precision", "float32", "--config", "head=fake-class"]) == 0
+    wait_for_model(qtbot, window)
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        window.open_path(run_dir)
+    ex = window.explorer
+    assert set(ex.sliders) == {"digit", "z"}
+    caption = ex.controls_form.labelForField(ex.sliders["digit"])
+    assert caption.text() == "class · T-shirt/top"
+    ex.step_class(1)
+    assert caption.text() == "class · Trouser"
+    qtbot.waitUntil(lambda: ex.main_pane.image is not None and ex.main_pane.image.shape == (28, 28), timeout=10000)
+    window.training.select_family("acgan")
+    qtbot.waitUntil(lambda: "head" in window.training.settings.widgets, timeout=120000)

@@ -1,7 +1,6 @@
 """The evaluation classifier: the project's judge of generated digits (accuracy and features)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +107,9 @@ def train_classifier(epochs: int = 30, out: Path | None = None, data: str = "aut
 if __name__ == "__main__":
     import argparse
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from trainers.quiet import load_tensorflow_quietly
+
+    load_tensorflow_quietly()
     parser = argparse.ArgumentParser(description="Train the project's judge of a data set's images.")
     parser.add_argument("--data", default="auto", help="auto (MNIST), fashion, or a path (see gan-explorer train)")
     parser.add_argument("--epochs", type=int, default=30)

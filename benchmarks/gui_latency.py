@@ -6,6 +6,7 @@ Prints, side by side with the targets: window-shown time, slider-to-pixels laten
 plus every strip; median and p95) with training idle and running, the longest event-loop stall
 while opening a model and while training, and training steps/s inside the GUI against headless.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,9 @@ app.exec()
 
 def window_shown_seconds() -> float:
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", SHOW_SCRIPT, str(start)], capture_output=True, text=True,
-                         timeout=120).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", SHOW_SCRIPT, str(start)], capture_output=True, text=True, timeout=120
+    ).stdout.split()
     return float(out[-1])
 
 
@@ -173,19 +175,28 @@ def headless_steps_per_s(seconds: float, batch: int) -> float:
     model = build_model("infogan", {})
     run = RunDir(Path(tempfile.mkdtemp()) / "run")
     run.create(RunInfo("infogan", model.config_dict(), batch_size=batch))
-    trainer = Trainer(model, load_dataset("bundled").split()[0], run,
-                      LoopSettings(steps=10**6, batch_size=batch, grid_every=100, checkpoint_every=10**6))
+    trainer = Trainer(
+        model,
+        load_dataset("bundled").split()[0],
+        run,
+        LoopSettings(steps=10**6, batch_size=batch, grid_every=100, checkpoint_every=10**6),
+    )
     control, rates = TrainControl(), []
-    thread = threading.Thread(target=trainer.run_loop, args=(lambda u: rates.append(getattr(u, "steps_per_s", 0.0)), control))
+    thread = threading.Thread(
+        target=trainer.run_loop, args=(lambda u: rates.append(getattr(u, "steps_per_s", 0.0)), control)
+    )
     thread.start()
     time.sleep(seconds)
     control.stop()
     thread.join()
-    return statistics.median([r for r in rates[len(rates) // 3:] if r > 0])
+    return statistics.median([r for r in rates[len(rates) // 3 :] if r > 0])
 
 
-SCENARIOS = (("jump to a far value", jump_moves), ("drag one step at a time", drag_moves),
-             ("next digit after a 300 ms look", digit_steps))
+SCENARIOS = (
+    ("jump to a far value", jump_moves),
+    ("drag one step at a time", drag_moves),
+    ("next digit after a 300 ms look", digit_steps),
+)
 
 
 def measure_scenarios(app, window, moves: int) -> dict[str, tuple[list[float], list[float]]]:
@@ -258,13 +269,17 @@ def main():
     print(f"{'measure':<66}{'value':>9}{'target':>9}{'ratio':>7}")
     rows = [("window shown after launch (s)", shown, 2.0)]
     rows += latency_rows(idle, "idle", 16.0) + latency_rows(busy, "training", 50.0)
-    rows += [("longest stall, opening a shipped model, idle (ms)", open_stall, 50.0),
-             ("longest stall, training, no interaction (ms)", max(probe.gaps), 50.0),
-             ("longest stall, training, moving sliders (ms)", max(busy_probe.gaps), 50.0)]
+    rows += [
+        ("longest stall, opening a shipped model, idle (ms)", open_stall, 50.0),
+        ("longest stall, training, no interaction (ms)", max(probe.gaps), 50.0),
+        ("longest stall, training, moving sliders (ms)", max(busy_probe.gaps), 50.0),
+    ]
     for name, value, target in rows:
         print(f"{name:<66}{value:>9.1f}{target:>9.1f}{value / target:>7.2f}")
-    print(f"{'training steps/s in GUI (no interaction) vs headless':<66}{gui_rate:>9.2f}{headless_rate:>9.2f}"
-          f"{gui_rate / headless_rate:>7.2f}  (target ratio ≥ 0.90)")
+    print(
+        f"{'training steps/s in GUI (no interaction) vs headless':<66}{gui_rate:>9.2f}{headless_rate:>9.2f}"
+        f"{gui_rate / headless_rate:>7.2f}  (target ratio ≥ 0.90)"
+    )
     window.close()
 
 

@@ -7,6 +7,7 @@ the 40-run comparison table.
 Targets (issue: the 1-D lab): >= 200 training steps/s in the GUI while it redraws at >= 20 frames/s,
 and the 40-run table (minibatch x pretraining x 10 seeds) in <= 60 s on a 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,14 +104,22 @@ def in_the_window(seconds: float) -> dict:
     window.close()
     steady = [r for r in rates[measured_from:] if r > 0]
     gaps = sorted(probe.gaps)
-    return {"steps_per_s": statistics.median(steady), "frames_per_s": len(frames) / elapsed,
-            "longest_stall_ms": gaps[-1], "p99_stall_ms": gaps[int(0.99 * (len(gaps) - 1))]}
+    return {
+        "steps_per_s": statistics.median(steady),
+        "frames_per_s": len(frames) / elapsed,
+        "longest_stall_ms": gaps[-1],
+        "p99_stall_ms": gaps[int(0.99 * (len(gaps) - 1))],
+    }
 
 
 def comparison_seconds() -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "trainers.cli", "compare", FAMILY, "--json"], check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "trainers.cli", "compare", FAMILY, "--json"],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return time.perf_counter() - started
 
 
@@ -123,14 +132,16 @@ def main():
     table = comparison_seconds()
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
     print(f"{'measure':<60}{'value':>10}{'target':>10}")
-    rows = [("train_step calls/s, bare (batch 32, minibatch discrimination)", bare, None),
-            ("training loop steps/s headless (frames every 20 steps, metrics)", loop, None),
-            ("training steps/s in the window while it redraws", gui["steps_per_s"], ">= 200"),
-            ("  GUI / headless", gui["steps_per_s"] / loop, None),
-            ("lab redraws per second in the window", gui["frames_per_s"], ">= 20"),
-            ("event-loop stall while training, p99 (ms)", gui["p99_stall_ms"], None),
-            ("event-loop stall while training, longest (ms)", gui["longest_stall_ms"], None),
-            ("40-run comparison table, wall seconds (2 worker processes)", table, "<= 60")]
+    rows = [
+        ("train_step calls/s, bare (batch 32, minibatch discrimination)", bare, None),
+        ("training loop steps/s headless (frames every 20 steps, metrics)", loop, None),
+        ("training steps/s in the window while it redraws", gui["steps_per_s"], ">= 200"),
+        ("  GUI / headless", gui["steps_per_s"] / loop, None),
+        ("lab redraws per second in the window", gui["frames_per_s"], ">= 20"),
+        ("event-loop stall while training, p99 (ms)", gui["p99_stall_ms"], None),
+        ("event-loop stall while training, longest (ms)", gui["longest_stall_ms"], None),
+        ("40-run comparison table, wall seconds (2 worker processes)", table, "<= 60"),
+    ]
     for name, value, target in rows:
         print(f"{name:<60}{value:>10.1f}{target or '':>10}")
 

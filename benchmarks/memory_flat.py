@@ -5,6 +5,7 @@
 Runs the real loop (grids every 100 steps, checkpoints every 500, loss history kept) and prints
 RSS at intervals and the growth from the first report to the last.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,10 @@ def main():
     Trainer(model, train, run, settings).run_loop(report)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     first, last = readings[0][1], readings[-1][1]
-    print(f"RSS at step {readings[0][0]}: {first:.1f} MB, at step {readings[-1][0]}: {last:.1f} MB, "
-          f"growth {last - first:+.1f} MB ({(last / first - 1) * 100:+.1f}%), peak {peak:.1f} MB")
+    print(
+        f"RSS at step {readings[0][0]}: {first:.1f} MB, at step {readings[-1][0]}: {last:.1f} MB, "
+        f"growth {last - first:+.1f} MB ({(last / first - 1) * 100:+.1f}%), peak {peak:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """`gan-explorer`: with a subcommand, the headless CLI; otherwise the desktop app."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Start the desktop app: show the window first, then import TensorFlow in the background."""
+
 from __future__ import annotations
 
 import os

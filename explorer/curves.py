@@ -4,6 +4,7 @@ A family names its groups (trainers.families.base.GanFamily.loss_groups); a name
 group goes by convention: accuracies together on a 0–1 axis, discriminator terms, generator
 terms, the rest. A click on a legend entry hides or shows that curve.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,21 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#800000",
-          "#469990", "#000075", "#a9a9a9", "#bfef45"]
+COLORS = [
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#800000",
+    "#469990",
+    "#000075",
+    "#a9a9a9",
+    "#bfef45",
+]
 NEW_CURVES_PER_REDRAW = 3  # creating a curve costs ~2 ms: a few per redraw keeps the first redraw short
 ACCURACIES = "Accuracies"
 MAX_POINTS_DRAWN = 2000  # about a screen's width: more only costs time at every redraw
@@ -37,15 +51,15 @@ class Series:
 
     @property
     def steps(self) -> np.ndarray:
-        return self._data[0, :self.n]
+        return self._data[0, : self.n]
 
     @property
     def raw(self) -> np.ndarray:
-        return self._data[1, :self.n]
+        return self._data[1, : self.n]
 
     @property
     def smooth(self) -> np.ndarray:
-        return self._data[2, :self.n]
+        return self._data[2, : self.n]
 
 
 CONVENTIONAL_ORDER = ["Discriminator", "Generator", "Other terms", ACCURACIES]
@@ -108,10 +122,13 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             self.plots[group], self.legends[group] = plot, legend
             for name, value in self._lines.items():
                 if self.group_of(name) == group:
-                    line = pg.InfiniteLine(value, angle=0, pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
-                                           label=f"{name} at equilibrium {value:.3f}",
-                                           labelOpts={"position": 0.5, "color": "#aaa",
-                                                      "anchors": [(0.5, 1), (0.5, 1)]})
+                    line = pg.InfiniteLine(
+                        value,
+                        angle=0,
+                        pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
+                        label=f"{name} at equilibrium {value:.3f}",
+                        labelOpts={"position": 0.5, "color": "#aaa", "anchors": [(0.5, 1), (0.5, 1)]},
+                    )
                     plot.addItem(line)
         return self.plots[group]
 

@@ -1,4 +1,5 @@
 """The explorer: sliders built from the model's latent spec redraw the image and traversal strips live."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -8,8 +9,17 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.imageview import ImagePane
@@ -39,15 +49,25 @@ def strip_caption(control) -> str:
 
 def slider_layout(spec: LatentSpec) -> tuple:
     """What the explorer's widgets depend on: each control's kind and range, and which are traversed."""
-    return (tuple((type(c).__name__, c.name, getattr(c, "low", None), getattr(c, "high", None), getattr(c, "n", None),
-                   getattr(c, "class_names", None)) for c in spec.controls),
-            tuple(c.name for c in spec.traversed))
+    return (
+        tuple(
+            (
+                type(c).__name__,
+                c.name,
+                getattr(c, "low", None),
+                getattr(c, "high", None),
+                getattr(c, "n", None),
+                getattr(c, "class_names", None),
+            )
+            for c in spec.controls
+        ),
+        tuple(c.name for c in spec.traversed),
+    )
 
 
 def strip_latents(spec: LatentSpec, control, values: dict) -> dict:
     """`control` swept over its range in STRIP_STEPS values, everything else as in `values`."""
-    return spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)},
-                       n=STRIP_STEPS)
+    return spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)}, n=STRIP_STEPS)
 
 
 def likely_next(spec: LatentSpec, values: dict) -> list[dict]:
@@ -105,7 +125,7 @@ class ImageCache:
             start = 0
             for i in missing:
                 rows = len(next(iter(batches[i].values())))
-                found[i] = images[start:start + rows]
+                found[i] = images[start : start + rows]
                 start += rows
                 self.put(batches[i], found[i])
         return found
@@ -118,12 +138,12 @@ class Renderer(QObject):
     (neighbouring digits) are rendered ahead, one small batch per event-loop turn so that a real
     request never waits long behind them."""
 
-    main_done = Signal(int, object)    # (token, one image)
+    main_done = Signal(int, object)  # (token, one image)
     strips_done = Signal(int, object)  # (token, {strip name: images})
-    read_ahead_done = Signal()         # everything likely next is in the cache
+    read_ahead_done = Signal()  # everything likely next is in the cache
     model_built = Signal(object, str)  # (model, title) from weights sent by a training run
     model_opened = Signal(object, str)  # (model, path) read from disk
-    open_failed = Signal(str, str)      # (path, one-line reason)
+    open_failed = Signal(str, str)  # (path, one-line reason)
     _next_read_ahead = Signal(int)
 
     def __init__(self):
@@ -194,14 +214,14 @@ class Renderer(QObject):
 
 
 class ExplorerView(QWidget):
-    rendered = Signal()         # the main image has new pixels (tests and the latency benchmark)
+    rendered = Signal()  # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every traversal strip is up to date
     strip_export_requested = Signal(str, bool)  # (strip name, as GIF) from a strip's context menu
     _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
     _open_request = Signal(str)
     model_opened = Signal(object, str)  # (model, path) from open_in_background
-    open_failed = Signal(str, str)      # (path, one-line reason)
+    open_failed = Signal(str, str)  # (path, one-line reason)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -255,13 +275,17 @@ class ExplorerView(QWidget):
     # --- model ----------------------------------------------------------------------------
     def set_model(self, model, title: str = "") -> None:
         """Show `model` (anything with latent_spec and generate_arrays); sliders follow its spec."""
-        same_spec = self.model is not None and self.spec is not None and \
-            [c.name for c in model.latent_spec.controls] == [c.name for c in self.spec.controls]
+        same_spec = (
+            self.model is not None
+            and self.spec is not None
+            and [c.name for c in model.latent_spec.controls] == [c.name for c in self.spec.controls]
+        )
         values = self.values() if same_spec else None
         same_widgets = self.spec is not None and slider_layout(model.latent_spec) == slider_layout(self.spec)
         self.model = model
-        effects = {k: e["attribute"] for k, e in getattr(model, "card", {}).get("effects", {}).items()
-                   if e.get("attribute")}
+        effects = {
+            k: e["attribute"] for k, e in getattr(model, "card", {}).get("effects", {}).items() if e.get("attribute")
+        }
         self.spec = model.latent_spec.with_attributes(effects)
         self.title.setText(title or model.title)
         one_d = isinstance(model.sample_kind, Samples1D)
@@ -396,8 +420,9 @@ class ExplorerView(QWidget):
         strips = {c.name: strip_latents(spec, c, values) for c in spec.traversed if c.name in self._dirty}
         self._token += 1
         self._renderer.latest = self._token
-        self._render_request.emit(self._token, self.model, spec.expand(values, n=1), strips,
-                                  lambda: likely_next(spec, values))  # worked out on the render thread, when idle
+        self._render_request.emit(
+            self._token, self.model, spec.expand(values, n=1), strips, lambda: likely_next(spec, values)
+        )  # worked out on the render thread, when idle
 
     def _show_main(self, token: int, image: np.ndarray) -> None:
         if token != self._token:

@@ -1,4 +1,5 @@
 """A pyqtgraph image pane created once and refreshed with setImage (fixed levels, no flicker)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,7 @@
 """The view of the 1-D sample kind: the real pdf, the generated density and D(x) over the range,
 with the z -> G(z) mapping below, as GAN Lab shows its 2-D points. Every item is made once and
 refreshed with setData, so a frame costs well under a millisecond to draw."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,8 +28,13 @@ class Frame1DView(QWidget):
         self.densities.addLegend(offset=(10, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
         self.densities.showGrid(x=True, y=True, alpha=0.15)
         self.densities.setLabel("bottom", "x")
-        self.generated = self.densities.plot(stepMode="center", fillLevel=0, pen=pg.mkPen("#4363d8", width=1),
-                                             brush=pg.mkBrush(67, 99, 216, 90), name="generated density")
+        self.generated = self.densities.plot(
+            stepMode="center",
+            fillLevel=0,
+            pen=pg.mkPen("#4363d8", width=1),
+            brush=pg.mkBrush(67, 99, 216, 90),
+            name="generated density",
+        )
         self.real = self.densities.plot(pen=pg.mkPen("#2a9d3c", width=2.5), name="real pdf")
         self.decision = self.densities.plot(pen=pg.mkPen("#d62728", width=2), name="D(x)")
         self.half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#d62728", style=Qt.PenStyle.DotLine))
@@ -65,7 +71,8 @@ class Frame1DView(QWidget):
         f = frame.figures
         self.caption.setText(
             f"step {frame.step:,} · JS divergence {f.get('js', np.nan):.4f} · 1-Wasserstein {f.get('w1', np.nan):.4f}"
-            f" · generated mean {f.get('mean', np.nan):.3f}, σ {f.get('sigma', np.nan):.3f} · {frame.decision_note}")
+            f" · generated mean {f.get('mean', np.nan):.3f}, σ {f.get('sigma', np.nan):.3f} · {frame.decision_note}"
+        )
 
     def show_marker(self, z: float, g_of_z: float) -> None:
         """Where one z lands: a dot on the mapping and a line through the densities."""

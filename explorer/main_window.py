@@ -1,4 +1,5 @@
 """The main window: explorer and training views, menus, shortcuts, recent runs, safe closing."""
+
 from __future__ import annotations
 
 import time
@@ -74,8 +75,11 @@ class MainWindow(QMainWindow):
     @staticmethod
     def shipped_models() -> list[tuple[str, Path]]:
         """(title, folder) of every family with a shipped model, in the registry's order."""
-        return [(entry.title, SHIPPED_MODELS / entry.name) for entry in FAMILIES
-                if (SHIPPED_MODELS / entry.name / "model.json").is_file()]
+        return [
+            (entry.title, SHIPPED_MODELS / entry.name)
+            for entry in FAMILIES
+            if (SHIPPED_MODELS / entry.name / "model.json").is_file()
+        ]
 
     @classmethod
     def default_model(cls) -> Path | None:
@@ -295,8 +299,9 @@ class MainWindow(QMainWindow):
         self.training.on_update([m for m in messages if not isinstance(m, GeneratorSnapshot)])
 
     def _explore_snapshot(self, snapshot: GeneratorSnapshot, switch_tab: bool = True):
-        self.explorer.show_weights(snapshot.family, snapshot.config, snapshot.arrays,
-                                   f"training run at step {snapshot.step:,}")
+        self.explorer.show_weights(
+            snapshot.family, snapshot.config, snapshot.arrays, f"training run at step {snapshot.step:,}"
+        )
         if switch_tab:
             self.tabs.setCurrentWidget(self.explorer)
 
@@ -315,8 +320,9 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str):
         self.statusBar().showMessage(message)
-        self.error_box = QMessageBox(QMessageBox.Icon.Warning, "GAN Latent Explorer", message,
-                                     QMessageBox.StandardButton.Ok, self)
+        self.error_box = QMessageBox(
+            QMessageBox.Icon.Warning, "GAN Latent Explorer", message, QMessageBox.StandardButton.Ok, self
+        )
         self.error_box.open()  # not modal-blocking: training and tests keep running
 
     # --- export -----------------------------------------------------------------------------
@@ -342,8 +348,9 @@ class MainWindow(QMainWindow):
 
     def export_named_strip(self, name: str, gif: bool):
         suffix = "gif" if gif else "png"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the {name} strip", f"{name}.{suffix}",
-                                              f"{suffix.upper()} (*.{suffix})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export the {name} strip", f"{name}.{suffix}", f"{suffix.upper()} (*.{suffix})"
+        )
         if path:
             (self.explorer.export_gif if gif else self.explorer.export_strip)(name, Path(path))
             self.statusBar().showMessage(f"Wrote {path}", 5000)

@@ -1,4 +1,5 @@
 """A settings form built from a family's documented config dataclass (trainers.settings)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
@@ -20,8 +21,10 @@ def _widget_for(info: SettingInfo) -> QWidget:
         widget.setCurrentIndex(list(info.choices).index(info.default))
     elif info.kind is int:
         widget = QSpinBox()
-        widget.setRange(int(max(info.low if info.low is not None else -INT_LIMIT, -INT_LIMIT)),
-                        int(min(info.high if info.high is not None else INT_LIMIT, INT_LIMIT)))
+        widget.setRange(
+            int(max(info.low if info.low is not None else -INT_LIMIT, -INT_LIMIT)),
+            int(min(info.high if info.high is not None else INT_LIMIT, INT_LIMIT)),
+        )
         widget.setValue(int(info.default))
     elif info.kind is float:
         widget = QDoubleSpinBox()

@@ -1,6 +1,7 @@
 """The training view: choose a family and its settings, start/pause/step/stop, watch losses, metrics
 and the family's samples live. Everything family-specific comes from the registry and the family's
 contract (trainers.families); the sample panel is picked by the kind of preview a run sends."""
+
 from __future__ import annotations
 
 import math
@@ -11,9 +12,23 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QScrollArea, QSlider, QSpinBox, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer.curves import CurvePanel
 from explorer.imageview import ImagePane
@@ -25,10 +40,10 @@ from trainers.samples1d import Frame1D
 from trainers.session import TrainingRequest
 from trainers.updates import Alarm, Finished, LiveMetrics, PreparationProgress, SampleSnapshot, StepFigures
 
-LOSS_SMOOTHING = 0.98    # exponential moving average: losses come every step
-METRIC_SMOOTHING = 0.5   # live metrics come every few hundred steps
-REDRAW_MS = 30           # samples: at most 33 redraws a second, and only when something new came
-CURVES_EVERY_S = 0.2     # curves of thousands of points: 5 redraws a second read as live and cost a fifth
+LOSS_SMOOTHING = 0.98  # exponential moving average: losses come every step
+METRIC_SMOOTHING = 0.5  # live metrics come every few hundred steps
+REDRAW_MS = 30  # samples: at most 33 redraws a second, and only when something new came
+CURVES_EVERY_S = 0.2  # curves of thousands of points: 5 redraws a second read as live and cost a fifth
 DEFAULT_WARMUP_STEPS = 600  # the fine-tune recipe of the first shipped model (its model card)
 
 
@@ -71,10 +86,18 @@ class TrainingView(QWidget):
         self.start_from = QComboBox()
         self.start_from.addItem("New weights", None)
         self.start_from.setToolTip("Fine-tune: keep the open model's generator and settings, with fresh optimizers")
-        self.warmup = QSpinBox(minimum=0, maximum=100_000, value=DEFAULT_WARMUP_STEPS, singleStep=100,
-                               specialValueText="none", suffix=" steps")
-        self.warmup.setToolTip("Fine-tuning starts fresh discriminators: train only them for these first steps, "
-                               "so the generator does not learn from an untrained critic")
+        self.warmup = QSpinBox(
+            minimum=0,
+            maximum=100_000,
+            value=DEFAULT_WARMUP_STEPS,
+            singleStep=100,
+            specialValueText="none",
+            suffix=" steps",
+        )
+        self.warmup.setToolTip(
+            "Fine-tuning starts fresh discriminators: train only them for these first steps, "
+            "so the generator does not learn from an untrained critic"
+        )
         self.preset = QComboBox()
         self.preset.setToolTip("Start from a named set of settings; any of them can still be changed below")
         self.preset.currentIndexChanged.connect(self._on_preset)
@@ -119,11 +142,17 @@ class TrainingView(QWidget):
         self.export_button = QPushButton("Export animation…")
         self.export_button.setToolTip("Every sample snapshot so far as a GIF (or MP4) (Ctrl+Shift+G)")
         buttons = QGridLayout()
-        for i, (button, signal) in enumerate((
-                (self.start_button, self.start_requested), (self.pause_button, self.pause_toggled),
-                (self.step_button, self.single_step_requested), (self.stop_button, self.stop_requested),
-                (self.save_button, self.save_requested), (self.explore_button, self.explore_requested),
-                (self.export_button, self.export_animation_requested))):
+        for i, (button, signal) in enumerate(
+            (
+                (self.start_button, self.start_requested),
+                (self.pause_button, self.pause_toggled),
+                (self.step_button, self.single_step_requested),
+                (self.stop_button, self.stop_requested),
+                (self.save_button, self.save_requested),
+                (self.explore_button, self.explore_requested),
+                (self.export_button, self.export_animation_requested),
+            )
+        ):
             button.clicked.connect(signal.emit)
             buttons.addWidget(button, i // 4, i % 4)
         self.progress = QProgressBar()
@@ -131,8 +160,10 @@ class TrainingView(QWidget):
         self.rate = QLabel("–")
         self.alarm = QLabel("")  # signs of mode collapse (trainers.alarms); hidden until there is one
         self.alarm.setWordWrap(True)
-        self.alarm.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c36a;"
-                                 " border-radius: 3px; padding: 4px; }")
+        self.alarm.setStyleSheet(
+            "QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c36a;"
+            " border-radius: 3px; padding: 4px; }"
+        )
         self.alarm.hide()
         status = QVBoxLayout()
         for w in (self.phase, self.progress, self.rate, self.alarm):
@@ -215,8 +246,12 @@ class TrainingView(QWidget):
     def _apply_defaults(self, defaults) -> None:
         """The family's training defaults, except where the user changed the previous family's."""
         previous = getattr(self, "_defaults", None)
-        for box, field in ((self.steps, "steps"), (self.batch, "batch_size"), (self.grid_every, "grid_every"),
-                           (self.metrics_every, "metrics_every")):
+        for box, field in (
+            (self.steps, "steps"),
+            (self.batch, "batch_size"),
+            (self.grid_every, "grid_every"),
+            (self.metrics_every, "metrics_every"),
+        ):
             if previous is None or box.value() == getattr(previous, field):
                 box.setValue(getattr(defaults, field))
         self._defaults = defaults
@@ -263,10 +298,19 @@ class TrainingView(QWidget):
         if self.family_class() is None:
             raise UserFacingError("TensorFlow is still starting: this model can be trained in a few seconds.")
         source = self.fine_tune_source()
-        return TrainingRequest(self.family_name, Path(run_dir), self.steps.value(), self.batch.value(),
-                               self.data_choice(), resume=resume, grid_every=self.grid_every.value(),
-                               metrics_every=self.metrics_every.value(), options=self.options(),
-                               init_from=source.path if source else None, generator_warmup_steps=self.warmup_steps())
+        return TrainingRequest(
+            self.family_name,
+            Path(run_dir),
+            self.steps.value(),
+            self.batch.value(),
+            self.data_choice(),
+            resume=resume,
+            grid_every=self.grid_every.value(),
+            metrics_every=self.metrics_every.value(),
+            options=self.options(),
+            init_from=source.path if source else None,
+            generator_warmup_steps=self.warmup_steps(),
+        )
 
     def fine_tune_source(self):
         return self.start_from.currentData()
@@ -301,11 +345,16 @@ class TrainingView(QWidget):
 
     def _choose_data(self):
         path, _ = QFileDialog.getOpenFileName(
-            self, "Data file (or cancel to pick a folder)", "",
-            "Data files (*.npz *.mat *.tar.gz *.tgz);;MNIST-format .npz (*.npz);;SVHN (*.mat);;CIFAR-10 python (*.tar.gz)")
+            self,
+            "Data file (or cancel to pick a folder)",
+            "",
+            "Data files (*.npz *.mat *.tar.gz *.tgz);;MNIST-format .npz (*.npz);;SVHN (*.mat);;"
+            "CIFAR-10 python (*.tar.gz)",
+        )
         if not path:
             path = QFileDialog.getExistingDirectory(
-                self, "Folder: MNIST-format IDX files, CIFAR-10 python batches or SVHN .mat files")
+                self, "Folder: MNIST-format IDX files, CIFAR-10 python batches or SVHN .mat files"
+            )
         if path:
             self.data.addItem(Path(path).name, path)
             self.data.setCurrentIndex(self.data.count() - 1)

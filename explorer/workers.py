@@ -1,4 +1,5 @@
 """Worker objects living on QThreads. They emit plain data only: no tensors or Keras objects."""
+
 from __future__ import annotations
 
 import traceback
@@ -13,9 +14,9 @@ class TrainingWorker(QObject):
     """Bridges a training process (trainers.session) to the window: relays its messages as
     signals from this QThread. `control` pauses, resumes and stops it across the process boundary."""
 
-    update = Signal(object)     # a list of trainers.updates messages (frozen dataclasses of plain data)
-    notice = Signal(str)        # one-line messages for the status bar
-    failed = Signal(str)        # one clear sentence for an error dialog
+    update = Signal(object)  # a list of trainers.updates messages (frozen dataclasses of plain data)
+    notice = Signal(str)  # one-line messages for the status bar
+    failed = Signal(str)  # one clear sentence for an error dialog
     finished = Signal()
 
     def __init__(self, request: TrainingRequest):

@@ -2,6 +2,7 @@
 
 Usage: python scripts/rank_snapshots.py EVALS_DIR   (the *.json files of `gan-explorer evaluate --json`)
 """
+
 import json
 import sys
 from pathlib import Path
@@ -15,8 +16,14 @@ def summary(path: Path) -> dict:
     ranges = {name: effect["label_accuracy_min_over_range"] for name, effect in effects.items()}
     drives = {name: max(effect["spearman"].items(), key=lambda kv: abs(kv[1])) for name, effect in effects.items()}
     worst = min([report["label_accuracy"] / ACCURACY_GOAL] + [v / RANGE_GOAL for v in ranges.values()])
-    return {"name": path.stem, "accuracy": report["label_accuracy"], "frechet_ratio": report["frechet_ratio"],
-            "ranges": ranges, "drives": drives, "worst_vs_goal": worst}
+    return {
+        "name": path.stem,
+        "accuracy": report["label_accuracy"],
+        "frechet_ratio": report["frechet_ratio"],
+        "ranges": ranges,
+        "drives": drives,
+        "worst_vs_goal": worst,
+    }
 
 
 def line(s: dict) -> str:

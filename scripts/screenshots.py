@@ -5,6 +5,7 @@
 Runs on the offscreen platform by default (or a real display / Xvfb when DISPLAY is set and
 QT_QPA_PLATFORM=xcb). The training shot is taken mid-run of a real InfoGAN training.
 """
+
 from __future__ import annotations
 
 import argparse

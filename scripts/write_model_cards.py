@@ -1,7 +1,8 @@
 """Evaluate the shipped models and write card.json + MODEL_CARD.md beside each (no hand-typed figures).
 
-    python scripts/write_model_cards.py [--n 10000]
+python scripts/write_model_cards.py [--n 10000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,28 +15,36 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 TRAINING = {  # how each shipped generator was made, stage by stage, with the project's CLI
     "infogan": {
         "stages": [
-            ("KERAS_BACKEND=jax gan-explorer train infogan --steps 40000 --data bundled --precision float32 "
-             "--config code_weight=1.0 --out base",
-             "5 min 03 s for 40,000 steps (132 steps/s), sharing one NVIDIA H100 with two other runs "
-             "(scripts/train_variants_gpu.sh, 2026-11-22; git e77e913:resources/models/infogan)"),
-            ("gan-explorer train infogan --init-from base --steps 600 --data bundled --precision float32 "
-             "--config code_weight=1.0 --config fake_label_weight=0 --config g_lr=0 --out warmup",
-             "9 min 11 s on the 2-core CPU, sharing it with the StackedGAN run: a fresh discriminator "
-             "catches up while the generator is frozen"),
-            ("gan-explorer train infogan --init-from warmup --steps {step} --data bundled --precision float32 "
-             "--config code_weight=1.0 --config fake_label_weight=0 --out shipped",
-             "21 min 13 s for 1,000 steps on the 2-core CPU, sharing it with the StackedGAN run"),
+            (
+                "KERAS_BACKEND=jax gan-explorer train infogan --steps 40000 --data bundled --precision float32 "
+                "--config code_weight=1.0 --out base",
+                "5 min 03 s for 40,000 steps (132 steps/s), sharing one NVIDIA H100 with two other runs "
+                "(scripts/train_variants_gpu.sh, 2026-11-22; git e77e913:resources/models/infogan)",
+            ),
+            (
+                "gan-explorer train infogan --init-from base --steps 600 --data bundled --precision float32 "
+                "--config code_weight=1.0 --config fake_label_weight=0 --config g_lr=0 --out warmup",
+                "9 min 11 s on the 2-core CPU, sharing it with the StackedGAN run: a fresh discriminator "
+                "catches up while the generator is frozen",
+            ),
+            (
+                "gan-explorer train infogan --init-from warmup --steps {step} --data bundled --precision float32 "
+                "--config code_weight=1.0 --config fake_label_weight=0 --out shipped",
+                "21 min 13 s for 1,000 steps on the 2-core CPU, sharing it with the StackedGAN run",
+            ),
         ],
         "steps": "40,000 + 600 (discriminator warm-up, generator frozen) + {step:,} fine-tuning",
         "via": "scripts/finetune_shipped_cpu.sh for the last two stages",
     },
     "stackedgan": {
         "stages": [
-            ("KERAS_BACKEND=jax gan-explorer train stackedgan --steps {step} --seed 2 --data bundled "
-             "--precision float32 --config shift_training=true --config entropy0_weight=0.5 "
-             "--config entropy1_weight=0.5 --config conditional0_weight=3 --config conditional1_weight=3",
-             "3 min 25 s for encoder pretraining (10 epochs, ~30 s) + {step:,} steps (~90 steps/s), sharing one "
-             "NVIDIA H100 with the same recipe at seed 1 (2026-11-22, git 7d4db1a)"),
+            (
+                "KERAS_BACKEND=jax gan-explorer train stackedgan --steps {step} --seed 2 --data bundled "
+                "--precision float32 --config shift_training=true --config entropy0_weight=0.5 "
+                "--config entropy1_weight=0.5 --config conditional0_weight=3 --config conditional1_weight=3",
+                "3 min 25 s for encoder pretraining (10 epochs, ~30 s) + {step:,} steps (~90 steps/s), sharing one "
+                "NVIDIA H100 with the same recipe at seed 1 (2026-11-22, git 7d4db1a)",
+            ),
         ],
         "steps": "{step:,}",
         "via": "scripts/train_stacked_shift_gpu.sh, which also evaluates every 4,000-step checkpoint",
@@ -54,14 +63,17 @@ def render(name: str, card: dict, run: dict, classifier: dict) -> str:
         f"- Data: {run.get('data')} → the bundled real MNIST subset, first 8,000 digits (2,000 held out)",
         f"- Steps: {t['steps'].format(step=run.get('step'))} at batch {run.get('batch_size')}",
         f"- Commands ({t['via']}), each with its wall time:",
-        *[f"  {i}. `{command.format(step=run.get('step'))}`: "
-          f"{wall.format(step=run.get('step'))}"
-          for i, (command, wall) in enumerate(t["stages"], 1)],
+        *[
+            f"  {i}. `{command.format(step=run.get('step'))}`: {wall.format(step=run.get('step'))}"
+            for i, (command, wall) in enumerate(t["stages"], 1)
+        ],
         "- Weights: `generator.npz` (generators only); they load and run on CPU with TensorFlow.",
     ]
     if run.get("prepare"):
-        lines.append(f"- Encoder pretraining held-out accuracy: {run['prepare']['encoder_accuracy']:.4f} "
-                     f"on {run['prepare']['encoder_test_images']} digits")
+        lines.append(
+            f"- Encoder pretraining held-out accuracy: {run['prepare']['encoder_accuracy']:.4f} "
+            f"on {run['prepare']['encoder_test_images']} digits"
+        )
     lines += [
         "",
         f"## Evaluation ({card['samples']:,} samples; judge: project classifier, "
@@ -70,8 +82,9 @@ def render(name: str, card: dict, run: dict, classifier: dict) -> str:
         "| measure | value |",
         "| --- | --- |",
         f"| label accuracy (requested digit recognised) | {card['label_accuracy']:.4f} |",
-        "| label accuracy by digit | " + ", ".join(
-            f"{d}: {a:.3f}" for d, a in card.get("label_accuracy_by_digit", {}).items()) + " |",
+        "| label accuracy by digit | "
+        + ", ".join(f"{d}: {a:.3f}" for d, a in card.get("label_accuracy_by_digit", {}).items())
+        + " |",
         f"| Fréchet distance, generated vs real | {card['frechet_distance']:.3f} |",
         f"| Fréchet floor, real vs real (disjoint halves, {card['frechet_sample_size']} each) | "
         f"{card['frechet_floor']:.3f} |",
@@ -83,27 +96,31 @@ def render(name: str, card: dict, run: dict, classifier: dict) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for control, e in card["effects"].items():
-        lines.append(f"| {control} | [{e['range'][0]:g}, {e['range'][1]:g}] | {e['spearman']['thickness']:+.3f} | "
-                     f"{e['spearman']['slant']:+.3f} | {e['attribute'] or '—'} | "
-                     f"{e['label_accuracy_min_over_range']:.4f} |")
+        lines.append(
+            f"| {control} | [{e['range'][0]:g}, {e['range'][1]:g}] | {e['spearman']['thickness']:+.3f} | "
+            f"{e['spearman']['slant']:+.3f} | {e['attribute'] or '—'} | "
+            f"{e['label_accuracy_min_over_range']:.4f} |"
+        )
     lines += ["", "The explorer labels its sliders from the `drives` column (|ρ| ≥ 0.5)."]
     return "\n".join(lines) + "\n"
 
 
 def render_classifier(c: dict) -> str:
-    return "\n".join([
-        "# Model card: evaluation classifier (the project's judge)",
-        "",
-        "A small CNN (2x[Conv32], pool, 2x[Conv64], pool, Dense128 = the Fréchet features, Dense10) with",
-        "random shift/rotation/zoom augmentation. It judges generated digits (label accuracy) and gives the",
-        "features for Fréchet distances. It never sees the held-out digits.",
-        "",
-        "- Command: `python -m trainers.classifier` (CPU, a few minutes on 2 cores)",
-        f"- Data: {c['data']}: {c['train_images']:,} training digits, {c['held_out_images']:,} held out",
-        f"- Epochs: {c['epochs']}",
-        f"- **Held-out accuracy: {c['held_out_accuracy']:.4f}**",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Model card: evaluation classifier (the project's judge)",
+            "",
+            "A small CNN (2x[Conv32], pool, 2x[Conv64], pool, Dense128 = the Fréchet features, Dense10) with",
+            "random shift/rotation/zoom augmentation. It judges generated digits (label accuracy) and gives the",
+            "features for Fréchet distances. It never sees the held-out digits.",
+            "",
+            "- Command: `python -m trainers.classifier` (CPU, a few minutes on 2 cores)",
+            f"- Data: {c['data']}: {c['train_images']:,} training digits, {c['held_out_images']:,} held out",
+            f"- Epochs: {c['epochs']}",
+            f"- **Held-out accuracy: {c['held_out_accuracy']:.4f}**",
+            "",
+        ]
+    )
 
 
 def main():

@@ -4,9 +4,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import pytest  # noqa: E402
+import pytest
 
-from trainers.data import load_dataset  # noqa: E402
+from trainers.data import load_dataset
 
 
 @pytest.fixture(scope="session")

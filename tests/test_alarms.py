@@ -1,5 +1,6 @@
 """The mode-collapse alarm: when it sounds, that it sounds once per episode, and that the loop, the CLI and
 the training view all show it."""
+
 import io
 
 import pytest
@@ -25,7 +26,11 @@ def test_a_discriminator_near_perfect_for_the_whole_window_sounds_once():
     assert feed(watch, [FAIR] * 100) == []
     assert feed(watch, [PERFECT] * 40, start=101) == []  # a fifth of the window still holds fair steps
     lines = feed(watch, [PERFECT] * 200, start=141)
-    assert len(lines) == 1 and "for 50 steps (real 99%, fake 98%)" in lines[0] and "lower discriminator learning rate" in lines[0]
+    assert (
+        len(lines) == 1
+        and "for 50 steps (real 99%, fake 98%)" in lines[0]
+        and "lower discriminator learning rate" in lines[0]
+    )
     assert feed(watch, [FAIR] * 50, start=350) == []  # cleared ...
     assert len(feed(watch, [PERFECT] * 50, start=400)) == 1  # ... so a new episode sounds again
 
@@ -38,7 +43,9 @@ def test_a_short_burst_or_a_family_without_accuracies_does_not_sound():
 
 def test_a_frechet_distance_without_a_new_best_for_many_checks_sounds_once():
     watch = CollapseWatch(AlarmSettings(stale_checks=3))
-    assert [watch.on_metrics(s, {"frechet_distance": d}) for s, d in ((500, 9.0), (1000, 5.0), (1500, 4.0))] == [None] * 3
+    assert [watch.on_metrics(s, {"frechet_distance": d}) for s, d in ((500, 9.0), (1000, 5.0), (1500, 4.0))] == [
+        None
+    ] * 3
     lines = [watch.on_metrics(s, {"frechet_distance": 4.5}) for s in (2000, 2500, 3000, 3500)]
     assert lines[:2] == [None, None] and lines[3] is None
     assert "4.5" in lines[2] and "best (4 at step 1,500)" in lines[2] and "3 checks" in lines[2]

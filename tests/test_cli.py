@@ -1,4 +1,5 @@
 """The headless CLI end to end: real training on real digits, real files, real exit codes."""
+
 import subprocess
 import sys
 
@@ -8,8 +9,20 @@ import pytest
 from trainers.cli import main
 from trainers.run import RunDir
 
-TRAIN = ["--batch-size", "8", "--data", "bundled", "--grid-every", "2", "--checkpoint-every", "2",
-         "--precision", "float32", "--metrics-every", "2"]
+TRAIN = [
+    "--batch-size",
+    "8",
+    "--data",
+    "bundled",
+    "--grid-every",
+    "2",
+    "--checkpoint-every",
+    "2",
+    "--precision",
+    "float32",
+    "--metrics-every",
+    "2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +44,7 @@ def test_train_writes_checkpoint_grids_and_history(infogan_run):
 
 def test_resume_continues_at_the_right_step(infogan_run, tmp_path):
     import shutil
+
     run_dir = tmp_path / "resumed"
     shutil.copytree(infogan_run, run_dir)
     assert main(["train", "infogan", "--steps", "5", "--out", str(run_dir), "--resume", *TRAIN]) == 0
@@ -41,11 +55,30 @@ def test_resume_continues_at_the_right_step(infogan_run, tmp_path):
 
 def test_generate_digit_and_sweeps(infogan_run, tmp_path):
     from PIL import Image
-    assert main(["generate", str(infogan_run), "--digit", "3", "--code1", "0.5", "--code2", "-1",
-                 "-o", str(tmp_path / "one.png"), "--scale", "1"]) == 0
+
+    assert (
+        main(
+            [
+                "generate",
+                str(infogan_run),
+                "--digit",
+                "3",
+                "--code1",
+                "0.5",
+                "--code2",
+                "-1",
+                "-o",
+                str(tmp_path / "one.png"),
+                "--scale",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert Image.open(tmp_path / "one.png").size == (32, 32)
-    assert main(["generate", str(infogan_run), "--sweep", "code1", "-o", str(tmp_path / "sweep.png"),
-                 "--scale", "1"]) == 0
+    assert (
+        main(["generate", str(infogan_run), "--sweep", "code1", "-o", str(tmp_path / "sweep.png"), "--scale", "1"]) == 0
+    )
     assert Image.open(tmp_path / "sweep.png").size == (10 * 30 + 2, 10 * 30 + 2)
 
 
@@ -58,6 +91,7 @@ def test_sample_writes_images_labels_and_every_code(infogan_run, tmp_path):
 
 def test_sample_writes_exactly_the_named_file_as_npz_or_png_grid(infogan_run, tmp_path):
     from PIL import Image
+
     assert main(["sample", str(infogan_run), "--n", "4", "--out", str(tmp_path / "s.data")]) == 0
     with np.load(tmp_path / "s.data") as f:
         assert f["images"].shape == (4, 28, 28)
@@ -68,6 +102,7 @@ def test_sample_writes_exactly_the_named_file_as_npz_or_png_grid(infogan_run, tm
 
 def test_export_keeps_generator_output(infogan_run, tmp_path):
     from trainers.run import load_model
+
     assert main(["export", str(infogan_run), str(tmp_path / "exp")]) == 0
     controls = {"digit": 4, "code1": -1.0, "seed": 2}
     assert np.array_equal(load_model(tmp_path / "exp").generate(controls), load_model(infogan_run).generate(controls))
@@ -96,8 +131,9 @@ def test_unknown_model_exits_2():
 
 
 def test_missing_data_file_exits_2(tmp_path):
-    assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--data",
-                                  str(tmp_path / "nope.npz")), "not found")
+    assert_one_line_error(
+        run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--data", str(tmp_path / "nope.npz")), "not found"
+    )
 
 
 def test_out_of_range_digit_exits_2(infogan_run):
@@ -106,6 +142,7 @@ def test_out_of_range_digit_exits_2(infogan_run):
 
 def test_corrupt_checkpoint_exits_2_and_is_left_alone(infogan_run, tmp_path):
     import shutil
+
     broken = tmp_path / "broken"
     shutil.copytree(infogan_run, broken)
     (broken / "checkpoint.npz").write_bytes(b"garbage")
@@ -119,10 +156,29 @@ def test_bad_step_count_exits_2():
 
 def test_init_from_a_shipped_model_fine_tunes_its_generator(tmp_path):
     from trainers.paths import RESOURCES
+
     shipped = RESOURCES / "models" / "infogan"
     out = tmp_path / "fine"
-    assert main(["train", "infogan", "--steps", "1", "--out", str(out), "--init-from", str(shipped),
-                 "--config", "g_lr=0", "--config", "fake_label_weight=0", *TRAIN]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "infogan",
+                "--steps",
+                "1",
+                "--out",
+                str(out),
+                "--init-from",
+                str(shipped),
+                "--config",
+                "g_lr=0",
+                "--config",
+                "fake_label_weight=0",
+                *TRAIN,
+            ]
+        )
+        == 0
+    )
     info = RunDir(out).read_info()
     assert info.init_from == str(shipped) and info.config["fake_label_weight"] == 0.0
     with np.load(out / "checkpoint.npz") as run, np.load(shipped / "generator.npz") as start:
@@ -133,10 +189,27 @@ def test_init_from_a_shipped_model_fine_tunes_its_generator(tmp_path):
 def test_generator_warmup_freezes_the_generator_then_resume_trains_it(tmp_path):
     from trainers.paths import RESOURCES
     from trainers.run import build_model
+
     shipped, out = RESOURCES / "models" / "infogan", tmp_path / "fine"
     kernel = "generator/0"
-    assert main(["train", "infogan", "--steps", "2", "--out", str(out), "--init-from", str(shipped),
-                 "--generator-warmup", "2", *TRAIN]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "infogan",
+                "--steps",
+                "2",
+                "--out",
+                str(out),
+                "--init-from",
+                str(shipped),
+                "--generator-warmup",
+                "2",
+                *TRAIN,
+            ]
+        )
+        == 0
+    )
     info = RunDir(out).read_info()
     assert info.generator_warmup_steps == 2 and info.config["g_lr"] > 0
     with np.load(out / "checkpoint.npz") as run, np.load(shipped / "generator.npz") as start:
@@ -151,23 +224,39 @@ def test_generator_warmup_freezes_the_generator_then_resume_trains_it(tmp_path):
 
 
 def test_generator_warmup_without_init_from_or_with_resume_exits_2(tmp_path):
-    assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--generator-warmup", "5"),
-                          "--init-from")
+    assert_one_line_error(
+        run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--generator-warmup", "5"), "--init-from"
+    )
     assert not (tmp_path / "r").exists()
-    assert_one_line_error(run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--resume",
-                                  "--generator-warmup", "5"), "keeps the warm-up in its run.json")
+    assert_one_line_error(
+        run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--resume", "--generator-warmup", "5"),
+        "keeps the warm-up in its run.json",
+    )
 
 
 def test_init_from_another_family_exits_2(tmp_path):
     from trainers.paths import RESOURCES
-    assert_one_line_error(run_cli("train", "stackedgan", "--out", str(tmp_path / "r"), "--data", "bundled",
-                                  "--init-from", str(RESOURCES / "models" / "infogan")), "family 'infogan', not 'stackedgan'")
+
+    assert_one_line_error(
+        run_cli(
+            "train",
+            "stackedgan",
+            "--out",
+            str(tmp_path / "r"),
+            "--data",
+            "bundled",
+            "--init-from",
+            str(RESOURCES / "models" / "infogan"),
+        ),
+        "family 'infogan', not 'stackedgan'",
+    )
     assert not (tmp_path / "r").exists()
 
 
 def test_bool_config_values_are_read_as_words():
-    assert_one_line_error(run_cli("train", "stackedgan", "--out", "x", "--config", "shift_training=maybe"),
-                          "true or false")
+    assert_one_line_error(
+        run_cli("train", "stackedgan", "--out", "x", "--config", "shift_training=maybe"), "true or false"
+    )
 
 
 def test_the_cli_is_quiet_unless_asked_to_be_verbose(infogan_run, tmp_path):
@@ -175,6 +264,21 @@ def test_the_cli_is_quiet_unless_asked_to_be_verbose(infogan_run, tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr  # no absl / oneDNN / CUDA lines
     helped = run_cli("train", "infogan", "--help")
     assert helped.returncode == 0 and "code_loss=gaussian (gaussian|book)" in helped.stdout and helped.stderr == ""
-    loud = subprocess.run([sys.executable, "-m", "explorer", "--verbose", "generate", str(infogan_run), "--digit",
-                           "1", "-o", str(tmp_path / "v.png")], capture_output=True, text=True, timeout=120)
+    loud = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "--verbose",
+            "generate",
+            str(infogan_run),
+            "--digit",
+            "1",
+            "-o",
+            str(tmp_path / "v.png"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert loud.returncode == 0 and loud.stderr != ""

@@ -1,6 +1,7 @@
 """Data sets beyond MNIST: Fashion-MNIST from Debian's folder, CIFAR-10 python batches and SVHN .mat files
 written here in exactly their publishers' formats, every malformed file as one line, and the families that
 learn from them."""
+
 import io
 import os
 import pickle
@@ -24,8 +25,12 @@ def cifar_batch(n: int, first_label: int = 0) -> dict:
     """One batch as CIFAR-10's python files hold it: bytes keys, N × 3072 uint8 rows (R, G, B planes), labels."""
     rng = np.random.default_rng(first_label)
     images = rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)
-    return {b"batch_label": b"training batch", b"data": images.transpose(0, 3, 1, 2).reshape(n, 3072),
-            b"labels": [(first_label + i) % 10 for i in range(n)], b"filenames": [b"x.png"] * n}, images
+    return {
+        b"batch_label": b"training batch",
+        b"data": images.transpose(0, 3, 1, 2).reshape(n, 3072),
+        b"labels": [(first_label + i) % 10 for i in range(n)],
+        b"filenames": [b"x.png"] * n,
+    }, images
 
 
 def write_cifar_folder(folder, n=PER_BATCH, change=None):
@@ -45,8 +50,13 @@ def write_svhn(path, n=20, x=None, y=None):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)
     labels = (np.arange(n) % 10) + 1  # SVHN: 1-10, 10 meaning the digit 0
-    savemat(path, {"X": images.transpose(1, 2, 3, 0) if x is None else x,
-                   "y": labels[:, None].astype(np.uint8) if y is None else y})
+    savemat(
+        path,
+        {
+            "X": images.transpose(1, 2, 3, 0) if x is None else x,
+            "y": labels[:, None].astype(np.uint8) if y is None else y,
+        },
+    )
     return images, labels % 10
 
 
@@ -81,20 +91,25 @@ class RunsCode:
 
 def test_a_batch_that_would_run_code_is_refused_and_runs_nothing(tmp_path):
     marker = tmp_path / "ran"
-    write_cifar_folder(tmp_path / "c", change=lambda name, batch: name == "data_batch_3" and batch.update(
-        {b"labels": RunsCode(marker)}))
+    write_cifar_folder(
+        tmp_path / "c",
+        change=lambda name, batch: name == "data_batch_3" and batch.update({b"labels": RunsCode(marker)}),
+    )
     with pytest.raises(UserFacingError, match="refused: it asks to run posix.system") as err:
         load_dataset(tmp_path / "c")
     assert not marker.exists() and "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("change, fragment", [
-    (lambda name, b: b.update({b"data": b[b"data"][:, :1000]}), "must be N × 3072"),
-    (lambda name, b: b.update({b"labels": [11] * PER_BATCH}), "labels must be whole numbers 0–9"),
-    (lambda name, b: b.pop(b"labels"), "lacks 'data' or 'labels'"),
-    (lambda name, b: b.update({b"labels": ["cat"] * PER_BATCH}), "not whole numbers"),
-    (lambda name, b: b.update({b"labels": [0] * (PER_BATCH - 1)}), "images but"),
-])
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        (lambda name, b: b.update({b"data": b[b"data"][:, :1000]}), "must be N × 3072"),
+        (lambda name, b: b.update({b"labels": [11] * PER_BATCH}), "labels must be whole numbers 0–9"),
+        (lambda name, b: b.pop(b"labels"), "lacks 'data' or 'labels'"),
+        (lambda name, b: b.update({b"labels": ["cat"] * PER_BATCH}), "not whole numbers"),
+        (lambda name, b: b.update({b"labels": [0] * (PER_BATCH - 1)}), "images but"),
+    ],
+)
 def test_malformed_cifar_batches_get_one_line(tmp_path, change, fragment):
     write_cifar_folder(tmp_path / "c", change=lambda name, batch: name == "test_batch" and change(name, batch))
     with pytest.raises(UserFacingError, match=fragment) as err:
@@ -121,12 +136,15 @@ def test_svhn_mat_files_load_with_10_as_the_digit_0(tmp_path):
     assert len(load_dataset(tmp_path)) == 30  # a folder: train and test together
 
 
-@pytest.mark.parametrize("x, y, fragment", [
-    (np.zeros((32, 32, 1, 4), np.uint8), None, "32 × 32 × 3 × N"),
-    (np.zeros((28, 28, 3, 4), np.uint8), None, "32 × 32 × 3 × N"),
-    (None, np.full((20, 1), 11, np.uint8), "SVHN labels run 1–10"),
-    (None, np.ones((19, 1), np.uint8), "20 images but 19 labels"),
-])
+@pytest.mark.parametrize(
+    "x, y, fragment",
+    [
+        (np.zeros((32, 32, 1, 4), np.uint8), None, "32 × 32 × 3 × N"),
+        (np.zeros((28, 28, 3, 4), np.uint8), None, "32 × 32 × 3 × N"),
+        (None, np.full((20, 1), 11, np.uint8), "SVHN labels run 1–10"),
+        (None, np.ones((19, 1), np.uint8), "20 images but 19 labels"),
+    ],
+)
 def test_malformed_svhn_files_get_one_line(tmp_path, x, y, fragment):
     write_svhn(tmp_path / "train_32x32.mat", x=x, y=y)
     with pytest.raises(UserFacingError, match=fragment) as err:
@@ -150,8 +168,12 @@ def fashion_folder(tmp_path, monkeypatch, small_mnist):
     folder.mkdir()
     monkeypatch.setattr(data_module, "FASHION_MNIST_DIR", folder)
     ds = small_mnist
-    for stem, array in (("train-images-idx3-ubyte", ds.images[:500]), ("train-labels-idx1-ubyte", ds.labels[:500]),
-                        ("t10k-images-idx3-ubyte", ds.images[500:]), ("t10k-labels-idx1-ubyte", ds.labels[500:])):
+    for stem, array in (
+        ("train-images-idx3-ubyte", ds.images[:500]),
+        ("train-labels-idx1-ubyte", ds.labels[:500]),
+        ("t10k-images-idx3-ubyte", ds.images[500:]),
+        ("t10k-labels-idx1-ubyte", ds.labels[500:]),
+    ):
         write_idx(folder / f"{stem}.gz", array)
     return folder
 
@@ -164,16 +186,19 @@ def test_fashion_mnist_from_debians_folder_or_one_line_on_how_to_get_it(tmp_path
         load_dataset("fashion")
 
 
-@pytest.mark.parametrize("x, y, fragment", [
-    (np.full((4, 28, 28), np.nan), np.zeros(4), "NaN or infinite"),
-    (np.full((4, 28, 28), -3.0), np.zeros(4), "pixel values run from -3"),
-    (np.full((4, 28, 28), 300.0), np.zeros(4), "expected 0–255"),
-    (np.zeros((4, 28, 28), np.complex64), np.zeros(4), "complex64 values, not numbers"),
-    (np.array([["a"] * 784] * 4), np.zeros(4), "<U1 values, not numbers"),
-    (np.zeros((4, 28, 28)), np.array([0, 1, np.nan, 2]), "labels hold NaN"),
-    (np.zeros((4, 28, 28)), np.array([0, 1, 2.5, 3]), "whole numbers"),
-    (np.zeros((0, 28, 28)), np.zeros(0), "holds no images"),
-])
+@pytest.mark.parametrize(
+    "x, y, fragment",
+    [
+        (np.full((4, 28, 28), np.nan), np.zeros(4), "NaN or infinite"),
+        (np.full((4, 28, 28), -3.0), np.zeros(4), "pixel values run from -3"),
+        (np.full((4, 28, 28), 300.0), np.zeros(4), "expected 0–255"),
+        (np.zeros((4, 28, 28), np.complex64), np.zeros(4), "complex64 values, not numbers"),
+        (np.array([["a"] * 784] * 4), np.zeros(4), "<U1 values, not numbers"),
+        (np.zeros((4, 28, 28)), np.array([0, 1, np.nan, 2]), "labels hold NaN"),
+        (np.zeros((4, 28, 28)), np.array([0, 1, 2.5, 3]), "whole numbers"),
+        (np.zeros((0, 28, 28)), np.zeros(0), "holds no images"),
+    ],
+)
 def test_bad_arrays_in_a_data_file_get_one_line(tmp_path, x, y, fragment):
     np.savez(tmp_path / "d.npz", x=x, y=y)
     with pytest.raises(UserFacingError, match=fragment) as err:
@@ -196,13 +221,33 @@ def test_zero_byte_object_array_and_pipe_data_files(tmp_path):
 def test_dcgan_learns_colour_images_and_says_it_cannot_judge_them(tmp_path, capsys):
     write_cifar_folder(tmp_path / "cifar")
     out = tmp_path / "run"
-    assert main(["train", "dcgan", "--preset", "cifar10", "--steps", "2", "--data", str(tmp_path / "cifar"),
-                 "--out", str(out), "--metrics-every", "2", *TRAIN]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "dcgan",
+                "--preset",
+                "cifar10",
+                "--steps",
+                "2",
+                "--data",
+                str(tmp_path / "cifar"),
+                "--out",
+                str(out),
+                "--metrics-every",
+                "2",
+                *TRAIN,
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "Live metrics off: The project has no classifier of CIFAR-10 images" in printed
     from trainers.run import RunDir, load_model
+
     assert RunDir(out).read_info().config["dataset"] == "cifar10"
     from PIL import Image
+
     assert Image.open(out / "grids" / "step_000002.png").mode == "RGB"
     model = load_model(out)
     assert model.generate({"z": np.zeros(3)}).shape == (3, 32, 32, 3)
@@ -213,26 +258,60 @@ def test_dcgan_learns_colour_images_and_says_it_cannot_judge_them(tmp_path, caps
 
 def test_a_28x28_family_refuses_colour_data_in_one_line(tmp_path, capsys):
     write_svhn(tmp_path / "train_32x32.mat")
-    assert main(["train", "cgan", "--steps", "1", "--data", str(tmp_path / "train_32x32.mat"),
-                 "--out", str(tmp_path / "r"), *TRAIN]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "cgan",
+                "--steps",
+                "1",
+                "--data",
+                str(tmp_path / "train_32x32.mat"),
+                "--out",
+                str(tmp_path / "r"),
+                *TRAIN,
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "CGAN cannot learn SVHN images here; it takes MNIST, Fashion-MNIST" in err[0]
 
 
 def test_acgan_on_fashion_names_its_classes(tmp_path, capsys, fashion_folder):
     out = tmp_path / "fa"
-    assert main(["train", "acgan", "--steps", "1", "--data", "fashion", "--out", str(out), "--metrics-every", "0",
-                 *TRAIN]) == 0
+    assert (
+        main(["train", "acgan", "--steps", "1", "--data", "fashion", "--out", str(out), "--metrics-every", "0", *TRAIN])
+        == 0
+    )
     from trainers.run import load_model
+
     control = load_model(out).class_control
     assert control.label == "class" and control.class_names == FASHION_NAMES and control.class_name(9) == "Ankle boot"
-    assert main(["train", "acgan", "--steps", "1", "--data", "fashion", "--config", "num_labels=5",
-                 "--out", str(tmp_path / "five"), *TRAIN]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "acgan",
+                "--steps",
+                "1",
+                "--data",
+                "fashion",
+                "--config",
+                "num_labels=5",
+                "--out",
+                str(tmp_path / "five"),
+                *TRAIN,
+            ]
+        )
+        == 2
+    )
     assert "set --config num_labels=10" in capsys.readouterr().err
 
 
 def test_pickled_bytes_keys_round_trip_through_the_restricted_reader():
     from trainers.colour_data import read_cifar_batch
+
     batch, images = cifar_batch(3)
     buffer = io.BytesIO()
     pickle.dump(batch, buffer, protocol=4)  # a batch re-saved by Python 3 loads too

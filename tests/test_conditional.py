@@ -1,4 +1,5 @@
 """CGAN and ACGAN (its three discriminator heads) through the family seam: real steps, CLI, resume."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,20 @@ from trainers.families.acgan import Acgan, AcganConfig
 from trainers.families.cgan import Cgan, CganConfig
 from trainers.runner import make_runner, to_floats
 
-TRAIN = ["--batch-size", "8", "--data", "bundled", "--grid-every", "2", "--checkpoint-every", "2",
-         "--precision", "float32", "--metrics-every", "0"]
+TRAIN = [
+    "--batch-size",
+    "8",
+    "--data",
+    "bundled",
+    "--grid-every",
+    "2",
+    "--checkpoint-every",
+    "2",
+    "--precision",
+    "float32",
+    "--metrics-every",
+    "0",
+]
 MODELS = {
     "cgan": lambda: Cgan(CganConfig(precision="float32")),
     "acgan-aux": lambda: Acgan(AcganConfig(head="aux", precision="float32")),
@@ -56,8 +69,11 @@ def test_each_update_changes_only_its_own_network(model, small_mnist):
         real_labels, g_args = labels.astype(np.int32), model.random_inputs(8)
     others = [n for n in model.networks if n != "discriminator"]
     before = {n: weights(model, n) for n in model.networks}
-    only_d = make_runner(model.networks, model.optimizers, lambda ctx, *a: ctx.update(
-        "discriminator", model._d_loss, a[0], a[1], ctx.call("generator", a[2]), a[3]))
+    only_d = make_runner(
+        model.networks,
+        model.optimizers,
+        lambda ctx, *a: ctx.update("discriminator", model._d_loss, a[0], a[1], ctx.call("generator", a[2]), a[3]),
+    )
     to_floats(only_d.step(images, real_labels, d_inputs, d_labels))
     assert not unchanged(before["discriminator"], model, "discriminator")
     assert all(unchanged(before[n], model, n) for n in others)
@@ -84,8 +100,9 @@ def test_the_separate_classifier_learns_from_real_digits_only(small_mnist):
     model = Acgan(AcganConfig(head="classifier", precision="float32"))
     images, labels = model.batches(small_mnist, 8, 0).next()
     before = weights(model, "classifier")
-    only_c = make_runner(model.networks, model.optimizers,
-                         lambda ctx, x, y: ctx.update("classifier", model._classifier_loss, x, y))
+    only_c = make_runner(
+        model.networks, model.optimizers, lambda ctx, x, y: ctx.update("classifier", model._classifier_loss, x, y)
+    )
     logs = to_floats(only_c.step(images, labels.astype(np.int32)))
     assert not unchanged(before, model, "classifier") and 0 <= logs["d_class_acc"] <= 1
     # the generator's class loss is the classifier's reading of its images: other classifier weights, other loss
@@ -98,8 +115,10 @@ def test_the_separate_classifier_learns_from_real_digits_only(small_mnist):
     assert second["g_adv"] == pytest.approx(first["g_adv"]) and second["g_label"] != pytest.approx(first["g_label"])
 
 
-@pytest.mark.parametrize("family, config", [("cgan", []), ("acgan", ["--config", "head=classifier"]),
-                                            ("acgan", ["--config", "head=fake-class"])])
+@pytest.mark.parametrize(
+    "family, config",
+    [("cgan", []), ("acgan", ["--config", "head=classifier"]), ("acgan", ["--config", "head=fake-class"])],
+)
 def test_cli_train_resume_sample_and_evaluate(tmp_path, capsys, family, config):
     out = tmp_path / family
     assert main(["train", family, "--steps", "2", "--out", str(out), *config, *TRAIN]) == 0

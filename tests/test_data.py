@@ -22,8 +22,12 @@ def test_split_holds_out_the_same_tail():
 
 def test_idx_folder_round_trip(tmp_path):
     ds = load_dataset("bundled").take(50)
-    for stem, arr in (("train-images-idx3-ubyte", ds.images[:30]), ("train-labels-idx1-ubyte", ds.labels[:30]),
-                      ("t10k-images-idx3-ubyte", ds.images[30:]), ("t10k-labels-idx1-ubyte", ds.labels[30:])):
+    for stem, arr in (
+        ("train-images-idx3-ubyte", ds.images[:30]),
+        ("train-labels-idx1-ubyte", ds.labels[:30]),
+        ("t10k-images-idx3-ubyte", ds.images[30:]),
+        ("t10k-labels-idx1-ubyte", ds.labels[30:]),
+    ):
         write_idx(tmp_path / f"{stem}.gz", arr)
     loaded = load_dataset(tmp_path)
     assert np.array_equal(loaded.images, ds.images) and np.array_equal(loaded.labels, ds.labels)
@@ -40,13 +44,16 @@ def written(path, data):
     return path
 
 
-@pytest.mark.parametrize("make, fragment", [
-    (lambda p: p / "missing.npz", "not found"),
-    (lambda p: written(p / "bad.npz", b"not a zip"), "not a readable .npz"),
-    (lambda p: np.savez(p / "w.npz", a=np.zeros(3)) or p / "w.npz", "expected arrays 'x' and 'y'"),
-    (lambda p: np.savez(p / "s.npz", x=np.zeros((4, 5, 5)), y=np.zeros(4)) or p / "s.npz", "28×28"),
-    (lambda p: (p / "idx").mkdir() or p / "idx", "Missing"),
-])
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda p: p / "missing.npz", "not found"),
+        (lambda p: written(p / "bad.npz", b"not a zip"), "not a readable .npz"),
+        (lambda p: np.savez(p / "w.npz", a=np.zeros(3)) or p / "w.npz", "expected arrays 'x' and 'y'"),
+        (lambda p: np.savez(p / "s.npz", x=np.zeros((4, 5, 5)), y=np.zeros(4)) or p / "s.npz", "28×28"),
+        (lambda p: (p / "idx").mkdir() or p / "idx", "Missing"),
+    ],
+)
 def test_bad_data_files_get_one_clear_line(tmp_path, make, fragment):
     with pytest.raises(UserFacingError, match=fragment) as err:
         load_dataset(make(tmp_path))
@@ -57,11 +64,15 @@ def test_truncated_idx_is_reported(tmp_path):
     ds = load_dataset("bundled").take(10)
     write_idx(tmp_path / "train-images-idx3-ubyte.gz", ds.images)
     import gzip
+
     raw = gzip.open(tmp_path / "train-images-idx3-ubyte.gz").read()[:-100]
     with gzip.open(tmp_path / "train-images-idx3-ubyte.gz", "wb") as f:
         f.write(raw)
-    for stem, arr in (("train-labels-idx1-ubyte", ds.labels), ("t10k-images-idx3-ubyte", ds.images),
-                      ("t10k-labels-idx1-ubyte", ds.labels)):
+    for stem, arr in (
+        ("train-labels-idx1-ubyte", ds.labels),
+        ("t10k-images-idx3-ubyte", ds.images),
+        ("t10k-labels-idx1-ubyte", ds.labels),
+    ):
         write_idx(tmp_path / f"{stem}.gz", arr)
     with pytest.raises(UserFacingError, match="truncated"):
         load_dataset(tmp_path)

@@ -1,14 +1,27 @@
 """DCGAN through the family seam: both architectures, real steps on padded MNIST, CLI and explorer."""
+
 import numpy as np
 import pytest
 
 from trainers.cli import main
-from trainers.families.dcgan import MNIST_PAD, Dcgan, DcganConfig, PaddedBatches
 from trainers.data import BatchSampler
+from trainers.families.dcgan import MNIST_PAD, Dcgan, DcganConfig, PaddedBatches
 from trainers.runner import make_runner, to_floats
 
-TRAIN = ["--batch-size", "8", "--data", "bundled", "--grid-every", "2", "--checkpoint-every", "2",
-         "--precision", "float32", "--metrics-every", "2"]
+TRAIN = [
+    "--batch-size",
+    "8",
+    "--data",
+    "bundled",
+    "--grid-every",
+    "2",
+    "--checkpoint-every",
+    "2",
+    "--precision",
+    "float32",
+    "--metrics-every",
+    "2",
+]
 
 
 @pytest.fixture(scope="module", params=["dcgan32", "keras-cifar10"])
@@ -40,8 +53,11 @@ def test_padded_mnist_batches_and_the_judges_view(small_mnist):
 def test_each_update_changes_only_its_own_network(model, small_mnist):
     (real,) = model.batches(small_mnist, 8, 0).next()
     z = model.latent_spec["z"].sample(np.random.default_rng(0), 8)
-    only_d = make_runner(model.networks, model.optimizers,
-                         lambda ctx, r, d_z: ctx.update("discriminator", model._d_loss, r, ctx.call("generator", d_z)))
+    only_d = make_runner(
+        model.networks,
+        model.optimizers,
+        lambda ctx, r, d_z: ctx.update("discriminator", model._d_loss, r, ctx.call("generator", d_z)),
+    )
     g_before, d_before = weights(model, "generator"), weights(model, "discriminator")
     logs = to_floats(only_d.step(real, z))
     assert all(np.array_equal(a, b) for a, b in zip(g_before, weights(model, "generator")))

@@ -1,4 +1,5 @@
 """One process per run, durable files, a torn history after kill -9, a full disk: nothing lost."""
+
 import errno
 import os
 import signal
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 
 from trainers.errors import UserFacingError
-from trainers.loop import LoopSettings, Trainer
-from trainers.run import RunDir, RunInfo, build_model, load_model
+from trainers.loop import LoopSettings
+from trainers.run import RunDir, build_model, load_model
 from trainers.session import open_trainer
 
 pytestmark = pytest.mark.timeout(240)
@@ -20,9 +21,25 @@ FAMILY = "gauss1d"  # numpy only: the fastest family to train for real
 
 def new_run(tmp_path, steps=20):
     from trainers.cli import main
+
     out = tmp_path / "run"
-    assert main(["train", FAMILY, "--steps", str(steps), "--out", str(out), "--checkpoint-every", "10",
-                 "--config", "pretrain=false"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                FAMILY,
+                "--steps",
+                str(steps),
+                "--out",
+                str(out),
+                "--checkpoint-every",
+                "10",
+                "--config",
+                "pretrain=false",
+            ]
+        )
+        == 0
+    )
     return RunDir(out)
 
 
@@ -48,16 +65,33 @@ def cli(*args):
 
 def test_a_killed_trainer_leaves_no_stale_lock_and_a_resumable_run(tmp_path):
     out = tmp_path / "run"
-    trainer = subprocess.Popen(cli("train", FAMILY, "--steps", "10000000", "--out", str(out), "--checkpoint-every",
-                                   "50", "--config", "pretrain=false"), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    trainer = subprocess.Popen(
+        cli(
+            "train",
+            FAMILY,
+            "--steps",
+            "10000000",
+            "--out",
+            str(out),
+            "--checkpoint-every",
+            "50",
+            "--config",
+            "pretrain=false",
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (out / "checkpoint.npz").exists() or RunDir(out).read_info().step < 100:
             assert time.monotonic() < deadline and trainer.poll() is None
             time.sleep(0.1)
-        busy = subprocess.run(cli("train", FAMILY, "--steps", "10", "--out", str(out), "--resume"),
-                              capture_output=True, text=True, timeout=60)
+        busy = subprocess.run(
+            cli("train", FAMILY, "--steps", "10", "--out", str(out), "--resume"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert busy.returncode == 2 and f"being trained by process {trainer.pid}" in busy.stderr
     finally:
         trainer.send_signal(signal.SIGKILL)
@@ -65,8 +99,12 @@ def test_a_killed_trainer_leaves_no_stale_lock_and_a_resumable_run(tmp_path):
     step = RunDir(out).read_info().step
     with open(out / "history.csv", "a") as f:
         f.write("99999999,0.5,0.")  # a line torn by the kill
-    resumed = subprocess.run(cli("train", FAMILY, "--steps", str(step + 30), "--out", str(out), "--resume"),
-                             capture_output=True, text=True, timeout=60)
+    resumed = subprocess.run(
+        cli("train", FAMILY, "--steps", str(step + 30), "--out", str(out), "--resume"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert resumed.returncode == 0, resumed.stderr
     steps = [int(line.split(",")[0]) for line in (out / "history.csv").read_text().splitlines()[1:]]
     assert steps == list(range(1, step + 31))  # no torn line, no steps past the checkpoint, no gap
@@ -93,11 +131,13 @@ def test_a_full_disk_is_one_line_and_keeps_the_last_checkpoint(tmp_path, monkeyp
 
 
 def test_the_cli_reports_a_full_disk_in_one_line(tmp_path):
-    code = ("import errno, sys, trainers.images as i\n"
-            "def full(fd): raise OSError(errno.ENOSPC, 'No space left on device')\n"
-            "i.os.fsync = full\n"
-            "from trainers.cli import main\n"
-            f"sys.exit(main(['train', '{FAMILY}', '--steps', '5', '--out', r'{tmp_path / 'r'}']))\n")
+    code = (
+        "import errno, sys, trainers.images as i\n"
+        "def full(fd): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+        "i.os.fsync = full\n"
+        "from trainers.cli import main\n"
+        f"sys.exit(main(['train', '{FAMILY}', '--steps', '5', '--out', r'{tmp_path / 'r'}']))\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "disk is full" in result.stderr and "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1

@@ -1,4 +1,5 @@
 """Real InfoGAN and StackedGAN steps on real MNIST digits (small batches to stay fast)."""
+
 import math
 
 import numpy as np
@@ -56,8 +57,7 @@ def test_losses_are_finite_after_a_few_steps(infogan, stackedgan, small_mnist):
 
 def test_discriminator_step_changes_only_discriminator_weights(infogan, small_mnist):
     images, labels = BatchSampler(small_mnist, BATCH).next()
-    only_d = make_runner(infogan.networks, infogan.optimizers,
-                         lambda ctx, *a: infogan.discriminator_update(ctx, *a))
+    only_d = make_runner(infogan.networks, infogan.optimizers, lambda ctx, *a: infogan.discriminator_update(ctx, *a))
     g_before, d_before = trainable(infogan, "generator"), trainable(infogan, "discriminator")
     to_floats(only_d.step(images, labels, *infogan.random_inputs(BATCH)))
     assert same(g_before, trainable(infogan, "generator"))

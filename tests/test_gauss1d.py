@@ -1,4 +1,5 @@
 """The 1-D Gaussian GAN lab: hand-written gradients, the source's preset, convergence, its CLI and bad input."""
+
 import math
 import subprocess
 import sys
@@ -9,9 +10,18 @@ import pytest
 
 from trainers.cli import main
 from trainers.errors import UserFacingError
-from trainers.families.gauss1d import (Gauss1dConfig, Gauss1dGan, TargetData, _comparison_run, discriminator_backward,
-                                       discriminator_forward, generator_backward, generator_forward, init_params,
-                                       source_preset)
+from trainers.families.gauss1d import (
+    Gauss1dConfig,
+    Gauss1dGan,
+    TargetData,
+    _comparison_run,
+    discriminator_backward,
+    discriminator_forward,
+    generator_backward,
+    generator_forward,
+    init_params,
+    source_preset,
+)
 from trainers.run import RunDir, load_model
 from trainers.samples1d import Frame1D, Target, js_divergence, wasserstein1
 
@@ -154,8 +164,10 @@ def test_divergences_measure_what_they_say():
     assert np.mean(mixture.sample(rng, 20000) < 1) == pytest.approx(0.3, abs=0.02)
 
 
-@pytest.mark.parametrize("fields, fragment", [({"sigma": 0.0}, "sigma must be > 0"),
-                                              ({"weight2": 1.5}, "[0, 1]"), ({"mean": float("nan")}, "finite")])
+@pytest.mark.parametrize(
+    "fields, fragment",
+    [({"sigma": 0.0}, "sigma must be > 0"), ({"weight2": 1.5}, "[0, 1]"), ({"mean": float("nan")}, "finite")],
+)
 def test_bad_targets_are_one_clear_line(fields, fragment):
     with pytest.raises(UserFacingError, match=None) as err:
         Target(**fields)
@@ -172,6 +184,7 @@ def test_comparison_table_has_every_cell(tmp_path, capsys):
 
 def test_cli_train_sample_generate_evaluate_export(tmp_path, capsys):
     from PIL import Image
+
     out = tmp_path / "lab"
     assert main(["train", "gauss1d", "--steps", "60", "--out", str(out), "--config", "pretrain_steps=50"]) == 0
     run = RunDir(out)
@@ -196,16 +209,19 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "trainers.cli", *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--config", "target_sigma=0"], "target_sigma must be within"),
-    (["--config", "target_sigma=-1"], "target_sigma must be within"),
-    (["--config", "mixture_weight=1.5"], "mixture_weight must be within [0, 1]"),
-    (["--config", "mixture_weight=-0.1"], "mixture_weight must be within [0, 1]"),
-    (["--steps", "0"], "at least 1"),
-    (["--config", "optimizer=rmsprop"], "optimizer must be one of"),
-    (["--data", "bundled"], "learns from its target distribution"),
-    (["--precision", "float32"], "no precision setting"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--config", "target_sigma=0"], "target_sigma must be within"),
+        (["--config", "target_sigma=-1"], "target_sigma must be within"),
+        (["--config", "mixture_weight=1.5"], "mixture_weight must be within [0, 1]"),
+        (["--config", "mixture_weight=-0.1"], "mixture_weight must be within [0, 1]"),
+        (["--steps", "0"], "at least 1"),
+        (["--config", "optimizer=rmsprop"], "optimizer must be one of"),
+        (["--data", "bundled"], "learns from its target distribution"),
+        (["--precision", "float32"], "no precision setting"),
+    ],
+)
 def test_bad_input_is_one_line_and_creates_no_run(tmp_path, args, fragment):
     result = run_cli("train", "gauss1d", "--out", str(tmp_path / "r"), *args)
     assert result.returncode == 2, result.stderr
@@ -216,8 +232,22 @@ def test_bad_input_is_one_line_and_creates_no_run(tmp_path, args, fragment):
 
 def test_a_diverging_run_is_one_line_and_keeps_its_checkpoint(tmp_path):
     out = tmp_path / "wild"
-    result = run_cli("train", "gauss1d", "--out", str(out), "--steps", "500", "--config", "learning_rate=10",
-                     "--config", "optimizer=sgd", "--config", "stable_loss=false", "--config", "pretrain=false")
+    result = run_cli(
+        "train",
+        "gauss1d",
+        "--out",
+        str(out),
+        "--steps",
+        "500",
+        "--config",
+        "learning_rate=10",
+        "--config",
+        "optimizer=sgd",
+        "--config",
+        "stable_loss=false",
+        "--config",
+        "pretrain=false",
+    )
     assert result.returncode == 2 and "diverged" in result.stderr and "Traceback" not in result.stderr
     assert "RuntimeWarning" not in result.stderr  # overflow is expected here, and quiet
     model = load_model(out)  # the last good checkpoint still loads
@@ -235,8 +265,23 @@ def test_a_mixture_target_trains(tmp_path):
 
 def test_the_source_preset_from_the_cli(tmp_path):
     out = tmp_path / "source"
-    assert main(["train", "gauss1d", "--preset", "source", "--steps", "20", "--out", str(out),
-                 "--config", "pretrain_steps=10"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "gauss1d",
+                "--preset",
+                "source",
+                "--steps",
+                "20",
+                "--out",
+                str(out),
+                "--config",
+                "pretrain_steps=10",
+            ]
+        )
+        == 0
+    )
     info = RunDir(out).read_info()
     assert info.batch_size == 12 and info.config["optimizer"] == "sgd" and info.config["learning_rate"] == 0.005
     assert info.config["pretrain_steps"] == 10  # --config changes the preset
@@ -249,6 +294,7 @@ def test_frames_export_as_an_animation(tmp_path, suffix):
 
     from trainers.images import mp4_available, save_animation
     from trainers.samples1d import frame_picture
+
     if suffix == ".mp4" and not mp4_available():
         pytest.skip("imageio-ffmpeg is not installed")
     model = Gauss1dGan(Gauss1dConfig(pretrain=False))

@@ -1,10 +1,11 @@
 """The real window driven with pytest-qt: explorer sliders, export, live training, closing."""
+
 import multiprocessing
 import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread, Qt
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QLabel
 
 from explorer.main_window import MainWindow
@@ -78,6 +79,7 @@ def test_seed_and_shortcut_helpers(qtbot, window):
 
 def test_export_png_strip_and_gif(qtbot, window, tmp_path):
     from PIL import Image
+
     wait_for_model(qtbot, window)
     ex = window.explorer
     ex.export_image(tmp_path / "one.png")
@@ -91,6 +93,7 @@ def test_export_png_strip_and_gif(qtbot, window, tmp_path):
 def test_each_strip_exports_from_its_own_context_menu(qtbot, window, tmp_path, monkeypatch):
     from PIL import Image
     from PySide6.QtWidgets import QFileDialog
+
     wait_for_model(qtbot, window)
     target = tmp_path / "code2.gif"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))  # no modal dialog offscreen
@@ -113,14 +116,17 @@ def test_quick_moves_leave_every_strip_current(qtbot, window):
 
 def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     from trainers.paths import SHIPPED_MODELS
+
     wait_for_model(qtbot, window)
     with qtbot.waitSignal(window.model_loaded, timeout=30000):
         assert window.open_path(SHIPPED_MODELS / "stackedgan")
         assert "InfoGAN" in window.explorer.title.text()  # read off the GUI thread: not there yet
     assert set(window.explorer.sliders) == {"digit", "z0", "z1"}
     assert window.explorer.sliders["z0"].minimum() == -4.0
+
     def strip_captions():
         return [label.text() for label in window.explorer.strips_box.findChildren(QLabel) if label.isVisible()]
+
     qtbot.waitUntil(lambda: len(strip_captions()) == 2)  # the layout shows new children from the event loop
     captions = strip_captions()
     assert [c.split()[0] for c in captions] == ["z0", "z1"]  # none of InfoGAN's strips still painted
@@ -129,6 +135,7 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
 
 def test_a_model_with_the_same_sliders_reuses_them_with_its_own_captions(qtbot, window):
     from trainers.run import build_model
+
     wait_for_model(qtbot, window)
     ex = window.explorer
     slider = ex.sliders["code1"]
@@ -232,8 +239,9 @@ def test_fine_tune_the_open_model_keeps_its_generator_and_settings(qtbot, window
     t.warmup.setValue(1)
     phases = []
     window.start_training()
-    window.worker.update.connect(lambda batch: phases.extend(m.generators_frozen for m in batch
-                                                             if isinstance(m, StepFigures)))
+    window.worker.update.connect(
+        lambda batch: phases.extend(m.generators_frozen for m in batch if isinstance(m, StepFigures))
+    )
     qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
     info = RunDir(next(window.runs_home.iterdir())).read_info()
     shipped = window.default_model()
@@ -251,6 +259,7 @@ def test_a_generator_only_stackedgan_is_not_offered_for_fine_tuning(qtbot, windo
 
 def test_a_corrupt_model_gets_one_line_and_the_open_model_stays(qtbot, window, tmp_path):
     import shutil
+
     wait_for_model(qtbot, window)
     bad = tmp_path / "bad"
     shutil.copytree(window.default_model(), bad)
@@ -325,6 +334,7 @@ def choose_lab(win, steps):
 
 def test_the_1d_lab_trains_live_with_its_own_panels_and_settings(qtbot, window):
     from trainers.samples1d import Frame1D
+
     t = choose_lab(window, 400)
     assert not t.data.isVisible() and t.start_button.isEnabled()  # no data files: no TensorFlow to wait for
     assert {"minibatch", "pretrain", "optimizer", "learning_rate", "target_sigma"} <= set(t.settings.widgets)
@@ -349,6 +359,7 @@ def test_the_1d_lab_trains_live_with_its_own_panels_and_settings(qtbot, window):
 def test_the_lab_pauses_steps_one_at_a_time_and_exports_its_animation(qtbot, window, tmp_path, monkeypatch):
     from PIL import Image
     from PySide6.QtWidgets import QFileDialog
+
     t = choose_lab(window, 10**6)
     t.grid_every.setValue(1)
     window.start_training()
@@ -398,6 +409,7 @@ def test_a_preset_fills_the_settings_form_and_the_run_records_it(qtbot, window):
 
 def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
     from explorer.curves import CurvePanel
+
     panel = CurvePanel(0.5)
     qtbot.addWidget(panel)
     panel.configure((("Discriminator", ("d_loss",)),))
@@ -417,9 +429,29 @@ def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
 
 def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path):
     from trainers.cli import main
+
     run_dir = tmp_path / "dc"
-    assert main(["train", "dcgan", "--steps", "1", "--out", str(run_dir), "--batch-size", "8", "--data", "bundled",
-                 "--metrics-every", "0", "--precision", "float32"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "dcgan",
+                "--steps",
+                "1",
+                "--out",
+                str(run_dir),
+                "--batch-size",
+                "8",
+                "--data",
+                "bundled",
+                "--metrics-every",
+                "0",
+                "--precision",
+                "float32",
+            ]
+        )
+        == 0
+    )
     wait_for_model(qtbot, window)
     with qtbot.waitSignal(window.model_loaded, timeout=30000):
         window.open_path(run_dir)
@@ -432,22 +464,47 @@ def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path
     assert [presets.itemData(i).name for i in range(presets.count())] == ["32", "cifar10"]
 
 
-def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(qtbot, window, tmp_path, monkeypatch,
-                                                                                 small_mnist):
+def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
+    qtbot, window, tmp_path, monkeypatch, small_mnist
+):
     from trainers import data as data_module
     from trainers.cli import main
     from trainers.data import write_idx
+
     folder = tmp_path / "fashion-mnist"  # Debian's layout; real MNIST digits stand in for the clothes
     folder.mkdir()
-    for stem, array in (("train-images-idx3-ubyte", small_mnist.images[:500]),
-                        ("train-labels-idx1-ubyte", small_mnist.labels[:500]),
-                        ("t10k-images-idx3-ubyte", small_mnist.images[500:]),
-                        ("t10k-labels-idx1-ubyte", small_mnist.labels[500:])):
+    for stem, array in (
+        ("train-images-idx3-ubyte", small_mnist.images[:500]),
+        ("train-labels-idx1-ubyte", small_mnist.labels[:500]),
+        ("t10k-images-idx3-ubyte", small_mnist.images[500:]),
+        ("t10k-labels-idx1-ubyte", small_mnist.labels[500:]),
+    ):
         write_idx(folder / f"{stem}.gz", array)
     monkeypatch.setattr(data_module, "FASHION_MNIST_DIR", folder)
     run_dir = tmp_path / "acgan"
-    assert main(["train", "acgan", "--steps", "1", "--out", str(run_dir), "--batch-size", "8", "--data", "fashion",
-                 "--metrics-every", "0", "--precision", "float32", "--config", "head=fake-class"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "acgan",
+                "--steps",
+                "1",
+                "--out",
+                str(run_dir),
+                "--batch-size",
+                "8",
+                "--data",
+                "fashion",
+                "--metrics-every",
+                "0",
+                "--precision",
+                "float32",
+                "--config",
+                "head=fake-class",
+            ]
+        )
+        == 0
+    )
     wait_for_model(qtbot, window)
     with qtbot.waitSignal(window.model_loaded, timeout=30000):
         window.open_path(run_dir)

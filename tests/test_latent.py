@@ -4,8 +4,7 @@ import pytest
 from trainers.errors import UserFacingError
 from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
 
-SPEC = LatentSpec((CategoricalControl("digit"), ContinuousControl("code1", -2, 2),
-                   NoiseControl("z", 4, -1, 1)))
+SPEC = LatentSpec((CategoricalControl("digit"), ContinuousControl("code1", -2, 2), NoiseControl("z", 4, -1, 1)))
 
 
 def test_expand_broadcasts_a_sweep_and_keeps_noise_fixed():

@@ -1,4 +1,5 @@
 """The training loop's promises: plain-data updates, stop/pause, NaN safety, flat memory."""
+
 import threading
 
 import numpy as np
@@ -7,8 +8,8 @@ import pytest
 from trainers.errors import TrainingDiverged
 from trainers.families.infogan import InfoGan, InfoGanConfig
 from trainers.loop import LoopSettings, TrainControl, Trainer
-from trainers.updates import Finished, GeneratorSnapshot, SampleSnapshot, StepFigures, is_plain
 from trainers.run import RunDir, RunInfo
+from trainers.updates import Finished, GeneratorSnapshot, SampleSnapshot, StepFigures, is_plain
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +26,14 @@ def make_trainer(model, small_mnist, tmp_path, steps, **kw):
 def test_updates_are_typed_plain_data(model, small_mnist, tmp_path):
     updates = []
     make_trainer(model, small_mnist, tmp_path, 2, grid_every=2).run_loop(updates.append)
-    assert [type(u) for u in updates] == [SampleSnapshot, StepFigures, StepFigures, SampleSnapshot,
-                                          GeneratorSnapshot, Finished]
+    assert [type(u) for u in updates] == [
+        SampleSnapshot,
+        StepFigures,
+        StepFigures,
+        SampleSnapshot,
+        GeneratorSnapshot,
+        Finished,
+    ]
     assert all(is_plain(u) for u in updates)
     for u in updates:
         if isinstance(u, StepFigures):
@@ -39,7 +46,7 @@ def test_updates_are_typed_plain_data(model, small_mnist, tmp_path):
 def test_stop_from_another_thread_checkpoints(model, small_mnist, tmp_path):
     control = TrainControl()
     trainer = make_trainer(model, small_mnist, tmp_path, 1000)
-    stop_after_two = lambda u: isinstance(u, StepFigures) and u.step >= 2 and control.stop()  # noqa: E731
+    stop_after_two = lambda u: isinstance(u, StepFigures) and u.step >= 2 and control.stop()
     reached = trainer.run_loop(stop_after_two, control)
     assert reached == 2 and trainer.run.read_info().step == 2
 

@@ -1,4 +1,5 @@
 """Metric functions on constructed inputs with known answers, and the shipped models' cheap check."""
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -12,7 +13,7 @@ def bar_image(width=2, shear=0.0):
     image = np.zeros((28, 28))
     for row in range(4, 24):
         centre = 14 + shear * (14 - row)
-        image[row, int(round(centre - width / 2)):int(round(centre + width / 2))] = 1.0
+        image[row, int(round(centre - width / 2)) : int(round(centre + width / 2))] = 1.0
     return image
 
 
@@ -38,13 +39,14 @@ def test_identical_feature_sets_have_zero_distance_and_shifted_ones_do_not():
 
 def test_spearman_detects_monotone_effects():
     x = np.linspace(-2, 2, 50)
-    assert metrics.spearman(x, x ** 3) == pytest.approx(1.0)
+    assert metrics.spearman(x, x**3) == pytest.approx(1.0)
     assert metrics.spearman(x, -x) == pytest.approx(-1.0)
 
 
 @pytest.fixture(scope="module")
 def judge():
     from trainers.classifier import load_judge
+
     return load_judge()
 
 
@@ -59,6 +61,7 @@ def test_fixed_label_generator_scores_one_on_its_label(judge):
 def test_shipped_models_draw_the_requested_digit(judge, name):
     from trainers.paths import SHIPPED_MODELS
     from trainers.run import load_model
+
     model = load_model(SHIPPED_MODELS / name)
     digits = np.repeat(np.arange(10), 3)
     latents = model.latent_spec.sample(len(digits), np.random.default_rng(1), classes=digits)
@@ -70,6 +73,7 @@ def test_shipped_models_draw_the_requested_digit(judge, name):
 def test_shipped_stackedgan_keeps_the_digit_at_the_ends_of_its_sliders(judge, control, value):
     from trainers.paths import SHIPPED_MODELS
     from trainers.run import load_model
+
     model = load_model(SHIPPED_MODELS / "stackedgan")
     digits, rng = np.repeat(np.arange(10), 5), np.random.default_rng(3)
     latents = model.latent_spec.sample(len(digits), rng, classes=digits)
@@ -82,6 +86,7 @@ def test_live_metrics_are_cheap_plain_floats(small_mnist):
     from trainers.evaluation import LiveMetrics
     from trainers.paths import SHIPPED_MODELS
     from trainers.run import load_model
+
     live = LiveMetrics(load_dataset("bundled"), n=200)
     figures = live(load_model(SHIPPED_MODELS / "infogan"))
     assert set(figures) == {"label_accuracy", "frechet_distance"}

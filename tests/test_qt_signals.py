@@ -1,4 +1,5 @@
 """Guard against PySide6 releases that abort on cross-thread signals (6.12.0 does, see DESIGN.md)."""
+
 import subprocess
 import sys
 import textwrap

@@ -1,4 +1,5 @@
 """The training process behind the desktop app: messages, control across the process boundary, a crash."""
+
 import os
 import signal
 
@@ -12,8 +13,17 @@ pytestmark = pytest.mark.timeout(240)
 
 
 def request(tmp_path, steps, **kw):
-    return TrainingRequest("infogan", tmp_path / "run", steps, batch_size=8, data="bundled", grid_every=2,
-                           checkpoint_every=2, metrics_every=0, **kw)
+    return TrainingRequest(
+        "infogan",
+        tmp_path / "run",
+        steps,
+        batch_size=8,
+        data="bundled",
+        grid_every=2,
+        checkpoint_every=2,
+        metrics_every=0,
+        **kw,
+    )
 
 
 def test_a_session_trains_in_its_own_process_and_reports_plain_updates(tmp_path):

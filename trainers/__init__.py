@@ -1,4 +1,5 @@
 """Models, training loops, data, metrics and the CLI of GAN Latent Explorer. No Qt here."""
+
 import os
 
 # TensorFlow turns its oneDNN kernels on by default only on some Intel CPUs; on this project's

@@ -6,6 +6,7 @@ Two signs, each raised once per episode (again only after it has cleared):
 - the live Fréchet distance has not improved on its best for many checks in a row.
 Plain Python on the figures the loop already has; the loop sends what it returns as `Alarm`s.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -16,16 +17,16 @@ ACCURACY_KEYS = ("d_real_acc", "d_fake_acc")
 
 @dataclass(frozen=True)
 class AlarmSettings:
-    window_steps: int = 500      # D's accuracies are averaged over this many steps
+    window_steps: int = 500  # D's accuracies are averaged over this many steps
     stuck_accuracy: float = 0.98  # both averages at or above this: stuck near 1
     clear_accuracy: float = 0.90  # the alarm re-arms once either average falls below this
-    stale_checks: int = 10       # live Fréchet checks in a row without a new best
+    stale_checks: int = 10  # live Fréchet checks in a row without a new best
 
 
 class CollapseWatch:
     def __init__(self, settings: AlarmSettings = AlarmSettings()):
         self.settings = settings
-        self._accuracies = {key: deque(maxlen=settings.window_steps) for key in ACCURACY_KEYS}
+        self._accuracies: dict[str, deque[float]] = {k: deque(maxlen=settings.window_steps) for k in ACCURACY_KEYS}
         self._sums = dict.fromkeys(ACCURACY_KEYS, 0.0)
         self._accuracy_raised = False
         self._best: tuple[int, float] | None = None  # (step, Fréchet distance)
@@ -50,10 +51,12 @@ class CollapseWatch:
         if self._accuracy_raised or min(real, fake) < self.settings.stuck_accuracy:
             return None
         self._accuracy_raised = True
-        return (f"Possible mode collapse at step {step:,}: the discriminator has told real from fake almost "
-                f"perfectly for {self.settings.window_steps} steps (real {real:.0%}, fake {fake:.0%}), so the "
-                "generator learns next to nothing; check the samples, and if they have collapsed resume from an "
-                "earlier checkpoint with a lower discriminator learning rate.")
+        return (
+            f"Possible mode collapse at step {step:,}: the discriminator has told real from fake almost "
+            f"perfectly for {self.settings.window_steps} steps (real {real:.0%}, fake {fake:.0%}), so the "
+            "generator learns next to nothing; check the samples, and if they have collapsed resume from an "
+            "earlier checkpoint with a lower discriminator learning rate."
+        )
 
     def on_metrics(self, step: int, values: dict) -> str | None:
         """One live-metrics check; a line once the Fréchet distance has gone `stale_checks` checks without a best."""
@@ -68,6 +71,8 @@ class CollapseWatch:
             return None
         self._frechet_raised = True
         best_step, best = self._best
-        return (f"Possible mode collapse at step {step:,}: the live Fréchet distance ({distance:.3g}) has not "
-                f"improved on its best ({best:.3g} at step {best_step:,}) for {self._checks_since_best} checks; "
-                "check the samples for repeated or missing classes, and stop if they have collapsed.")
+        return (
+            f"Possible mode collapse at step {step:,}: the live Fréchet distance ({distance:.3g}) has not "
+            f"improved on its best ({best:.3g} at step {best_step:,}) for {self._checks_since_best} checks; "
+            "check the samples for repeated or missing classes, and stop if they have collapsed."
+        )

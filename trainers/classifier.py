@@ -1,4 +1,5 @@
 """The evaluation classifier: the project's judge of generated digits (accuracy and features)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ def judge_folder(kind: str) -> Path:
     from trainers.data import KINDS
 
     if kind not in JUDGE_DIRS:
-        raise UserFacingError(f"The project has no classifier of {KINDS[kind].title} images, so label accuracy and "
-                              "the Fréchet distance cannot be measured for them.")
+        raise UserFacingError(
+            f"The project has no classifier of {KINDS[kind].title} images, so label accuracy and "
+            "the Fréchet distance cannot be measured for them."
+        )
     return JUDGE_DIRS[kind]
 
 
@@ -44,12 +47,13 @@ def build_classifier():
 @dataclass
 class Judge:
     """Predicted labels and penultimate features of [0, 1] images (N, 28, 28)."""
+
     model: object
 
     def __call__(self, images: np.ndarray, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
         labels, feats = [], []
         for start in range(0, len(images), batch):
-            logits, features = self._predict(images[start:start + batch, ..., None].astype(np.float32))
+            logits, features = self._predict(images[start : start + batch, ..., None].astype(np.float32))
             labels.append(np.argmax(logits, 1))
             feats.append(features)
         return np.concatenate(labels), np.concatenate(feats).astype(np.float64)
@@ -64,7 +68,9 @@ def load_judge(kind: str = "mnist") -> Judge:
     path = judge_folder(kind) / WEIGHTS
     if not path.is_file():
         hint = "" if kind == "mnist" else f" --data {kind}"
-        raise UserFacingError(f"No evaluation classifier at {path}; train it with `python -m trainers.classifier{hint}`.")
+        raise UserFacingError(
+            f"No evaluation classifier at {path}; train it with `python -m trainers.classifier{hint}`."
+        )
     from trainers.run import load_arrays
 
     model = build_classifier()
@@ -90,16 +96,25 @@ def train_classifier(epochs: int = 30, out: Path | None = None, data: str = "aut
     train, test = dataset.split()
     model = build_classifier()
     trainable = keras.Model(model.input, model.outputs[0])
-    trainable.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 1e-3 * 0.9 ** epoch)
-    trainable.fit(train.images[..., None] / 255.0, train.labels, batch_size=64, epochs=epochs, verbose=2,
-                  callbacks=[schedule])
+    trainable.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 1e-3 * 0.9**epoch)
+    trainable.fit(
+        train.images[..., None] / 255.0, train.labels, batch_size=64, epochs=epochs, verbose=2, callbacks=[schedule]
+    )
     predicted, _ = Judge(model)(test.images / 255.0)
     accuracy = float(np.mean(predicted == test.labels))
     save_arrays(out / WEIGHTS, {str(i): keras.ops.convert_to_numpy(w) for i, w in enumerate(model.weights)})
-    report = {"held_out_accuracy": accuracy, "held_out_images": len(test), "train_images": len(train),
-              "epochs": epochs, "data": dataset.source}
+    report = {
+        "held_out_accuracy": accuracy,
+        "held_out_images": len(test),
+        "train_images": len(train),
+        "epochs": epochs,
+        "data": dataset.source,
+    }
     write_json(out / "classifier.json", report)
     return report
 

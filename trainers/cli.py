@@ -1,4 +1,5 @@
 """gan-explorer's headless commands: train, generate, sample, evaluate, export."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,10 +8,10 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from trainers.errors import UserFacingError
-
 from trainers.families import family_entry, family_names
 
 COMMANDS = ("train", "generate", "sample", "evaluate", "export", "compare")
@@ -41,44 +42,77 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser(argv: list[str] = ()) -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser = OneLineParser(prog="gan-explorer", description="Train and explore GANs: " + ", ".join(family_names()))
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     words = [a for a in argv if a != "--verbose"]
     family = words[1] if len(words) > 1 and words[0] == "train" and words[1] in family_names() else None
-    train = sub.add_parser("train", help="train a model headless, with checkpoints",
-                           epilog=_settings_help(family), formatter_class=argparse.RawDescriptionHelpFormatter)
+    train = sub.add_parser(
+        "train",
+        help="train a model headless, with checkpoints",
+        epilog=_settings_help(family),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     train.add_argument("family", choices=family_names())
     train.add_argument("--steps", type=positive_int, default=None, help="total steps (default: the family's)")
     train.add_argument("--batch-size", type=positive_int, default=None, help="default: the family's")
-    train.add_argument("--data", default="auto", help="image families: auto, bundled, keras, an IDX folder or an .npz "
-                                                      "with x/y")
+    train.add_argument(
+        "--data", default="auto", help="image families: auto, bundled, keras, an IDX folder or an .npz with x/y"
+    )
     train.add_argument("--out", type=Path, required=True, help="run directory")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
-    train.add_argument("--init-from", type=Path, default=None, metavar="RUN_OR_MODEL",
-                       help="fine-tune: start from the networks of a run, or an exported/shipped model's generator")
-    train.add_argument("--generator-warmup", type=non_negative_int, default=0, metavar="STEPS",
-                       help="with --init-from: train only the discriminators for the first STEPS steps, so fresh "
-                            "ones catch up before the generators learn from them (e.g. 600)")
-    train.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default=None,
-                       help="Keras families: compute precision (default auto)")
+    train.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        metavar="RUN_OR_MODEL",
+        help="fine-tune: start from the networks of a run, or an exported/shipped model's generator",
+    )
+    train.add_argument(
+        "--generator-warmup",
+        type=non_negative_int,
+        default=0,
+        metavar="STEPS",
+        help="with --init-from: train only the discriminators for the first STEPS steps, so fresh "
+        "ones catch up before the generators learn from them (e.g. 600)",
+    )
+    train.add_argument(
+        "--precision",
+        choices=("auto", "float32", "bfloat16"),
+        default=None,
+        help="Keras families: compute precision (default auto)",
+    )
     train.add_argument("--grid-every", type=positive_int, default=None, help="sample snapshots every N steps")
     train.add_argument("--checkpoint-every", type=positive_int, default=None)
-    train.add_argument("--metrics-every", type=non_negative_int, default=None,
-                       help="live quality metrics every N steps (0 = off); for the image families about 1.5 s "
-                            "per check on a 2-core CPU")
+    train.add_argument(
+        "--metrics-every",
+        type=non_negative_int,
+        default=None,
+        help="live quality metrics every N steps (0 = off); for the image families about 1.5 s "
+        "per check on a 2-core CPU",
+    )
     train.add_argument("--seed", type=non_negative_int, default=0)
-    train.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                       help="any setting of the family (listed by gan-explorer train FAMILY --help); repeatable")
-    train.add_argument("--preset", default=None, help="start from one of the family's presets (listed by "
-                                                      "gan-explorer train FAMILY --help); --config changes it")
+    train.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any setting of the family (listed by gan-explorer train FAMILY --help); repeatable",
+    )
+    train.add_argument(
+        "--preset",
+        default=None,
+        help="start from one of the family's presets (listed by gan-explorer train FAMILY --help); --config changes it",
+    )
 
-    for name, text in (("generate", "write a PNG from chosen latent values"),
-                       ("sample", "write N random samples: a PNG grid, or .npz with their latents"),
-                       ("evaluate", "measure the model with the family's evaluation"),
-                       ("export", "copy a run's generator into a folder the explorer can open")):
+    for name, text in (
+        ("generate", "write a PNG from chosen latent values"),
+        ("sample", "write N random samples: a PNG grid, or .npz with their latents"),
+        ("evaluate", "measure the model with the family's evaluation"),
+        ("export", "copy a run's generator into a folder the explorer can open"),
+    ):
         p = sub.add_parser(name, help=text, add_help=name != "generate")
         p.add_argument("run", type=Path, help="run directory or exported model folder")
     sub.choices["sample"].add_argument("--n", type=positive_int, default=100)
@@ -88,17 +122,23 @@ def build_parser(argv: list[str] = ()) -> argparse.ArgumentParser:
     sub.choices["evaluate"].add_argument("--json", action="store_true")
     sub.choices["evaluate"].add_argument("--save-card", action="store_true", help="write card.json beside the model")
     sub.choices["export"].add_argument("dest", type=Path)
-    compare = sub.add_parser("compare", help="run a family's study over settings and seeds (e.g. the 1-D GAN's "
-                                             "minibatch x pretraining table)")
+    compare = sub.add_parser(
+        "compare",
+        help="run a family's study over settings and seeds (e.g. the 1-D GAN's minibatch x pretraining table)",
+    )
     compare.add_argument("family", choices=family_names())
     compare.add_argument("--seeds", type=positive_int, default=10)
     compare.add_argument("--steps", type=positive_int, default=None, help="steps per run (default: each cell's)")
     compare.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="processes")
-    compare.add_argument("--preset", default=None, help="which settings the study starts from, e.g. lab or source "
-                                                         "(default: the family's first)")
+    compare.add_argument(
+        "--preset",
+        default=None,
+        help="which settings the study starts from, e.g. lab or source (default: the family's first)",
+    )
     compare.add_argument("--json", action="store_true")
-    compare.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                         help="a setting applied to every cell")
+    compare.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="a setting applied to every cell"
+    )
     return parser
 
 
@@ -110,10 +150,12 @@ def _settings_help(family: str | None) -> str | None:
 
     entry = family_entry(family)
     d = entry.defaults
-    lines = [f"{entry.title}: {entry.summary}.",
-             f"defaults: --steps {d.steps} --batch-size {d.batch_size} --grid-every {d.grid_every} "
-             f"--checkpoint-every {d.checkpoint_every} --metrics-every {d.metrics_every}",
-             "settings (--config KEY=VALUE):"]
+    lines = [
+        f"{entry.title}: {entry.summary}.",
+        f"defaults: --steps {d.steps} --batch-size {d.batch_size} --grid-every {d.grid_every} "
+        f"--checkpoint-every {d.checkpoint_every} --metrics-every {d.metrics_every}",
+        "settings (--config KEY=VALUE):",
+    ]
     lines += [f"  {info.describe()}" for info in describe_config(entry.config_class)]
     presets = entry.load().presets
     if presets:
@@ -130,8 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         args, rest = build_parser(argv).parse_known_args(argv)
         if rest and args.command != "generate":
             build_parser(argv).parse_args(argv)  # reports the unknown flags
-        return {"train": cmd_train, "generate": cmd_generate, "sample": cmd_sample, "evaluate": cmd_evaluate,
-                "export": cmd_export, "compare": cmd_compare}[args.command](args, rest)
+        return {
+            "train": cmd_train,
+            "generate": cmd_generate,
+            "sample": cmd_sample,
+            "evaluate": cmd_evaluate,
+            "export": cmd_export,
+            "compare": cmd_compare,
+        }[args.command](args, rest)
     except UserFacingError as exc:
         sys.stderr.write(f"gan-explorer: {exc}\n")
         return 2
@@ -141,10 +189,10 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_train(args, _rest) -> int:
     from tqdm import tqdm
 
+    from trainers.families.base import preset_named
     from trainers.loop import LoopSettings, TrainControl
     from trainers.run import RunDir, RunInfo
     from trainers.session import open_trainer
-    from trainers.families.base import preset_named
     from trainers.settings import parse_overrides
 
     entry = family_entry(args.family)
@@ -153,8 +201,10 @@ def cmd_train(args, _rest) -> int:
     training = preset.training if preset else {}
     if args.resume:
         if args.init_from or args.generator_warmup or preset:
-            raise UserFacingError("--init-from, --generator-warmup and --preset start a new run; leave them out with "
-                                  "--resume (a resumed run keeps its settings, and keeps the warm-up in its run.json).")
+            raise UserFacingError(
+                "--init-from, --generator-warmup and --preset start a new run; leave them out with "
+                "--resume (a resumed run keeps its settings, and keeps the warm-up in its run.json)."
+            )
         info = run.read_info()
         if info.family != args.family:
             raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")
@@ -169,14 +219,24 @@ def cmd_train(args, _rest) -> int:
         if args.generator_warmup and not args.init_from:
             raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
         batch_size = args.batch_size or training.get("batch_size") or entry.defaults.batch_size
-        info = RunInfo(args.family, config, data=args.data, batch_size=batch_size,
-                       init_from=str(args.init_from) if args.init_from else None,
-                       generator_warmup_steps=args.generator_warmup)
-    settings = LoopSettings.from_defaults(entry.defaults, steps=args.steps or training.get("steps"),
-                                          batch_size=info.batch_size,
-                                          grid_every=args.grid_every, checkpoint_every=args.checkpoint_every,
-                                          metrics_every=args.metrics_every, seed=args.seed,
-                                          generator_warmup_steps=info.generator_warmup_steps)
+        info = RunInfo(
+            args.family,
+            config,
+            data=args.data,
+            batch_size=batch_size,
+            init_from=str(args.init_from) if args.init_from else None,
+            generator_warmup_steps=args.generator_warmup,
+        )
+    settings = LoopSettings.from_defaults(
+        entry.defaults,
+        steps=args.steps or training.get("steps"),
+        batch_size=info.batch_size,
+        grid_every=args.grid_every,
+        checkpoint_every=args.checkpoint_every,
+        metrics_every=args.metrics_every,
+        seed=args.seed,
+        generator_warmup_steps=info.generator_warmup_steps,
+    )
     trainer, start = open_trainer(run, info, args.resume, settings, print)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
@@ -186,8 +246,10 @@ def cmd_train(args, _rest) -> int:
     finally:
         bar.close()
         signal.signal(signal.SIGINT, previous)
-    print(f"Run saved in {run.path} at step {trainer.step}. Resume: gan-explorer train {info.family} "
-          f"--out {run.path} --resume --steps N")
+    print(
+        f"Run saved in {run.path} at step {trainer.step}. Resume: gan-explorer train {info.family} "
+        f"--out {run.path} --resume --steps N"
+    )
     return 0
 
 
@@ -232,15 +294,20 @@ def generate_parser(spec) -> argparse.ArgumentParser:
     cat = spec.categorical
     for c in spec.controls:
         if c is cat:
-            parser.add_argument(f"--{c.name}", type=int, default=None,
-                                help=f"0-{c.n - 1}; default: a grid of all {c.n}")
+            parser.add_argument(
+                f"--{c.name}", type=int, default=None, help=f"0-{c.n - 1}; default: a grid of all {c.n}"
+            )
         else:
             about = f" ({c.attribute})" if c.attribute else ""
-            parser.add_argument(f"--{c.name}", type=finite_float, default=0.0,
-                                help=f"in [{c.low:g}, {c.high:g}]{about}")
+            parser.add_argument(
+                f"--{c.name}", type=finite_float, default=0.0, help=f"in [{c.low:g}, {c.high:g}]{about}"
+            )
     row = f"one row per {cat.label}" if cat is not None else "one row"
-    parser.add_argument("--sweep", choices=[c.name for c in spec.swept],
-                        help=f"sweep this control over its range (one column per value, {row})")
+    parser.add_argument(
+        "--sweep",
+        choices=[c.name for c in spec.swept],
+        help=f"sweep this control over its range (one column per value, {row})",
+    )
     parser.add_argument("--steps", type=positive_int, default=10, help="values in a sweep")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     parser.add_argument("-o", "--out", type=Path, default=Path("generated.png"))
@@ -279,8 +346,11 @@ def _image_picture(model, spec, values: dict, opts):
     from trainers.images import make_grid
 
     cat = spec.categorical
-    classes = [None] if cat is None else (list(range(cat.n)) if getattr(opts, cat.name) is None
-                                          else [getattr(opts, cat.name)])
+    classes = (
+        [None]
+        if cat is None
+        else (list(range(cat.n)) if getattr(opts, cat.name) is None else [getattr(opts, cat.name)])
+    )
     with_class = (lambda v, k: v) if cat is None else (lambda v, k: {**v, cat.name: k})
     if cat is not None:
         spec.validate({cat.name: classes})
@@ -296,8 +366,11 @@ def _image_picture(model, spec, values: dict, opts):
 
 
 def _spec_with_card(model):
-    effects = {name: e["attribute"] for name, e in getattr(model, "card", {}).get("effects", {}).items()
-               if isinstance(e, dict) and e.get("attribute")}
+    effects = {
+        name: e["attribute"]
+        for name, e in getattr(model, "card", {}).get("effects", {}).items()
+        if isinstance(e, dict) and e.get("attribute")
+    }
     return model.latent_spec.with_attributes(effects)
 
 
@@ -363,8 +436,14 @@ def cmd_compare(args, _rest) -> int:
         raise UserFacingError(f"--preset {preset}: {cls.title} offers {', '.join(cls.comparison_presets)}.")
     started = time.perf_counter()
     with tqdm(total=cls.comparison_runs(args.seeds), unit="run", desc="comparing", file=sys.stderr) as bar:
-        result = cls.compare(seeds=args.seeds, steps=args.steps, workers=args.workers, overrides=overrides,
-                             progress=bar.update, preset=preset)
+        result = cls.compare(
+            seeds=args.seeds,
+            steps=args.steps,
+            workers=args.workers,
+            overrides=overrides,
+            progress=bar.update,
+            preset=preset,
+        )
     result["wall_seconds"] = time.perf_counter() - started
     print(json.dumps(result, indent=2) if args.json else cls.format_comparison(result))
     if not args.json:

@@ -8,6 +8,7 @@ Neither can be downloaded here, so both read the files exactly as their publishe
 - SVHN "format 2": train_32x32.mat (and test_32x32.mat) with X (32, 32, 3, N) and y (N, 1) in 1–10,
   where 10 stands for the digit 0; read with scipy.io.loadmat (MATLAB v5 files hold no code).
 """
+
 from __future__ import annotations
 
 import io
@@ -46,9 +47,15 @@ class RefusedGlobal(pickle.UnpicklingError):
 class _ArraysOnlyUnpickler(pickle.Unpickler):
     """Rebuilds numpy arrays and plain containers; any other global (a function to call on load) is refused."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar"), ("_codecs", "encode")}
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode"),
+    }
 
     def find_class(self, module: str, name: str):
         if (module, name) in self.ALLOWED:
@@ -63,8 +70,10 @@ def read_cifar_batch(raw: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
     except RefusedGlobal as exc:
         raise UserFacingError(f"{where} was refused: {exc}; a CIFAR-10 batch holds arrays only.") from None
     except Exception as exc:  # a damaged pickle fails in many ways (EOFError, ValueError, struct.error, ...)
-        raise UserFacingError(f"{where} is not a readable CIFAR-10 batch ({type(exc).__name__}); the file is "
-                              "damaged or truncated, re-download it.") from None
+        raise UserFacingError(
+            f"{where} is not a readable CIFAR-10 batch ({type(exc).__name__}); the file is "
+            "damaged or truncated, re-download it."
+        ) from None
     if not isinstance(batch, dict):
         raise UserFacingError(f"{where} holds a {type(batch).__name__}, not a CIFAR-10 batch (a dict).")
     batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
@@ -88,8 +97,10 @@ def _cifar_members(path: Path) -> list[tuple[str, bytes]]:
     if path.is_dir():
         missing = [name for name in CIFAR_BATCHES if not (path / name).is_file()]
         if missing:
-            raise UserFacingError(f"{path} lacks {', '.join(missing)}: a CIFAR-10 python folder has data_batch_1 "
-                                  "to data_batch_5 and test_batch.")
+            raise UserFacingError(
+                f"{path} lacks {', '.join(missing)}: a CIFAR-10 python folder has data_batch_1 "
+                "to data_batch_5 and test_batch."
+            )
         return [(str(path / name), (path / name).read_bytes()) for name in CIFAR_BATCHES]
     try:
         with tarfile.open(path, "r:*") as archive:
@@ -97,10 +108,18 @@ def _cifar_members(path: Path) -> list[tuple[str, bytes]]:
             missing = [name for name in CIFAR_BATCHES if name not in members]
             if missing:
                 raise UserFacingError(f"{path} lacks {', '.join(missing)}: not the CIFAR-10 python archive.")
-            return [(f"{path}:{name}", archive.extractfile(members[name]).read()) for name in CIFAR_BATCHES]
+            return [(f"{path}:{name}", _member_bytes(archive, members[name])) for name in CIFAR_BATCHES]
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        raise UserFacingError(f"{path} is not a readable .tar.gz ({exc}); the download is damaged or truncated, "
-                              "fetch it again.") from None
+        raise UserFacingError(
+            f"{path} is not a readable .tar.gz ({exc}); the download is damaged or truncated, fetch it again."
+        ) from None
+
+
+def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    stream = archive.extractfile(member)
+    if stream is None:
+        raise UserFacingError(f"{member.name} in the archive is not a regular file.")
+    return stream.read()
 
 
 def load_cifar10(path: Path) -> Dataset:

@@ -1,6 +1,7 @@
 """Real data sets: MNIST (the Keras cache, an IDX folder, an .npz file or the bundled subset), Fashion-MNIST
 (Debian's package), and colour 32×32 sets from the user's own files (trainers.colour_data). Every loader
 ends in `validated`, the one check of the arrays."""
+
 from __future__ import annotations
 
 import gzip
@@ -24,14 +25,25 @@ IDX_FILES = {
 
 
 DIGITS = tuple(str(d) for d in range(10))
-FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                 "Ankle boot")
+FASHION_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 CIFAR10_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 @dataclass(frozen=True)
 class DataKind:
     """What a data set's images are: their shape, and what its classes are called."""
+
     name: str
     title: str
     shape: tuple[int, ...]  # one image: (28, 28) grey, (32, 32, 3) colour
@@ -44,12 +56,15 @@ class DataKind:
         return self.shape[2] if len(self.shape) == 3 else 1
 
 
-KINDS = {kind.name: kind for kind in (
-    DataKind("mnist", "MNIST", (28, 28), "digit", DIGITS, "auto"),
-    DataKind("fashion-mnist", "Fashion-MNIST", (28, 28), "class", FASHION_NAMES, "fashion"),
-    DataKind("cifar10", "CIFAR-10", (32, 32, 3), "class", CIFAR10_NAMES, ""),
-    DataKind("svhn", "SVHN", (32, 32, 3), "digit", DIGITS, ""),
-)}
+KINDS = {
+    kind.name: kind
+    for kind in (
+        DataKind("mnist", "MNIST", (28, 28), "digit", DIGITS, "auto"),
+        DataKind("fashion-mnist", "Fashion-MNIST", (28, 28), "class", FASHION_NAMES, "fashion"),
+        DataKind("cifar10", "CIFAR-10", (32, 32, 3), "class", CIFAR10_NAMES, ""),
+        DataKind("svhn", "SVHN", (32, 32, 3), "digit", DIGITS, ""),
+    )
+}
 KIND_NAMES = tuple(KINDS)
 
 
@@ -102,8 +117,10 @@ def load_dataset(spec: str | Path | None = None) -> Dataset:
         return load_fashion()
     path = Path(spec).expanduser()
     if not path.exists():
-        raise UserFacingError(f"Data file not found: {path} (expected an IDX folder, an .npz with x and y, a "
-                              "CIFAR-10 python batches folder or an SVHN .mat file).")
+        raise UserFacingError(
+            f"Data file not found: {path} (expected an IDX folder, an .npz with x and y, a "
+            "CIFAR-10 python batches folder or an SVHN .mat file)."
+        )
     if not (path.is_dir() or path.is_file()):
         raise UserFacingError(f"{path} is not a regular file or folder (a pipe or device?); give a data file.")
     from trainers import colour_data
@@ -117,11 +134,12 @@ def load_dataset(spec: str | Path | None = None) -> Dataset:
 
 def load_fashion() -> Dataset:
     if not (FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
-        raise UserFacingError(f"Fashion-MNIST is not installed in {FASHION_MNIST_DIR}: install Debian's "
-                              "dataset-fashion-mnist package (sudo apt install dataset-fashion-mnist), or choose a "
-                              "folder with its four IDX files.")
-    return _load_idx_folder(FASHION_MNIST_DIR, kind="fashion-mnist",
-                            source=f"Fashion-MNIST from {FASHION_MNIST_DIR}")
+        raise UserFacingError(
+            f"Fashion-MNIST is not installed in {FASHION_MNIST_DIR}: install Debian's "
+            "dataset-fashion-mnist package (sudo apt install dataset-fashion-mnist), or choose a "
+            "folder with its four IDX files."
+        )
+    return _load_idx_folder(FASHION_MNIST_DIR, kind="fashion-mnist", source=f"Fashion-MNIST from {FASHION_MNIST_DIR}")
 
 
 def load_bundled() -> Dataset:
@@ -151,7 +169,9 @@ def _open_npz(path: Path):
     try:
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise UserFacingError(f"{path} is not a readable .npz file ({exc}); re-download or pick another file.") from None
+        raise UserFacingError(
+            f"{path} is not a readable .npz file ({exc}); re-download or pick another file."
+        ) from None
 
 
 def _array(npz, key: str, path: Path) -> np.ndarray:
@@ -174,8 +194,10 @@ def validated(x, y, path, source: str, kind: str = "mnist") -> Dataset:
     y = y.reshape(-1)
     shaped = _to_shape(x, expected.shape)
     if shaped is None:
-        raise UserFacingError(f"{path}: {expected.title} images must be {'×'.join(map(str, expected.shape))}, "
-                              f"got an array of shape {x.shape}.")
+        raise UserFacingError(
+            f"{path}: {expected.title} images must be {'×'.join(map(str, expected.shape))}, "
+            f"got an array of shape {x.shape}."
+        )
     x = shaped
     if len(x) != len(y):
         raise UserFacingError(f"{path}: {len(x)} images but {len(y)} labels.")
@@ -183,8 +205,9 @@ def validated(x, y, path, source: str, kind: str = "mnist") -> Dataset:
     if len(y) == 0:
         raise UserFacingError(f"{path}: holds no images.")
     if y.min() < 0 or y.max() >= n_classes or np.any(y != np.round(y)):
-        raise UserFacingError(f"{path}: labels must be whole numbers 0–{n_classes - 1}, found "
-                              f"{y.min():g}..{y.max():g}.")
+        raise UserFacingError(
+            f"{path}: labels must be whole numbers 0–{n_classes - 1}, found {y.min():g}..{y.max():g}."
+        )
     return Dataset(np.ascontiguousarray(_to_uint8(x, path)), y.astype(np.uint8), source, kind)
 
 
@@ -233,7 +256,7 @@ def _read_idx(path: Path) -> np.ndarray:
     ndim = raw[3]
     if ndim == 0 or len(raw) < 4 + 4 * ndim:
         raise UserFacingError(f"{path}: the IDX header is cut short; the file is truncated.")
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(dims)):
         raise UserFacingError(f"{path}: header says {dims} but holds {body.size} bytes; the file is truncated.")

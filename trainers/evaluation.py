@@ -1,15 +1,17 @@
 """The project's evaluation of a generator: label accuracy, Fréchet distance, code effects."""
+
 from __future__ import annotations
 
 import json
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from trainers import metrics
 from trainers.errors import UserFacingError
-from trainers.latent import LatentSpec
+from trainers.latent import LatentSpec, NoiseControl
 
 ATTRIBUTES = ("thickness", "slant")
 EFFECT_THRESHOLD = 0.5  # |Spearman| from which a control is said to drive an attribute
@@ -23,6 +25,7 @@ def measure_attributes(images: np.ndarray) -> dict[str, np.ndarray]:
 @dataclass
 class RealReference:
     """Held-out real digits split in two disjoint halves: A gives the floor, B is the reference."""
+
     features_a: np.ndarray
     features_b: np.ndarray
 
@@ -31,7 +34,7 @@ class RealReference:
         _, held_out = dataset.split()
         _, features = judge(held_out.images / 255.0)
         half = len(features) // 2
-        return cls(features[:half], features[half:2 * half])
+        return cls(features[:half], features[half : 2 * half])
 
     @property
     def floor(self) -> float:
@@ -40,11 +43,11 @@ class RealReference:
 
 def sweep_latents(spec: LatentSpec, name: str, n: int, rng: np.random.Generator):
     """Everything random as in training, except `name`, spread evenly over its slider range."""
-    control = spec[name]
+    control = spec.ranged(name)
     latents = spec.sample(n, rng)
     values = np.repeat(np.linspace(control.low, control.high, SWEEP_BINS), -(-n // SWEEP_BINS))[:n]
     values = rng.permutation(values).astype(np.float32)
-    if latents[name].ndim == 2:  # noise vector: the slider shifts the whole vector
+    if isinstance(control, NoiseControl):  # a noise vector: the slider shifts the whole vector
         latents[name] = control.draw(rng, n) + values[:, None]
     else:
         latents[name] = values
@@ -53,8 +56,9 @@ def sweep_latents(spec: LatentSpec, name: str, n: int, rng: np.random.Generator)
 
 def generate_batched(model, latents: dict, batch: int = 1000) -> np.ndarray:
     n = len(next(iter(latents.values())))
-    return np.concatenate([model.generate_arrays({k: v[i:i + batch] for k, v in latents.items()})
-                           for i in range(0, n, batch)])
+    return np.concatenate(
+        [model.generate_arrays({k: v[i : i + batch] for k, v in latents.items()}) for i in range(0, n, batch)]
+    )
 
 
 def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int = 0, progress=None) -> dict:
@@ -68,7 +72,7 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     predicted, features = judge(images)
     tick(n)
     size = len(reference.features_b)
-    result = {
+    result: dict[str, Any] = {
         "samples": n,
         "frechet_distance": metrics.frechet_distance(features[:size], reference.features_b),
         "frechet_floor": reference.floor,
@@ -95,15 +99,20 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
 
 def _accuracy_by_digit(predicted: np.ndarray, requested: np.ndarray) -> dict[str, float]:
     """Where a model misses: one digit drawn like another shows here, not in the overall figure."""
-    return {str(d): metrics.label_accuracy(predicted[requested == d], requested[requested == d])
-            for d in np.unique(requested)}
+    return {
+        str(d): metrics.label_accuracy(predicted[requested == d], requested[requested == d])
+        for d in np.unique(requested)
+    }
 
 
 def _effect(control, values, measured, correct) -> dict:
     rho = {a: metrics.spearman(values, measured[a]) for a in ATTRIBUTES}
     best = max(rho, key=lambda a: abs(rho[a]))
-    effect = {"spearman": rho, "attribute": best if abs(rho[best]) >= EFFECT_THRESHOLD else None,
-              "range": [control.low, control.high]}
+    effect: dict[str, Any] = {
+        "spearman": rho,
+        "attribute": best if abs(rho[best]) >= EFFECT_THRESHOLD else None,
+        "range": [control.low, control.high],
+    }
     if correct is not None:
         bins = np.linspace(control.low, control.high, SWEEP_BINS)
         per_bin = [float(correct[np.isclose(values, b)].mean()) for b in bins]
@@ -130,7 +139,7 @@ class LiveMetrics:
         values = {}
         label = model.latent_spec.categorical
         if label is not None:
-            values["label_accuracy"] = metrics.label_accuracy(predicted, self._latents[label.name])
+            values["label_accuracy"] = metrics.label_accuracy(predicted, self._latents[label.name])  # type: ignore[index]
         values["frechet_distance"] = metrics.frechet_distance(features, self.reference.features_b)
         return values
 
@@ -147,11 +156,15 @@ def live_metrics_or_none(dataset, say) -> LiveMetrics | None:
 def format_table(result: dict) -> str:
     lines = [f"{'samples':<34}{result['samples']:>10}"]
     if "label_accuracy" in result:
-        lines += [f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
-                  f"{'  by digit':<12}" + " ".join(f"{d}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items())]
+        lines += [
+            f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
+            f"{'  by digit':<12}" + " ".join(f"{d}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items()),
+        ]
     if "predicted_class_share" in result:
-        lines.append("  digits drawn (judge's share) " + " ".join(f"{d}:{a:.3f}" for d, a in
-                                                                result["predicted_class_share"].items()))
+        lines.append(
+            "  digits drawn (judge's share) "
+            + " ".join(f"{d}:{a:.3f}" for d, a in result["predicted_class_share"].items())
+        )
     lines += [
         f"{'Fréchet distance (generated)':<34}{result['frechet_distance']:>10.3f}",
         f"{'Fréchet floor (real vs real)':<34}{result['frechet_floor']:>10.3f}",
@@ -161,10 +174,11 @@ def format_table(result: dict) -> str:
     ]
     for name, e in result["effects"].items():
         lo, hi = e["range"]
-        lines.append(f"{name:<10}{f'[{lo:g}, {hi:g}]':<14}{e['spearman']['thickness']:>13.3f}"
-                     f"{e['spearman']['slant']:>10.3f}{e['attribute'] or '-':>12}"
-                     + (f"{e['label_accuracy_min_over_range']:>15.4f}" if "label_accuracy_min_over_range" in e
-                        else f"{'-':>15}"))
+        lines.append(
+            f"{name:<10}{f'[{lo:g}, {hi:g}]':<14}{e['spearman']['thickness']:>13.3f}"
+            f"{e['spearman']['slant']:>10.3f}{e['attribute'] or '-':>12}"
+            + (f"{e['label_accuracy_min_over_range']:>15.4f}" if "label_accuracy_min_over_range" in e else f"{'-':>15}")
+        )
     return "\n".join(lines)
 
 

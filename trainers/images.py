@@ -1,4 +1,5 @@
 """Image grids and PNG/GIF export (Pillow/imageio), written atomically."""
+
 from __future__ import annotations
 
 import errno
@@ -21,7 +22,7 @@ def make_grid(images: np.ndarray, cols: int, pad: int = 2) -> np.ndarray:
     grid = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad, *images.shape[3:]), np.uint8)
     for i, image in enumerate(images):
         r, c = divmod(i, cols)
-        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = image
+        grid[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = image
     return grid
 
 
@@ -62,8 +63,10 @@ def _write_error(path: Path, exc: OSError):
     from trainers.errors import UserFacingError
 
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return UserFacingError(f"Could not write {path}: the disk is full. Free some space and resume; "
-                               "the last complete copy of the file is kept.")
+        return UserFacingError(
+            f"Could not write {path}: the disk is full. Free some space and resume; "
+            "the last complete copy of the file is kept."
+        )
     return UserFacingError(f"Could not write {path} ({exc.strerror or exc}); the last complete copy is kept.")
 
 
@@ -72,7 +75,7 @@ def save_png(path: Path, image: np.ndarray, scale: int = 1) -> None:
 
     picture = Image.fromarray(image if image.dtype == np.uint8 else to_uint8(image))
     if scale > 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+        picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
     atomic_write(path, lambda tmp: picture.save(tmp, format="PNG"))
 
 
@@ -82,11 +85,14 @@ def save_gif(path: Path, frames: list[np.ndarray], fps: float = 8.0, scale: int 
 
     def big(frame):
         frame = frame if frame.dtype == np.uint8 else to_uint8(frame)
-        return np.asarray(Image.fromarray(frame).resize((frame.shape[1] * scale, frame.shape[0] * scale), Image.NEAREST))
+        return np.asarray(
+            Image.fromarray(frame).resize((frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST)
+        )
 
     bounce = frames + frames[-2:0:-1]  # play forth and back, a smooth loop
-    atomic_write(path, lambda tmp: iio.imwrite(tmp, [big(f) for f in bounce], extension=".gif",
-                                               duration=1000.0 / fps, loop=0))
+    atomic_write(
+        path, lambda tmp: iio.imwrite(tmp, [big(f) for f in bounce], extension=".gif", duration=1000.0 / fps, loop=0)
+    )
 
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
@@ -127,8 +133,9 @@ def save_animation(path: Path, frames: list[np.ndarray], fps: float = 12.0) -> N
     even = [f[: f.shape[0] // 2 * 2, : f.shape[1] // 2 * 2] for f in frames]  # H.264 wants even sizes
 
     def write(tmp):
-        with iio2.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=1, codec="libx264",
-                             ffmpeg_log_level="error") as writer:
+        with iio2.get_writer(
+            tmp, format="FFMPEG", fps=fps, macro_block_size=1, codec="libx264", ffmpeg_log_level="error"
+        ) as writer:
             for frame in even:
                 writer.append_data(frame)
 

@@ -1,8 +1,8 @@
 """Latent specs: which controls a model has, so the GUI and CLI build themselves from them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Union
 
 import numpy as np
 
@@ -23,6 +23,7 @@ class CategoricalControl:
 @dataclass(frozen=True)
 class ContinuousControl:
     """A scalar code; `attribute` is what it was measured to control (from the model card)."""
+
     name: str
     low: float
     high: float
@@ -40,6 +41,7 @@ class ContinuousControl:
 @dataclass(frozen=True)
 class NoiseControl:
     """A noise vector drawn from a seed; the slider value shifts the whole vector (as the book does)."""
+
     name: str
     dim: int
     low: float
@@ -64,7 +66,7 @@ class NoiseControl:
         return vectors
 
 
-Control = Union[CategoricalControl, ContinuousControl, NoiseControl]
+Control = CategoricalControl | ContinuousControl | NoiseControl
 SEED = "seed"
 
 
@@ -78,18 +80,31 @@ class LatentSpec:
                 return control
         raise KeyError(name)
 
+    def ranged(self, name: str) -> ContinuousControl | NoiseControl:
+        """A control with a slider range (a code or a noise vector), by name."""
+        control = self[name]
+        if isinstance(control, CategoricalControl):
+            raise KeyError(f"{name} is a class control, not a ranged one")
+        return control
+
+    def noise(self, name: str) -> NoiseControl:
+        control = self[name]
+        if not isinstance(control, NoiseControl):
+            raise KeyError(f"{name} is not a noise vector")
+        return control
+
     @property
     def categorical(self) -> CategoricalControl | None:
         """The class control, if the model has one (an unconditional GAN has none)."""
         return next((c for c in self.controls if isinstance(c, CategoricalControl)), None)
 
     @property
-    def swept(self) -> tuple[Control, ...]:
+    def swept(self) -> tuple[ContinuousControl | NoiseControl, ...]:
         """Controls with a slider range: CLI flags, evaluation sweeps."""
         return tuple(c for c in self.controls if not isinstance(c, CategoricalControl))
 
     @property
-    def traversed(self) -> tuple[Control, ...]:
+    def traversed(self) -> tuple[ContinuousControl | NoiseControl, ...]:
         """Swept controls that get a traversal strip in the explorer (the book's --p figures)."""
         return tuple(c for c in self.swept if getattr(c, "traversal", True))
 
@@ -100,10 +115,14 @@ class LatentSpec:
 
     def with_attributes(self, effects: dict[str, str]) -> LatentSpec:
         """A copy whose controls carry the measured attribute names, e.g. {'code1': 'thickness'}."""
-        return LatentSpec(tuple(
-            replace(c, attribute=effects[c.name]) if c.name in effects and not isinstance(c, CategoricalControl) else c
-            for c in self.controls
-        ))
+        return LatentSpec(
+            tuple(
+                replace(c, attribute=effects[c.name])
+                if c.name in effects and not isinstance(c, CategoricalControl)
+                else c
+                for c in self.controls
+            )
+        )
 
     def validate(self, values: dict) -> None:
         for name, value in values.items():
@@ -132,7 +151,7 @@ class LatentSpec:
         if n is None:
             n = max((np.size(v) for k, v in merged.items() if k != SEED), default=1)
         rng = np.random.default_rng(int(merged[SEED]))
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for c in self.controls:
             value = np.broadcast_to(np.asarray(merged[c.name]), (n,))
             if isinstance(c, CategoricalControl):
@@ -148,7 +167,9 @@ class LatentSpec:
         out = {}
         for c in self.controls:
             if isinstance(c, CategoricalControl):
-                out[c.name] = classes.astype(np.int32) if classes is not None else rng.integers(0, c.n, n).astype(np.int32)
+                out[c.name] = (
+                    classes.astype(np.int32) if classes is not None else rng.integers(0, c.n, n).astype(np.int32)
+                )
             else:
                 out[c.name] = c.sample(rng, n)
         return out

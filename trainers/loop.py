@@ -4,13 +4,14 @@ It talks to the outside only through plain data: the frozen messages of trainers
 callback, and a thread- and process-safe `TrainControl` for pause/resume/step/stop. It knows
 nothing GAN-specific beyond the family contract it calls.
 """
+
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -18,8 +19,16 @@ from trainers.alarms import CollapseWatch
 from trainers.errors import TrainingDiverged
 from trainers.images import save_png
 from trainers.run import RunDir
-from trainers.updates import (Alarm, Finished, GeneratorSnapshot, LiveMetrics, Notice, PreparationProgress, SampleSnapshot,
-                              StepFigures)
+from trainers.updates import (
+    Alarm,
+    Finished,
+    GeneratorSnapshot,
+    LiveMetrics,
+    Notice,
+    PreparationProgress,
+    SampleSnapshot,
+    StepFigures,
+)
 
 
 class TrainControl:
@@ -90,11 +99,12 @@ def _take(event: threading.Event) -> bool:
 @dataclass
 class LoopSettings:
     """How one run trains; new runs take their values from the family's TrainingDefaults."""
-    steps: int                      # train until this total step count
+
+    steps: int  # train until this total step count
     batch_size: int
-    grid_every: int = 0             # sample snapshots; 0 = only at the start and the end
-    checkpoint_every: int = 0       # 0 = only at the end
-    metrics_every: int = 0          # 0 = no live metrics
+    grid_every: int = 0  # sample snapshots; 0 = only at the start and the end
+    checkpoint_every: int = 0  # 0 = only at the end
+    metrics_every: int = 0  # 0 = no live metrics
     seed: int = 0
     generator_warmup_steps: int = 0  # steps (counted from the run's start) with the generators frozen
 
@@ -103,13 +113,20 @@ class LoopSettings:
         """`defaults` (a TrainingDefaults) with any non-None `changes`."""
         d = defaults.with_changes(**{k: v for k, v in changes.items() if k in defaults.__dataclass_fields__})
         extra = {k: v for k, v in changes.items() if k not in defaults.__dataclass_fields__ and v is not None}
-        return cls(steps=d.steps, batch_size=d.batch_size, grid_every=d.grid_every,
-                   checkpoint_every=d.checkpoint_every, metrics_every=d.metrics_every, **extra)
+        return cls(
+            steps=d.steps,
+            batch_size=d.batch_size,
+            grid_every=d.grid_every,
+            checkpoint_every=d.checkpoint_every,
+            metrics_every=d.metrics_every,
+            **extra,
+        )
 
 
 class Trainer:
-    def __init__(self, model, dataset, run: RunDir, settings: LoopSettings, metrics_fn: Callable | None = None,
-                 lock=None):
+    def __init__(
+        self, model, dataset, run: RunDir, settings: LoopSettings, metrics_fn: Callable | None = None, lock=None
+    ):
         self.model, self.dataset, self.run, self.settings = model, dataset, run, settings
         self.metrics_fn = metrics_fn
         self._lock = lock  # the run's RunLock, released when the loop ends
@@ -125,8 +142,9 @@ class Trainer:
             save_png(self.run.grids / f"step_{self.step:06d}.png", preview, scale=2)
         return SampleSnapshot(self.step, preview)
 
-    def run_loop(self, on_update: Callable[[object], None], control: TrainControl | None = None,
-                 start_step: int = 0) -> int:
+    def run_loop(
+        self, on_update: Callable[[object], None], control: TrainControl | None = None, start_step: int = 0
+    ) -> int:
         """Train from start_step to settings.steps; returns the step reached. Checkpoints on exit."""
         try:
             return self._run_loop(on_update, control or TrainControl(), start_step)
@@ -165,8 +183,11 @@ class Trainer:
                 now = time.perf_counter()
                 if now - window_start >= 1.0:
                     rate, window_start, window_steps = window_steps / (now - window_start), now, 0
-                on_update(StepFigures(self.step, s.steps, losses, rate, now - started,
-                                      generators_frozen=bool(self._generators_frozen)))
+                on_update(
+                    StepFigures(
+                        self.step, s.steps, losses, rate, now - started, generators_frozen=bool(self._generators_frozen)
+                    )
+                )
                 self._raise(self.watch.on_losses(self.step, losses), on_update)
                 self._on_schedule(history, on_update)
                 if control.take_checkpoint_request():
@@ -179,8 +200,14 @@ class Trainer:
         if getattr(self, "_snapshot_step", None) != self.step:
             on_update(self.snapshot())
         on_update(self.generator_snapshot())
-        on_update(Finished(self.step, s.steps, f"Stopped at step {self.step}; checkpoint saved in {self.run.path}.",
-                           time.perf_counter() - started))
+        on_update(
+            Finished(
+                self.step,
+                s.steps,
+                f"Stopped at step {self.step}; checkpoint saved in {self.run.path}.",
+                time.perf_counter() - started,
+            )
+        )
         return self.step
 
     def generator_snapshot(self) -> GeneratorSnapshot:

@@ -1,4 +1,5 @@
 """Quality measurements on images and feature sets: pure numpy/scipy/scikit-image."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Where the shipped resources live (the repository's resources/ folder)."""
+
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"

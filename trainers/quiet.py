@@ -2,6 +2,7 @@
 loads and looks for devices (even for `--help`); TF_CPP_MIN_LOG_LEVEL does not reach all of them.
 Loading it with descriptor 2 pointed at /dev/null keeps a user's terminal to what the app says.
 `gan-explorer --verbose` (GAN_EXPLORER_VERBOSE=1) shows them again."""
+
 from __future__ import annotations
 
 import os
@@ -18,14 +19,15 @@ def load_tensorflow_quietly() -> None:
         if "tensorflow" in sys.modules and "keras" in sys.modules:
             return
         if os.environ.get(VERBOSE_ENV):
-            import keras  # noqa: F401
+            import keras
+
             return
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         sys.stderr.flush()
         saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         try:
-            import keras  # noqa: F401  (imports TensorFlow, or JAX on a GPU machine)
+            import keras
 
             if keras.backend.backend() == "tensorflow":
                 import tensorflow as tf

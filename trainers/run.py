@@ -1,4 +1,5 @@
 """Run directories and exported models: config, atomic checkpoints, grids, loss history."""
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,11 @@ from trainers.images import atomic_write
 
 RUN_FILE = "run.json"
 CHECKPOINT = "checkpoint.npz"
-MODEL_FILE = "model.json"     # exported model: family + config
-GENERATOR = "generator.npz"   # exported model: generator weights only
-CARD = "card.json"            # measured effects and metrics, read by the explorer
+MODEL_FILE = "model.json"  # exported model: family + config
+GENERATOR = "generator.npz"  # exported model: generator weights only
+CARD = "card.json"  # measured effects and metrics, read by the explorer
 STEP_KEY = "__step__"
-LOCK_FILE = ".lock"           # held while a process trains the run
+LOCK_FILE = ".lock"  # held while a process trains the run
 
 
 @dataclass
@@ -51,7 +52,8 @@ def read_json(path: Path) -> dict:
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))
+    # numpy's stubs take savez's **kwds for its allow_pickle flag
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type]
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -87,7 +89,9 @@ class RunDir:
 
     def create(self, info: RunInfo, overwrite: bool = False) -> None:
         if self.exists() and not overwrite:
-            raise UserFacingError(f"{self.path} already holds a run; pass --resume to continue it or choose another --out.")
+            raise UserFacingError(
+                f"{self.path} already holds a run; pass --resume to continue it or choose another --out."
+            )
         self.path.mkdir(parents=True, exist_ok=True)
         self.grids.mkdir(exist_ok=True)
         self.write_info(info)
@@ -152,16 +156,20 @@ class RunDir:
                 continue
             lines = path.read_text(errors="replace").split("\n")
             complete = lines[:-1]  # the text after the last newline is a torn line (or empty)
-            kept = complete[:1] + [line for line in complete[1:] if _row_step(line) is not None
-                                   and _row_step(line) <= step]
+            kept = complete[:1] + [line for line in complete[1:] if _row_at_or_before(line, step)]
             if kept != lines[:-1] or lines[-1]:
                 text = "\n".join(kept) + "\n" if kept else ""
-                atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+                atomic_write(path, lambda tmp, text=text: Path(tmp).write_text(text))
 
     # --- one process per run ---------------------------------------------------------------
     def lock(self) -> RunLock:
         """Hold the run for this process (until `release` or the process ends, however it ends)."""
         return RunLock(self.path)
+
+
+def _row_at_or_before(line: str, step: int) -> bool:
+    row_step = _row_step(line)
+    return row_step is not None and row_step <= step
 
 
 def _row_step(line: str) -> int | None:
@@ -181,17 +189,20 @@ class RunLock:
 
         self.path = Path(run_path) / LOCK_FILE
         try:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise UserFacingError(f"Cannot train {run_path}: {exc.strerror} ({self.path}); pick a folder you "
-                                  "can write to.") from None
+            raise UserFacingError(
+                f"Cannot train {run_path}: {exc.strerror} ({self.path}); pick a folder you can write to."
+            ) from None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(self._fd, 200, 0).decode(errors="replace").strip() or "another process"
             os.close(self._fd)
-            raise UserFacingError(f"{run_path} is being trained by {holder}; stop that run first (opening it in "
-                                  "the explorer works meanwhile).") from None
+            raise UserFacingError(
+                f"{run_path} is being trained by {holder}; stop that run first (opening it in "
+                "the explorer works meanwhile)."
+            ) from None
         os.ftruncate(self._fd, 0)
         os.pwrite(self._fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
 
@@ -208,7 +219,9 @@ def build_model(family: str, config: dict, **overrides):
 
     cls = family_class(family)
     if not isinstance(config, dict):
-        raise UserFacingError(f"The settings of this {family} model are not a mapping: the run or model file is damaged.")
+        raise UserFacingError(
+            f"The settings of this {family} model are not a mapping: the run or model file is damaged."
+        )
     known = set(cls.config_class.__dataclass_fields__)
     overrides = {k: v for k, v in overrides.items() if k in known}  # e.g. precision, for families that have it
     return cls(checked_config(cls.config_class, {**config, **overrides}))
@@ -237,6 +250,7 @@ def load_model(path: Path, precision: str | None = "float32"):
 @dataclass(frozen=True)
 class FineTuneSource:
     """A run directory (all networks) or exported model (generators) that a new run can start from."""
+
     path: Path
     family: str
     config: dict
@@ -256,8 +270,10 @@ def fine_tune_source(path: Path) -> FineTuneSource:
         info = RunDir(path).read_info()
         source = FineTuneSource(path, info.family, info.config, path / CHECKPOINT, False)
     if source.generators_only and family_class(source.family).needs_discriminators_to_fine_tune:
-        raise UserFacingError(f"{path} has generators only; {source.family} needs the networks they were trained "
-                              "against, so start from a run directory.")
+        raise UserFacingError(
+            f"{path} has generators only; {source.family} needs the networks they were trained "
+            "against, so start from a run directory."
+        )
     return source
 
 

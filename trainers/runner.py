@@ -5,6 +5,7 @@ a network and `ctx.update(net, loss_fn, *args)` differentiates `loss_fn(ctx, *ar
 logs)` with respect to that network's trainable variables only and applies its optimizer. So a
 discriminator update can never touch generator weights, and vice versa, on either backend.
 """
+
 from __future__ import annotations
 
 import keras
@@ -90,8 +91,10 @@ class JaxRunner:
         self.reload()
 
     def reload(self):
-        self._params = {n: ([v.value for v in m.trainable_variables], [v.value for v in m.non_trainable_variables])
-                        for n, m in self.networks.items()}
+        self._params = {
+            n: ([v.value for v in m.trainable_variables], [v.value for v in m.non_trainable_variables])
+            for n, m in self.networks.items()
+        }
         self._opt_state = {n: [v.value for v in o.variables] for n, o in self.optimizers.items()}
         self._dirty = False
 

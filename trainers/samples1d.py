@@ -2,6 +2,7 @@
 
 Plain numpy/scipy (and Pillow for pictures), shared by every family whose samples are scalars.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ CURVE_POINTS = 200
 @dataclass(frozen=True)
 class Target:
     """The real distribution: N(mean, sigma), or with `weight2` > 0 a mixture with N(mean2, sigma2)."""
+
     mean: float = 4.0
     sigma: float = 0.5
     mean2: float = -2.0
@@ -106,23 +108,28 @@ def sample_figures(samples: np.ndarray, target: Target, edges: np.ndarray) -> di
     samples = np.asarray(samples, np.float64)
     if not np.all(np.isfinite(samples)):
         return {"js": float("nan"), "w1": float("nan"), "mean": float("nan"), "sigma": float("nan")}
-    return {"js": js_divergence(samples, target, edges), "w1": wasserstein1(samples, target),
-            "mean": float(samples.mean()), "sigma": float(samples.std())}
+    return {
+        "js": js_divergence(samples, target, edges),
+        "w1": wasserstein1(samples, target),
+        "mean": float(samples.mean()),
+        "sigma": float(samples.std()),
+    }
 
 
 @dataclass(frozen=True)
 class Frame1D:
     """Everything the 1-D view draws at one step: plain arrays, so it crosses processes as it is."""
+
     step: int
-    xs: np.ndarray                 # where the target pdf and D(x) are drawn
+    xs: np.ndarray  # where the target pdf and D(x) are drawn
     target_pdf: np.ndarray
-    edges: np.ndarray              # histogram bins of the generated samples
-    generated: np.ndarray          # their density (integrates to 1)
-    decision: np.ndarray | None    # D(x) at xs; None when only the generator is known
-    z: np.ndarray                  # noise values of the z -> G(z) mapping
+    edges: np.ndarray  # histogram bins of the generated samples
+    generated: np.ndarray  # their density (integrates to 1)
+    decision: np.ndarray | None  # D(x) at xs; None when only the generator is known
+    z: np.ndarray  # noise values of the z -> G(z) mapping
     g_of_z: np.ndarray
     figures: dict = field(default_factory=dict)  # js, w1, mean, sigma
-    decision_note: str = ""        # how D(x) was evaluated (minibatch discrimination depends on the batch)
+    decision_note: str = ""  # how D(x) was evaluated (minibatch discrimination depends on the batch)
 
 
 def frame_picture(frame: Frame1D, width: int = 640, height: int = 360) -> np.ndarray:
@@ -155,13 +162,19 @@ def frame_picture(frame: Frame1D, width: int = 640, height: int = 360) -> np.nda
         _polyline(draw, [to_px(top, x, y * peak, 0, peak) for x, y in zip(frame.xs, frame.decision)], (220, 60, 40), 2)
     zlo, zhi = float(frame.z[0]), float(frame.z[-1])
     glo, ghi = lo, hi
-    points = [(bottom[0] + (z - zlo) / (zhi - zlo) * (bottom[2] - bottom[0]),
-               bottom[3] - (np.clip(g, glo, ghi) - glo) / (ghi - glo) * (bottom[3] - bottom[1]))
-              for z, g in zip(frame.z, frame.g_of_z)]
+    points = [
+        (
+            bottom[0] + (z - zlo) / (zhi - zlo) * (bottom[2] - bottom[0]),
+            bottom[3] - (np.clip(g, glo, ghi) - glo) / (ghi - glo) * (bottom[3] - bottom[1]),
+        )
+        for z, g in zip(frame.z, frame.g_of_z)
+    ]
     _polyline(draw, points, (110, 60, 170), 2)
     f = frame.figures
-    text = (f"step {frame.step}   JS {f.get('js', float('nan')):.3f}   W1 {f.get('w1', float('nan')):.3f}   "
-            f"mean {f.get('mean', float('nan')):.2f}   sigma {f.get('sigma', float('nan')):.2f}")
+    text = (
+        f"step {frame.step}   JS {f.get('js', float('nan')):.3f}   W1 {f.get('w1', float('nan')):.3f}   "
+        f"mean {f.get('mean', float('nan')):.2f}   sigma {f.get('sigma', float('nan')):.2f}"
+    )
     draw.text((44, 12), text, fill=(0, 0, 0))
     draw.text((44, 26), "green: real pdf  blue: generated  red: D(x)", fill=(80, 80, 80))
     draw.text((44, bottom[1] + 2), f"z -> G(z), z in [{zlo:g}, {zhi:g}]", fill=(80, 80, 80))

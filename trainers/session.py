@@ -5,6 +5,7 @@ share TensorFlow's thread pools and the GIL, so a render waits behind training o
 loop stalls. A child process at lower priority lets the OS hand the CPU to the window first, and
 training still gets all of it while the window is idle.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -12,9 +13,9 @@ import os
 import queue as queue_module
 import threading
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from trainers.errors import UserFacingError
 from trainers.loop import TrainControl
@@ -27,6 +28,7 @@ FLUSH_EVERY_S = 0.03  # a batch of step figures at least every 30 ms: plots stay
 @dataclass(frozen=True)
 class TrainingRequest:
     """A run to start or resume; None takes the family's TrainingDefaults (trainers.families)."""
+
     family: str
     run_dir: Path
     steps: int | None = None
@@ -53,10 +55,11 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     dataset = cls.load_data(info.data, model.config)
     say(dataset.notice())
     fitted = cls.config_for_data(model.config_dict(), dataset)
-    if fitted != model.config_dict():  # e.g. a DCGAN that meets colour images
+    if fitted != model.config_dict():  # e.g. colour images: the model takes three channels
         if resume:
-            raise UserFacingError(f"This run learnt from other data than {dataset.source}; resume it with its "
-                                  "own data.")
+            raise UserFacingError(
+                f"This run learnt from other data than {dataset.source}; resume it with its own data."
+            )
         model = build_model(info.family, fitted)
     train_set, _ = dataset.split()
     start = 0
@@ -78,8 +81,9 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn, lock=lock), start
 
 
-def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None],
-                control: TrainControl) -> None:
+def run_session(
+    request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None], control: TrainControl
+) -> None:
     """Build (or resume) the run the request names and train it; raises UserFacingError on bad input."""
     from trainers.families import family_entry
     from trainers.loop import LoopSettings
@@ -88,14 +92,27 @@ def run_session(request: TrainingRequest, on_update: Callable, on_notice: Callab
     r = request
     run = RunDir(r.run_dir)
     defaults = family_entry(r.family).defaults
-    info = run.read_info() if r.resume else RunInfo(r.family, dict(r.options), data=r.data,
-                                                    batch_size=r.batch_size or defaults.batch_size,
-                                                    init_from=str(r.init_from) if r.init_from else None,
-                                                    generator_warmup_steps=r.generator_warmup_steps)
-    settings = LoopSettings.from_defaults(defaults, steps=r.steps, batch_size=info.batch_size,
-                                          grid_every=r.grid_every, checkpoint_every=r.checkpoint_every,
-                                          metrics_every=r.metrics_every,
-                                          generator_warmup_steps=info.generator_warmup_steps)
+    info = (
+        run.read_info()
+        if r.resume
+        else RunInfo(
+            r.family,
+            dict(r.options),
+            data=r.data,
+            batch_size=r.batch_size or defaults.batch_size,
+            init_from=str(r.init_from) if r.init_from else None,
+            generator_warmup_steps=r.generator_warmup_steps,
+        )
+    )
+    settings = LoopSettings.from_defaults(
+        defaults,
+        steps=r.steps,
+        batch_size=info.batch_size,
+        grid_every=r.grid_every,
+        checkpoint_every=r.checkpoint_every,
+        metrics_every=r.metrics_every,
+        generator_warmup_steps=info.generator_warmup_steps,
+    )
     trainer, start = open_trainer(run, info, r.resume, settings, on_notice)
     trainer.run_loop(on_update, control, start_step=start)
 
@@ -160,8 +177,9 @@ class TrainingProcess:
         self.request = request
         self.control = TrainControl(events=context)
         self._outbox = context.Queue()
-        self._process = context.Process(target=_child_main, args=(request, self.control, self._outbox),
-                                        name="gan-explorer-training", daemon=True)
+        self._process = context.Process(
+            target=_child_main, args=(request, self.control, self._outbox), name="gan-explorer-training", daemon=True
+        )
 
     def start(self) -> None:
         self._process.start()
@@ -184,8 +202,12 @@ class TrainingProcess:
                 try:  # it may have finished between the poll and the liveness check
                     batch = self._outbox.get(timeout=poll_s)
                 except queue_module.Empty:
-                    yield [Failed(f"The training process ended unexpectedly (exit code {self._process.exitcode}); "
-                                  f"the last checkpoint in {self.request.run_dir} is kept.")]
+                    yield [
+                        Failed(
+                            f"The training process ended unexpectedly (exit code {self._process.exitcode}); "
+                            f"the last checkpoint in {self.request.run_dir} is kept."
+                        )
+                    ]
                     return
             if batch is None:
                 self._process.join(timeout=5)

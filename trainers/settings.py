@@ -1,19 +1,29 @@
 """Documented config fields: each family's config dataclass says, per field, what it means and
 which values it takes. The CLI's `--config` help, its parsing and the app's settings form are all
 built from that, so a new family's settings need no CLI or GUI code."""
+
 from __future__ import annotations
 
 import math
 from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
 
 from trainers.errors import UserFacingError
 
 
-def setting(default, doc: str, *, choices: tuple | None = None, low: float | None = None,
-            high: float | None = None, advanced: bool = False):
+def setting(
+    default,
+    doc: str,
+    *,
+    choices: tuple | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    advanced: bool = False,
+):
     """A config field with its documentation and the values it accepts (checked on every build)."""
-    return field(default=default, metadata={"doc": doc, "choices": choices, "low": low, "high": high,
-                                            "advanced": advanced})
+    return field(
+        default=default, metadata={"doc": doc, "choices": choices, "low": low, "high": high, "advanced": advanced}
+    )
 
 
 @dataclass(frozen=True)
@@ -48,10 +58,20 @@ def _fmt(value) -> str:
 def describe_config(config_class) -> list[SettingInfo]:
     out = []
     for f in fields(config_class):
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
         meta = f.metadata
-        out.append(SettingInfo(f.name, type(default), default, meta.get("doc", ""), meta.get("choices"),
-                               meta.get("low"), meta.get("high"), bool(meta.get("advanced"))))
+        out.append(
+            SettingInfo(
+                f.name,
+                type(default),
+                default,
+                meta.get("doc", ""),
+                meta.get("choices"),
+                meta.get("low"),
+                meta.get("high"),
+                bool(meta.get("advanced")),
+            )
+        )
     return out
 
 
@@ -84,25 +104,28 @@ def checked_config(config_class, values: dict):
     infos = {s.name: s for s in describe_config(config_class)}
     unknown = sorted(set(values) - set(infos))
     if unknown:
-        raise UserFacingError(f"Settings {unknown} are not known here (known: {', '.join(infos)}): "
-                              "an incompatible model or run file.")
+        raise UserFacingError(
+            f"Settings {unknown} are not known here (known: {', '.join(infos)}): an incompatible model or run file."
+        )
     clean = {}
     for name, value in values.items():
         clean[name] = _checked(infos[name], value)
     return config_class(**clean)
 
 
-def _checked(info: SettingInfo, value):
+def _checked(info: SettingInfo, value: Any):
     if info.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if type(value) is not info.kind:
         raise UserFacingError(f"Setting {info.name} must be {info.kind.__name__}, got {value!r}.")
     if info.choices and value not in info.choices:
         raise UserFacingError(f"Setting {info.name} must be one of {', '.join(map(str, info.choices))}, got {value!r}.")
-    if info.kind in (int, float):
-        if not math.isfinite(value):
+    if isinstance(value, (int, float)):  # bools were refused above: their type is not the field's
+        number = float(value)
+        if not math.isfinite(number):
             raise UserFacingError(f"Setting {info.name} must be a finite number, got {value!r}.")
-        if (info.low is not None and value < info.low) or (info.high is not None and value > info.high):
-            raise UserFacingError(f"Setting {info.name} must be within [{_fmt(info.low)}, {_fmt(info.high)}], "
-                                  f"got {value:g}.")
+        if (info.low is not None and number < info.low) or (info.high is not None and number > info.high):
+            raise UserFacingError(
+                f"Setting {info.name} must be within [{_fmt(info.low)}, {_fmt(info.high)}], got {value:g}."
+            )
     return value

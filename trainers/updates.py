@@ -3,6 +3,7 @@
 Everything here is plain data (floats, ints, strings, numpy arrays), so it crosses threads and
 processes as it is; receivers dispatch on the type, never on a string field.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import numpy as np
 @dataclass(frozen=True)
 class StepFigures:
     """The figures of one training step."""
+
     step: int
     total_steps: int
     losses: dict = field(default_factory=dict)  # name -> float
@@ -24,6 +26,7 @@ class StepFigures:
 @dataclass(frozen=True)
 class PreparationProgress:
     """Work before the first GAN step (a family's own, e.g. pretraining an encoder or a discriminator)."""
+
     text: str
     fraction: float
     figures: dict = field(default_factory=dict)
@@ -32,6 +35,7 @@ class PreparationProgress:
 @dataclass(frozen=True)
 class SampleSnapshot:
     """What the fixed latents generate now: the sample kind's preview (an image grid, a 1-D frame)."""
+
     step: int
     preview: object
 
@@ -45,12 +49,14 @@ class LiveMetrics:
 @dataclass(frozen=True)
 class Notice:
     """One line for the status bar or the terminal."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Alarm:
     """A warning the user should see while training goes on (trainers.alarms: signs of mode collapse)."""
+
     step: int
     text: str
 
@@ -58,6 +64,7 @@ class Alarm:
 @dataclass(frozen=True)
 class GeneratorSnapshot:
     """The generator's weights as they are now, for the explorer."""
+
     step: int
     family: str
     config: dict
@@ -67,6 +74,7 @@ class GeneratorSnapshot:
 @dataclass(frozen=True)
 class Finished:
     """The loop ended (all steps done or stopped); a checkpoint was written."""
+
     step: int
     total_steps: int
     text: str
@@ -76,6 +84,7 @@ class Finished:
 @dataclass(frozen=True)
 class Failed:
     """The run could not go on; `text` is one line saying what and how to fix it."""
+
     text: str
 
 

@@ -11,6 +11,7 @@ source's Q&A gives a discriminator to learn the class:
 The generator is the book's (as for CGAN: label joined to z ~ U(-1, 1) of 100 dims); RMSprop,
 D (and classifier) 2e-4, G 1e-4.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,14 @@ from keras import layers, ops
 from trainers.families.base import keras_dtype
 from trainers.families.cgan import share_positive
 from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
-from trainers.families.infogan import (IMAGE_SIZE, bce_logits, build_image_generator, cce_logits,
-                                       image_discriminator_trunk, label_accuracy)
+from trainers.families.infogan import (
+    IMAGE_SIZE,
+    bce_logits,
+    build_image_generator,
+    cce_logits,
+    image_discriminator_trunk,
+    label_accuracy,
+)
 from trainers.latent import LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
 from trainers.settings import setting
@@ -34,21 +41,27 @@ HEADS = ("aux", "fake-class", "classifier")
 
 @dataclass
 class AcganConfig:
-    head: str = setting("aux", "how D learns the class: aux (real/fake + class, the book), fake-class (n + 1 "
-                        "classes, the last one 'fake') or classifier (a separate classifier of real images)",
-                        choices=HEADS)
-    class_loss_on_fakes: bool = setting(True, "aux head: the class loss also covers fakes with their requested "
-                                        "class (the book); false = real images only")
+    head: str = setting(
+        "aux",
+        "how D learns the class: aux (real/fake + class, the book), fake-class (n + 1 "
+        "classes, the last one 'fake') or classifier (a separate classifier of real images)",
+        choices=HEADS,
+    )
+    class_loss_on_fakes: bool = setting(
+        True,
+        "aux head: the class loss also covers fakes with their requested class (the book); false = real images only",
+    )
     noise_dim: int = setting(100, "dimensions of the noise z ~ U(-1, 1)", low=1, high=4096)
     num_labels: int = setting(10, "classes of the one-hot label", low=2, high=1000)
     label_weight: float = setting(1.0, "weight of the class loss beside the real/fake loss", low=0, high=1e6)
-    d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator (and of the classifier)", low=0,
-                          high=10)
-    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0,
-                          high=10)
+    d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator (and of the classifier)", low=0, high=10)
+    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
     dataset: str = dataset_setting()
-    precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
-                             choices=("auto", "float32", "bfloat16"))
+    precision: str = setting(
+        "auto",
+        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+        choices=("auto", "float32", "bfloat16"),
+    )
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
@@ -62,8 +75,9 @@ def build_heads_discriminator(head: str, num_labels: int, dtype) -> keras.Model:
     if head == "fake-class":
         return keras.Model(image, layers.Dense(num_labels + 1, dtype="float32")(hidden), name="discriminator")
     source = layers.Dense(1, dtype="float32", name="source")(features)
-    return keras.Model(image, [source, layers.Dense(num_labels, dtype="float32", name="label")(hidden)],
-                       name="discriminator")
+    return keras.Model(
+        image, [source, layers.Dense(num_labels, dtype="float32", name="label")(hidden)], name="discriminator"
+    )
 
 
 def build_real_classifier(num_labels: int, dtype) -> keras.Model:
@@ -89,10 +103,14 @@ class Acgan(ImageGanFamily):
         keras.utils.set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         self.input_dim = cfg.noise_dim + cfg.num_labels
-        self.networks = {"generator": build_image_generator(self.input_dim, dtype),
-                         "discriminator": build_heads_discriminator(cfg.head, cfg.num_labels, dtype)}
-        self.optimizers = {"generator": keras.optimizers.RMSprop(cfg.g_lr),
-                           "discriminator": keras.optimizers.RMSprop(cfg.d_lr)}
+        self.networks = {
+            "generator": build_image_generator(self.input_dim, dtype),
+            "discriminator": build_heads_discriminator(cfg.head, cfg.num_labels, dtype),
+        }
+        self.optimizers = {
+            "generator": keras.optimizers.RMSprop(cfg.g_lr),
+            "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
+        }
         if cfg.head == "classifier":
             self.networks["classifier"] = build_real_classifier(cfg.num_labels, dtype)
             self.optimizers["classifier"] = keras.optimizers.RMSprop(cfg.d_lr)
@@ -102,8 +120,12 @@ class Acgan(ImageGanFamily):
     @cached_property
     def latent_spec(self) -> LatentSpec:
         cfg = self.config
-        return LatentSpec((class_control(self.data_kind, cfg.num_labels),
-                           NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform")))
+        return LatentSpec(
+            (
+                class_control(self.data_kind, cfg.num_labels),
+                NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform"),
+            )
+        )
 
     # --- what D (or the classifier) says of a batch ------------------------------------
     def _judged(self, ctx, images):
@@ -122,13 +144,20 @@ class Acgan(ImageGanFamily):
             real_logits, fake_logits = ctx.call("discriminator", real), ctx.call("discriminator", fake)
             fake_class = ops.full_like(fake_labels, cfg.num_labels)
             loss = 0.5 * (cce_logits(real_labels, real_logits) + cce_logits(fake_class, fake_logits))
-            return loss, {"d_loss": loss, "d_real_acc": fake_class_read_as_real(real_logits, cfg.num_labels),
-                          "d_fake_acc": 1.0 - fake_class_read_as_real(fake_logits, cfg.num_labels),
-                          "d_class_acc": label_accuracy(real_labels, real_logits[:, :cfg.num_labels])}
+            return loss, {
+                "d_loss": loss,
+                "d_real_acc": fake_class_read_as_real(real_logits, cfg.num_labels),
+                "d_fake_acc": 1.0 - fake_class_read_as_real(fake_logits, cfg.num_labels),
+                "d_class_acc": label_accuracy(real_labels, real_logits[:, : cfg.num_labels]),
+            }
         real_source, real_class = self._source_and_class(ctx, real)
         fake_source, fake_class = self._source_and_class(ctx, fake)
         adv = 0.5 * (bce_logits(1.0, real_source) + bce_logits(0.0, fake_source))
-        logs = {"d_adv": adv, "d_real_acc": share_positive(real_source), "d_fake_acc": 1.0 - share_positive(fake_source)}
+        logs = {
+            "d_adv": adv,
+            "d_real_acc": share_positive(real_source),
+            "d_fake_acc": 1.0 - share_positive(fake_source),
+        }
         loss = adv
         if cfg.head == "aux":
             label = cce_logits(real_labels, real_class)
@@ -153,12 +182,16 @@ class Acgan(ImageGanFamily):
         source, class_logits = self._judged(ctx, ctx.call("generator", inputs))
         if cfg.head == "fake-class":  # be read as the requested class (and so not as "fake")
             loss = cce_logits(labels, class_logits)
-            return loss, {"g_loss": loss, "g_label_acc": label_accuracy(labels, class_logits[:, :cfg.num_labels])}
+            return loss, {"g_loss": loss, "g_label_acc": label_accuracy(labels, class_logits[:, : cfg.num_labels])}
         adv = bce_logits(1.0, source)
         label = cce_logits(labels, class_logits)
         loss = adv + cfg.label_weight * label
-        return loss, {"g_loss": loss, "g_adv": adv, "g_label": label,
-                      "g_label_acc": label_accuracy(labels, class_logits)}
+        return loss, {
+            "g_loss": loss,
+            "g_adv": adv,
+            "g_label": label,
+            "g_label_acc": label_accuracy(labels, class_logits),
+        }
 
     def _step_body(self, ctx, real, real_labels, d_inputs, d_labels, g_inputs, g_labels):
         """The book's order: one discriminator update (and the classifier's), then one generator update."""
@@ -175,8 +208,7 @@ class Acgan(ImageGanFamily):
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         batch = len(labels)
-        logs = self.runner.step(images, labels.astype(np.int32), *self.random_inputs(batch),
-                                *self.random_inputs(batch))
+        logs = self.runner.step(images, labels.astype(np.int32), *self.random_inputs(batch), *self.random_inputs(batch))
         return to_floats(logs)
 
     # --- sampling ---------------------------------------------------------------------

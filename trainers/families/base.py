@@ -1,9 +1,11 @@
 """The one contract every GAN family implements to plug into the training loop, CLI and GUI."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, ClassVar, Union
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -16,6 +18,7 @@ ProgressFn = Callable[[str, float, dict], bool]  # (phase, fraction done, figure
 @dataclass(frozen=True)
 class ImageSamples:
     """Samples are images (N, H, W) for one channel, (N, H, W, C) for more, floats in [0, 1]."""
+
     height: int
     width: int
     channels: int = 1
@@ -24,16 +27,18 @@ class ImageSamples:
 @dataclass(frozen=True)
 class Samples1D:
     """Samples are scalars (N,); `low`..`high` is the range the views show."""
+
     low: float
     high: float
 
 
-SampleKind = Union[ImageSamples, Samples1D]
+SampleKind = ImageSamples | Samples1D
 
 
 @dataclass(frozen=True)
 class Preset:
     """A named set of settings: config fields and training settings (steps, batch_size) to start from."""
+
     name: str
     title: str
     config: dict
@@ -57,7 +62,7 @@ class GanFamily(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]
-    config_class: ClassVar[type]
+    config_class: ClassVar[Any]  # a dataclass of settings (trainers.settings)
     generator_networks: ClassVar[tuple[str, ...]]  # what an exported model keeps
     needs_discriminators_to_fine_tune: ClassVar[bool] = False  # True: a generator-only model cannot be fine-tuned
     data_choices: ClassVar[tuple[tuple[str, str], ...]] = ()  # (menu text, data spec); () = data from the settings
@@ -110,7 +115,8 @@ class GanFamily(ABC):
         return True
 
     @abstractmethod
-    def train_step(self, *batch: np.ndarray) -> dict[str, float]: ...
+    def train_step(self, *batch: Any, **_: Any) -> dict[str, float]:
+        """One update from the arrays of one `batches().next()`; returns every loss as a float."""
 
     @abstractmethod
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
@@ -148,14 +154,15 @@ class GanFamily(ABC):
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]: ...
 
     @abstractmethod
-    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
-                   optimizers: bool | None = None) -> None: ...
+    def load_state(
+        self, arrays: dict[str, np.ndarray], generators_only: bool = False, optimizers: bool | None = None
+    ) -> None: ...
 
     def freeze_generators(self, frozen: bool) -> None:
         """Generators at learning rate 0 (a fine-tune's warm-up: fresh discriminators catch up first)."""
         raise UserFacingError(f"{self.title} has no discriminator warm-up.")
 
-    def sync(self) -> None:
+    def sync(self) -> None:  # noqa: B027 (most families keep no cache: nothing to do is the right default)
         """Bring any cached state up to date before reading weights."""
 
 
@@ -166,13 +173,17 @@ def check_arrays(arrays: dict[str, np.ndarray], expected: list[tuple[str, tuple]
             raise UserFacingError(f"Checkpoint lacks '{key}': it was written by another model or version.")
         value = arrays[key]
         if tuple(value.shape) != tuple(shape):
-            raise UserFacingError(f"Checkpoint '{key}' has shape {value.shape}, the model expects {tuple(shape)}: "
-                                  "incompatible model settings.")
+            raise UserFacingError(
+                f"Checkpoint '{key}' has shape {value.shape}, the model expects {tuple(shape)}: "
+                "incompatible model settings."
+            )
         if value.dtype.kind not in "fiub":
             raise UserFacingError(f"Checkpoint '{key}' holds {value.dtype} values, not numbers: the file is damaged.")
         if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
-            raise UserFacingError(f"Checkpoint '{key}' holds NaN or infinite weights: the run had diverged; "
-                                  "resume from an earlier copy or retrain.")
+            raise UserFacingError(
+                f"Checkpoint '{key}' holds NaN or infinite weights: the run had diverged; "
+                "resume from an earlier copy or retrain."
+            )
 
 
 class KerasGanFamily(GanFamily):
@@ -214,8 +225,9 @@ class KerasGanFamily(GanFamily):
                     arrays[f"opt:{opt_name}/{i}"] = _numpy(v)
         return arrays
 
-    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
-                   optimizers: bool | None = None) -> None:
+    def load_state(
+        self, arrays: dict[str, np.ndarray], generators_only: bool = False, optimizers: bool | None = None
+    ) -> None:
         """Assign weights from `arrays`; optimizer state too unless generators only or optimizers=False
         (a fine-tune starts its optimizers fresh)."""
         names = self.generator_networks if generators_only else tuple(self.networks)

@@ -6,6 +6,7 @@ labels smoothed to 0.9). "keras-cifar10": the Keras DCGAN for CIFAR-10 (4×4 tra
 from 4×4×256 with LeakyReLU, a 3×3 tanh convolution; D of 3×3 convolutions with Dropout 0.4).
 Both train with Adam 2e-4, beta1 0.5. The step is written once in keras.ops (trainers.runner).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from trainers.families.base import ImageSamples, Preset, keras_dtype
 from trainers.data import KIND_NAMES
+from trainers.families.base import ImageSamples, Preset, keras_dtype
 from trainers.families.image_family import ImageGanFamily, dataset_setting
 from trainers.latent import LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
@@ -28,18 +29,28 @@ MNIST_PAD = 2  # 28 + 2 + 2: MNIST padded to 32×32, as the source does
 
 @dataclass
 class DcganConfig:
-    architecture: str = setting("dcgan32", "dcgan32: the 32×32 DCGAN (SVHN/MNIST); keras-cifar10: the Keras DCGAN "
-                                "for CIFAR-10", choices=("dcgan32", "keras-cifar10"))
+    architecture: str = setting(
+        "dcgan32",
+        "dcgan32: the 32×32 DCGAN (SVHN/MNIST); keras-cifar10: the Keras DCGAN for CIFAR-10",
+        choices=("dcgan32", "keras-cifar10"),
+    )
     noise_dim: int = setting(100, "dimensions of the noise z ~ N(0, 1)", low=1, high=4096)
     d_lr: float = setting(2e-4, "Adam learning rate of the discriminator", low=0, high=10)
     g_lr: float = setting(2e-4, "Adam learning rate of the generator", low=0, high=10)
     beta1: float = setting(0.5, "Adam's beta1 for both networks", low=0, high=0.999)
-    real_label: float = setting(0.9, "target of real images in D's loss: 0.9 smooths it (the source's 32×32 "
-                                "DCGAN), 1 does not", low=0.5, high=1.0)
+    real_label: float = setting(
+        0.9,
+        "target of real images in D's loss: 0.9 smooths it (the source's 32×32 DCGAN), 1 does not",
+        low=0.5,
+        high=1.0,
+    )
     dropout: float = setting(0.4, "dropout before D's last layer (keras-cifar10)", low=0, high=0.95)
     dataset: str = dataset_setting(KIND_NAMES)
-    precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
-                             choices=("auto", "float32", "bfloat16"))
+    precision: str = setting(
+        "auto",
+        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+        choices=("auto", "float32", "bfloat16"),
+    )
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
@@ -118,10 +129,18 @@ class Dcgan(ImageGanFamily):
     config_class = DcganConfig
     generator_networks = ("generator",)
     presets = (
-        Preset("32", "32×32 (SVHN/MNIST): 5×5 transposed convolutions, BatchNorm, real labels 0.9",
-               {"architecture": "dcgan32", "real_label": 0.9}, {}),
-        Preset("cifar10", "CIFAR-10 (the Keras DCGAN): 4×4 transposed convolutions, Dropout 0.4, batch 128",
-               {"architecture": "keras-cifar10", "real_label": 1.0}, {"batch_size": 128}),
+        Preset(
+            "32",
+            "32×32 (SVHN/MNIST): 5×5 transposed convolutions, BatchNorm, real labels 0.9",
+            {"architecture": "dcgan32", "real_label": 0.9},
+            {},
+        ),
+        Preset(
+            "cifar10",
+            "CIFAR-10 (the Keras DCGAN): 4×4 transposed convolutions, Dropout 0.4, batch 128",
+            {"architecture": "keras-cifar10", "real_label": 1.0},
+            {"batch_size": 128},
+        ),
     )
     metric_panels = (("Live Fréchet distance to real digits", ("frechet_distance",)),)
 
@@ -136,8 +155,10 @@ class Dcgan(ImageGanFamily):
         else:
             g, d = cifar_generator(cfg.noise_dim, channels, dtype), cifar_discriminator(channels, cfg.dropout, dtype)
         self.networks = {"generator": g, "discriminator": d}
-        self.optimizers = {"generator": keras.optimizers.Adam(cfg.g_lr, beta_1=cfg.beta1),
-                           "discriminator": keras.optimizers.Adam(cfg.d_lr, beta_1=cfg.beta1)}
+        self.optimizers = {
+            "generator": keras.optimizers.Adam(cfg.g_lr, beta_1=cfg.beta1),
+            "discriminator": keras.optimizers.Adam(cfg.d_lr, beta_1=cfg.beta1),
+        }
         self._compile(self._step_body)
         self._predict = make_predictor(g, cfg.noise_dim)
 
@@ -157,7 +178,7 @@ class Dcgan(ImageGanFamily):
         """The 28×28 middle a judge of grey 28×28 images reads (the padding cropped off)."""
         if images.ndim == 4:
             return images  # colour sets are read at 32×32 (the project has no judge for them yet)
-        return images[:, MNIST_PAD:SIZE - MNIST_PAD, MNIST_PAD:SIZE - MNIST_PAD]
+        return images[:, MNIST_PAD : SIZE - MNIST_PAD, MNIST_PAD : SIZE - MNIST_PAD]
 
     # --- training ---------------------------------------------------------------------
     def _d_loss(self, ctx, real, fake):
@@ -166,8 +187,11 @@ class Dcgan(ImageGanFamily):
         real_logits = ctx.call("discriminator", real)
         fake_logits = ctx.call("discriminator", fake)
         loss = bce_logits(self.config.real_label, real_logits) + bce_logits(0.0, fake_logits)
-        return loss, {"d_loss": loss, "d_real_acc": share_positive(real_logits),
-                      "d_fake_acc": 1.0 - share_positive(fake_logits)}  # the source prints these two
+        return loss, {
+            "d_loss": loss,
+            "d_real_acc": share_positive(real_logits),
+            "d_fake_acc": 1.0 - share_positive(fake_logits),
+        }  # the source prints these two
 
     def _g_loss(self, ctx, z):
         loss = bce_logits(1.0, ctx.call("discriminator", ctx.call("generator", z)))  # fool D
@@ -182,7 +206,7 @@ class Dcgan(ImageGanFamily):
 
     def train_step(self, real: np.ndarray) -> dict[str, float]:
         batch = len(real)
-        noise = self.latent_spec["z"]
+        noise = self.latent_spec.noise("z")
         logs = self.runner.step(real, noise.sample(self._rng, batch), noise.sample(self._rng, batch))
         return to_floats(logs)
 

@@ -9,12 +9,14 @@ The source's preset (`source_preset`) reproduces its recipe, failures included: 
 descent, log(D) taken unclamped (its NaNs), batch 12. The lab's defaults converge reliably; the
 `compare` study sets the two side by side over minibatch discrimination x pretraining x seeds.
 """
+
 from __future__ import annotations
 
 import math
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, ndtri
@@ -39,34 +41,53 @@ GOAL_SIGMA_ERROR = 0.2  # relative
 class Gauss1dConfig:
     target_mean: float = setting(4.0, "mean of the real Gaussian", low=-6, high=6)
     target_sigma: float = setting(0.5, "standard deviation of the real Gaussian", low=1e-3, high=4)
-    mixture_weight: float = setting(0.0, "weight of a second Gaussian in the target (0 = a single Gaussian)",
-                                    low=0, high=1)
+    mixture_weight: float = setting(
+        0.0, "weight of a second Gaussian in the target (0 = a single Gaussian)", low=0, high=1
+    )
     mixture_mean: float = setting(-2.0, "mean of the second Gaussian", low=-6, high=6)
     mixture_sigma: float = setting(0.5, "standard deviation of the second Gaussian", low=1e-3, high=4)
-    noise: str = setting("normal", "G's noise, stratified (evenly spaced, plus U(0, 0.01)): uniform over [-range, "
-                         "range] (the source) or the quantiles of N(0, 1)", choices=("normal", "uniform"))
+    noise: str = setting(
+        "normal",
+        "G's noise, stratified (evenly spaced, plus U(0, 0.01)): uniform over [-range, "
+        "range] (the source) or the quantiles of N(0, 1)",
+        choices=("normal", "uniform"),
+    )
     noise_range: float = setting(8.0, "the uniform noise's range, and the x range the views show", low=0.1, high=100)
     hidden: int = setting(4, "hidden units of G; D has twice as many per layer", low=1, high=256)
-    init: str = setting("glorot", "initial weights: source (N(0, 1); the minibatch layer N(0, 0.02)) or glorot "
-                        "(N(0, 2 / (fan_in + fan_out)): D's tanh units start unsaturated)", choices=("glorot", "source"))
+    init: str = setting(
+        "glorot",
+        "initial weights: source (N(0, 1); the minibatch layer N(0, 0.02)) or glorot "
+        "(N(0, 2 / (fan_in + fan_out)): D's tanh units start unsaturated)",
+        choices=("glorot", "source"),
+    )
     minibatch: bool = setting(True, "minibatch discrimination in D (else a third tanh layer)")
     minibatch_kernels: int = setting(5, "minibatch discrimination kernels", low=1, high=64)
     minibatch_dims: int = setting(3, "dimensions per minibatch kernel", low=1, high=64)
-    optimizer: str = setting("adam", "sgd: plain gradient descent (the source); adam: Adam with beta1 0.5",
-                             choices=("sgd", "adam"))
+    optimizer: str = setting(
+        "adam", "sgd: plain gradient descent (the source); adam: Adam with beta1 0.5", choices=("sgd", "adam")
+    )
     learning_rate: float = setting(0.003, "initial learning rate of both networks", low=1e-7, high=10)
     decay: float = setting(0.85, "the rate is multiplied by this every decay_steps steps", low=0.01, high=1)
     decay_steps: int = setting(150, "steps between learning-rate decays", low=1, high=10**7)
     pretrain: bool = setting(True, "pretrain D on the target pdf (MSE at points drawn from U(-5, 5))")
     pretrain_steps: int = setting(1000, "steps of D pretraining", low=1, high=10**6)
-    generator_average: float = setting(0.0, "samples come from an exponential moving average of G's weights with "
-                                       "this decay (0 = G as trained); it smooths the oscillation around "
-                                       "equilibrium", low=0, high=0.99999)
-    standardize: bool = setting(True, "D and G work in standard units of the real data (mean and sigma measured on "
-                                "10,000 real samples), as inputs are usually normalised; off (the source): raw x, "
-                                "where a target at 4 leaves D's tanh units half saturated")
-    stable_loss: bool = setting(True, "losses through log-sigmoid (the source takes log D unclamped: NaN "
-                                "once D saturates)")
+    generator_average: float = setting(
+        0.0,
+        "samples come from an exponential moving average of G's weights with "
+        "this decay (0 = G as trained); it smooths the oscillation around "
+        "equilibrium",
+        low=0,
+        high=0.99999,
+    )
+    standardize: bool = setting(
+        True,
+        "D and G work in standard units of the real data (mean and sigma measured on "
+        "10,000 real samples), as inputs are usually normalised; off (the source): raw x, "
+        "where a target at 4 leaves D's tanh units half saturated",
+    )
+    stable_loss: bool = setting(
+        True, "losses through log-sigmoid (the source takes log D unclamped: NaN once D saturates)"
+    )
     seed: int = setting(0, "random seed of weights, noise and real samples", low=0, high=2**31 - 1)
 
     @property
@@ -81,11 +102,28 @@ SOURCE_BATCH, SOURCE_STEPS = 12, 1200
 def source_preset(minibatch: bool, pretrain: bool = True, seed: int = 0) -> Gauss1dConfig:
     """gan-intro as its author wrote it (Jan 2017), every field spelled out so that a change of the lab's
     defaults never leaks into it; train it with batch 12 for 1,200 steps."""
-    return Gauss1dConfig(target_mean=4.0, target_sigma=0.5, mixture_weight=0.0, noise="uniform", noise_range=8.0,
-                         hidden=4, init="source", minibatch=minibatch, minibatch_kernels=5, minibatch_dims=3,
-                         optimizer="sgd", learning_rate=SOURCE_LEARNING_RATE[minibatch], decay=0.95, decay_steps=150,
-                         pretrain=pretrain, pretrain_steps=1000, generator_average=0.0, standardize=False,
-                         stable_loss=False, seed=seed)
+    return Gauss1dConfig(
+        target_mean=4.0,
+        target_sigma=0.5,
+        mixture_weight=0.0,
+        noise="uniform",
+        noise_range=8.0,
+        hidden=4,
+        init="source",
+        minibatch=minibatch,
+        minibatch_kernels=5,
+        minibatch_dims=3,
+        optimizer="sgd",
+        learning_rate=SOURCE_LEARNING_RATE[minibatch],
+        decay=0.95,
+        decay_steps=150,
+        pretrain=pretrain,
+        pretrain_steps=1000,
+        generator_average=0.0,
+        standardize=False,
+        stable_loss=False,
+        seed=seed,
+    )
 
 
 # --- the networks, in numpy ---------------------------------------------------------------
@@ -104,11 +142,17 @@ def init_params(cfg: Gauss1dConfig, rng: np.random.Generator) -> dict[str, np.nd
     def linear(name, fan_in, fan_out, std=1.0):
         if cfg.init == "glorot":
             std = math.sqrt(2.0 / (fan_in + fan_out))
-        return {f"{name}/w": rng.normal(0, std, (fan_in, fan_out)).astype(np.float32),
-                f"{name}/b": np.zeros(fan_out, np.float32)}
+        return {
+            f"{name}/w": rng.normal(0, std, (fan_in, fan_out)).astype(np.float32),
+            f"{name}/b": np.zeros(fan_out, np.float32),
+        }
 
-    params = {**linear("generator/g0", 1, h), **linear("generator/g1", h, 1),
-              **linear("discriminator/d0", 1, dh), **linear("discriminator/d1", dh, dh)}
+    params = {
+        **linear("generator/g0", 1, h),
+        **linear("generator/g1", h, 1),
+        **linear("discriminator/d0", 1, dh),
+        **linear("discriminator/d1", dh, dh),
+    }
     if cfg.minibatch:
         k = cfg.minibatch_kernels
         params.update(linear("discriminator/minibatch", dh, k * cfg.minibatch_dims, std=0.02))
@@ -141,7 +185,7 @@ def discriminator_forward(p, x, cfg: Gauss1dConfig):
     h1 = np.tanh(h0 @ p["discriminator/d1/w"] + p["discriminator/d1/b"])
     cache = {"x": x, "h0": h0, "h1": h1}
     if cfg.minibatch:
-        m = (h1 @ p["discriminator/minibatch/w"] + p["discriminator/minibatch/b"])
+        m = h1 @ p["discriminator/minibatch/w"] + p["discriminator/minibatch/b"]
         m = m.reshape(*m.shape[:-1], cfg.minibatch_kernels, cfg.minibatch_dims)  # (..., B, K, C)
         m = np.ascontiguousarray(np.moveaxis(m, -3, -1))  # (..., K, C, B): batch last, sums run along memory
         diffs = m[..., :, None] - m[..., None, :]  # (..., K, C, B, B): sample i minus sample j
@@ -157,6 +201,7 @@ def discriminator_forward(p, x, cfg: Gauss1dConfig):
 def discriminator_backward(p, cache, d_logit, cfg: Gauss1dConfig, grads: dict | None):
     """Accumulates D's parameter gradients into `grads` (None: skip them); returns d loss / d x.
     Works on a batch (B, 1) or on groups of batches (G, B, 1), like the forward pass."""
+
     def add(name, inputs, d_outputs):
         if grads is not None:  # weights collect over every sample of every group
             flat_in, flat_d = inputs.reshape(-1, inputs.shape[-1]), d_outputs.reshape(-1, d_outputs.shape[-1])
@@ -203,7 +248,7 @@ def flatten(params: dict[str, np.ndarray], prefix: str) -> np.ndarray:
     start = 0
     for n in names:
         size = params[n].size
-        params[n] = flat[start:start + size].reshape(params[n].shape)
+        params[n] = flat[start : start + size].reshape(params[n].shape)
         start += size
     return flat
 
@@ -236,7 +281,7 @@ class Optimizer:
         m += (1 - b1) * g
         v *= b2
         v += (1 - b2) * g * g
-        self.flat -= rate / (1 - b1 ** t) * m / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        self.flat -= rate / (1 - b1**t) * m / (np.sqrt(v / (1 - b2**t)) + eps)
 
     def state(self) -> dict[str, np.ndarray]:
         return {f"opt:{self.prefix}/{k}": np.array(v) for k, v in self.slots.items()}
@@ -267,6 +312,7 @@ def _noise_grid(noise: str, noise_range: float, n: int) -> np.ndarray:
 @dataclass(frozen=True)
 class TargetData:
     """The real side of the 1-D GAN: samples from its target, drawn as they are needed."""
+
     target: Target
 
     def split(self):
@@ -304,8 +350,9 @@ class Gauss1dGan(GanFamily):
         self._rng = np.random.default_rng(cfg.seed)
         self.params = init_params(cfg, self._rng)
         self._flat = {net: flatten(self.params, net) for net in ("generator", "discriminator")}
-        self.optimizers = {net: Optimizer(cfg, self._flat[net], self._names(net), net)
-                           for net in ("generator", "discriminator")}
+        self.optimizers = {
+            net: Optimizer(cfg, self._flat[net], self._names(net), net) for net in ("generator", "discriminator")
+        }
         # the averaged generator that samples come from (the trained one itself when averaging is off)
         self.sampling_params = self.params
         if cfg.generator_average > 0:
@@ -314,7 +361,7 @@ class Gauss1dGan(GanFamily):
             start = 0
             for n in self._names("generator"):
                 size = self.params[n].size
-                self.sampling_params[n] = self._ema[start:start + size].reshape(self.params[n].shape)
+                self.sampling_params[n] = self._ema[start : start + size].reshape(self.params[n].shape)
                 start += size
         self.pretrained = not cfg.pretrain
         self.steps_done = 0  # shown on frames; kept in checkpoints
@@ -360,8 +407,10 @@ class Gauss1dGan(GanFamily):
     @classmethod
     def load_data(cls, spec: str, config) -> TargetData:
         if spec not in (None, "auto"):
-            raise UserFacingError("The 1-D GAN learns from its target distribution, not from files: leave out "
-                                  "--data and set target_mean / target_sigma / mixture_* with --config.")
+            raise UserFacingError(
+                "The 1-D GAN learns from its target distribution, not from files: leave out "
+                "--data and set target_mean / target_sigma / mixture_* with --config."
+            )
         return TargetData(config.target)
 
     def batches(self, dataset: TargetData, batch_size: int, seed: int) -> TargetBatches:
@@ -391,8 +440,11 @@ class Gauss1dGan(GanFamily):
             discriminator_backward(self.params, cache, 2.0 * (d - labels) / batch * d * (1.0 - d), cfg, grads)
             optimizer.apply(grads)
             if on_progress and (step + 1) % 100 == 0:
-                if on_progress(f"Discriminator pretraining, step {step + 1}/{cfg.pretrain_steps}",
-                               (step + 1) / cfg.pretrain_steps, {"pretrain_loss": loss}):
+                if on_progress(
+                    f"Discriminator pretraining, step {step + 1}/{cfg.pretrain_steps}",
+                    (step + 1) / cfg.pretrain_steps,
+                    {"pretrain_loss": loss},
+                ):
                     break
         self.pretrained = True
         return {"pretrain_loss": loss}
@@ -449,13 +501,15 @@ class Gauss1dGan(GanFamily):
         batch = max(self.batch_size, 2)
         padded = np.concatenate([xs, np.full(-len(xs) % batch, xs[-1])]).astype(np.float32)
         logits, _ = discriminator_forward(self.params, self._network_units(padded.reshape(-1, batch, 1)), cfg)
-        return sigmoid(logits).reshape(-1)[:len(xs)]
+        return sigmoid(logits).reshape(-1)[: len(xs)]
 
     def decision_note(self) -> str:
         if not self.config.minibatch:
             return "D(x) evaluated point by point"
-        return (f"D(x) with minibatch discrimination depends on its batch: evaluated on batches of "
-                f"{max(self.batch_size, 2)} neighbouring points, as the source does")
+        return (
+            f"D(x) with minibatch discrimination depends on its batch: evaluated on batches of "
+            f"{max(self.batch_size, 2)} neighbouring points, as the source does"
+        )
 
     def preview(self, with_decision: bool = True) -> Frame1D:
         with np.errstate(all="ignore"):
@@ -467,17 +521,27 @@ class Gauss1dGan(GanFamily):
         xs = np.linspace(-cfg.noise_range, cfg.noise_range, DECISION_POINTS)
         z = self.noise_grid(MAPPING_POINTS)
         with np.errstate(all="ignore"):
-            density = np.histogram(samples[np.isfinite(samples)], bins=self._edges, density=True)[0] \
-                if np.isfinite(samples).any() else np.zeros(DENSITY_BINS)
+            density = (
+                np.histogram(samples[np.isfinite(samples)], bins=self._edges, density=True)[0]
+                if np.isfinite(samples).any()
+                else np.zeros(DENSITY_BINS)
+            )
         has_d = with_decision and "discriminator/d0/w" in self.params and self._has_discriminator
-        return Frame1D(step=self.steps_done, xs=xs.astype(np.float32), target_pdf=self.target.pdf(xs).astype(np.float32),
-                       edges=self._edges.astype(np.float32), generated=np.nan_to_num(density).astype(np.float32),
-                       decision=self.decision(xs) if has_d else None, z=z.astype(np.float32),
-                       g_of_z=self.generate_arrays({"z": z}),
-                       figures=self._figures_of(samples),
-                       decision_note=self.decision_note() if has_d else "an exported generator: no D(x)")
+        return Frame1D(
+            step=self.steps_done,
+            xs=xs.astype(np.float32),
+            target_pdf=self.target.pdf(xs).astype(np.float32),
+            edges=self._edges.astype(np.float32),
+            generated=np.nan_to_num(density).astype(np.float32),
+            decision=self.decision(xs) if has_d else None,
+            z=z.astype(np.float32),
+            g_of_z=self.generate_arrays({"z": z}),
+            figures=self._figures_of(samples),
+            decision_note=self.decision_note() if has_d else "an exported generator: no D(x)",
+        )
 
     def _figures_of(self, samples: np.ndarray) -> dict[str, float]:
+        self._figures_at: int | None
         self._figures, self._figures_at = sample_figures(samples, self.target, self._edges), self.steps_done
         return self._figures
 
@@ -498,7 +562,10 @@ class Gauss1dGan(GanFamily):
         return lambda model: model.figures()
 
     def evaluate(self, n: int, progress=None) -> dict:
-        result = {"samples": n, **sample_figures(self.evenly_spaced_samples(n), self.target, self._edges)}
+        result: dict[str, Any] = {
+            "samples": n,
+            **sample_figures(self.evenly_spaced_samples(n), self.target, self._edges),
+        }
         result.update(judge_figures(result, self.target))
         result["target"] = asdict(self.target)
         if progress:
@@ -507,16 +574,18 @@ class Gauss1dGan(GanFamily):
 
     @staticmethod
     def format_evaluation(result: dict) -> str:
-        return "\n".join([
-            f"{'samples (G on evenly spaced z)':<34}{result['samples']:>10}",
-            f"{'JS divergence (nats, max ln 2)':<34}{result['js']:>10.4f}",
-            f"{'1-Wasserstein distance':<34}{result['w1']:>10.4f}",
-            f"{'generated mean':<34}{result['mean']:>10.4f}",
-            f"{'generated sigma':<34}{result['sigma']:>10.4f}",
-            f"{'sigma ratio (generated / target)':<34}{result['sigma_ratio']:>10.3f}",
-            f"{'meets the goal':<34}{'yes' if result['meets_goal'] else 'no':>10}"
-            f"  (mean within {GOAL_MEAN_ERROR} of the target's, sigma within {GOAL_SIGMA_ERROR:.0%})",
-        ])
+        return "\n".join(
+            [
+                f"{'samples (G on evenly spaced z)':<34}{result['samples']:>10}",
+                f"{'JS divergence (nats, max ln 2)':<34}{result['js']:>10.4f}",
+                f"{'1-Wasserstein distance':<34}{result['w1']:>10.4f}",
+                f"{'generated mean':<34}{result['mean']:>10.4f}",
+                f"{'generated sigma':<34}{result['sigma']:>10.4f}",
+                f"{'sigma ratio (generated / target)':<34}{result['sigma_ratio']:>10.3f}",
+                f"{'meets the goal':<34}{'yes' if result['meets_goal'] else 'no':>10}"
+                f"  (mean within {GOAL_MEAN_ERROR} of the target's, sigma within {GOAL_SIGMA_ERROR:.0%})",
+            ]
+        )
 
     # --- state ---------------------------------------------------------------------------------
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
@@ -533,8 +602,9 @@ class Gauss1dGan(GanFamily):
             arrays["__steps__"] = np.array(self.steps_done, np.int64)
         return arrays
 
-    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
-                   optimizers: bool | None = None) -> None:
+    def load_state(
+        self, arrays: dict[str, np.ndarray], generators_only: bool = False, optimizers: bool | None = None
+    ) -> None:
         sampling_only = generators_only and optimizers is None  # an exported model; a fine-tune passes False
         names = [k for k in self.params if not generators_only or k.startswith("generator/")]
         check_arrays(arrays, [(k, self.params[k].shape) for k in names])
@@ -565,12 +635,18 @@ class Gauss1dGan(GanFamily):
     # --- the comparison study --------------------------------------------------------------------
     presets = (
         Preset("lab", "Lab defaults (converge reliably)", {}, {}),
-        Preset("source", "gan-intro as written, minibatch discrimination (lr 0.005)",
-               {k: v for k, v in asdict(source_preset(True)).items() if k != "seed"},
-               {"steps": SOURCE_STEPS, "batch_size": SOURCE_BATCH}),
-        Preset("source-plain", "gan-intro as written, no minibatch discrimination (lr 0.03)",
-               {k: v for k, v in asdict(source_preset(False)).items() if k != "seed"},
-               {"steps": SOURCE_STEPS, "batch_size": SOURCE_BATCH}),
+        Preset(
+            "source",
+            "gan-intro as written, minibatch discrimination (lr 0.005)",
+            {k: v for k, v in asdict(source_preset(True)).items() if k != "seed"},
+            {"steps": SOURCE_STEPS, "batch_size": SOURCE_BATCH},
+        ),
+        Preset(
+            "source-plain",
+            "gan-intro as written, no minibatch discrimination (lr 0.03)",
+            {k: v for k, v in asdict(source_preset(False)).items() if k != "seed"},
+            {"steps": SOURCE_STEPS, "batch_size": SOURCE_BATCH},
+        ),
     )
     CELLS = ((True, True), (True, False), (False, True), (False, False))  # (minibatch, pretrain)
     comparison_presets = ("lab", "source")  # the lab's defaults; gan-intro as written (batch 12, 1,200 steps)
@@ -580,14 +656,24 @@ class Gauss1dGan(GanFamily):
         return len(cls.CELLS) * seeds
 
     @classmethod
-    def compare(cls, seeds: int = 10, steps: int | None = None, workers: int = 1, overrides: dict | None = None,
-                progress=None, preset: str = "lab") -> dict:
+    def compare(
+        cls,
+        seeds: int = 10,
+        steps: int | None = None,
+        workers: int = 1,
+        overrides: dict | None = None,
+        progress=None,
+        preset: str = "lab",
+    ) -> dict:
         """Minibatch discrimination on/off x pretraining on/off, `seeds` runs each; figures per run."""
         from trainers.families import family_entry
 
         defaults = family_entry(cls.name).defaults
-        jobs = [(preset, mb, pre, seed, steps, defaults.steps, defaults.batch_size, overrides or {})
-                for mb, pre in cls.CELLS for seed in range(seeds)]
+        jobs = [
+            (preset, mb, pre, seed, steps, defaults.steps, defaults.batch_size, overrides or {})
+            for mb, pre in cls.CELLS
+            for seed in range(seeds)
+        ]
         runs = []
         if workers <= 1:
             for job in jobs:
@@ -596,8 +682,9 @@ class Gauss1dGan(GanFamily):
         else:
             import multiprocessing
 
-            with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                     mp_context=multiprocessing.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
+            ) as pool:
                 for future in as_completed([pool.submit(_comparison_run, job) for job in jobs]):
                     runs.append(future.result())
                     progress and progress(1)
@@ -606,22 +693,26 @@ class Gauss1dGan(GanFamily):
 
     @staticmethod
     def format_comparison(result: dict) -> str:
-        lines = [f"preset: {result['preset']}, {result['seeds']} seeds per cell; figures from G on {EVAL_POINTS:,} "
-                 "evenly spaced z; median [min, max]",
-                 f"{'minibatch':<10}{'pretrain':<9}{'meets goal':>11}{'diverged':>9}  {'JS divergence':<24}"
-                 f"{'1-Wasserstein':<24}{'sigma ratio':<22}{'median mean':>11}  {'s/run':>6}"]
+        lines = [
+            f"preset: {result['preset']}, {result['seeds']} seeds per cell; figures from G on {EVAL_POINTS:,} "
+            "evenly spaced z; median [min, max]",
+            f"{'minibatch':<10}{'pretrain':<9}{'meets goal':>11}{'diverged':>9}  {'JS divergence':<24}"
+            f"{'1-Wasserstein':<24}{'sigma ratio':<22}{'median mean':>11}  {'s/run':>6}",
+        ]
         for c in result["cells"]:
-            lines.append(f"{'on' if c['minibatch'] else 'off':<10}{'on' if c['pretrain'] else 'off':<9}"
-                         f"{c['meets_goal']:>8} / {c['runs']:<2}{c['diverged']:>7}  {_spread(c['js']):<24}"
-                         f"{_spread(c['w1']):<24}{_spread(c['sigma_ratio']):<22}{c['mean'][0]:>11.3f}  "
-                         f"{c['seconds']:>6.2f}")
+            lines.append(
+                f"{'on' if c['minibatch'] else 'off':<10}{'on' if c['pretrain'] else 'off':<9}"
+                f"{c['meets_goal']:>8} / {c['runs']:<2}{c['diverged']:>7}  {_spread(c['js']):<24}"
+                f"{_spread(c['w1']):<24}{_spread(c['sigma_ratio']):<22}{c['mean'][0]:>11.3f}  "
+                f"{c['seconds']:>6.2f}"
+            )
         lines.append(f"goal: mean within {GOAL_MEAN_ERROR} of the target's and sigma within {GOAL_SIGMA_ERROR:.0%}")
         return "\n".join(lines)
 
 
 def judge_figures(figures: dict, target: Target) -> dict:
     sigma_ratio = figures["sigma"] / target.overall_sigma
-    ok = (abs(figures["mean"] - target.overall_mean) <= GOAL_MEAN_ERROR and abs(sigma_ratio - 1) <= GOAL_SIGMA_ERROR)
+    ok = abs(figures["mean"] - target.overall_mean) <= GOAL_MEAN_ERROR and abs(sigma_ratio - 1) <= GOAL_SIGMA_ERROR
     return {"sigma_ratio": sigma_ratio, "meets_goal": bool(ok)}
 
 
@@ -633,8 +724,11 @@ def _comparison_run(job) -> dict:
     if preset == "source":
         cfg, batch, n_steps = source_preset(minibatch, pretrain, seed), SOURCE_BATCH, steps or SOURCE_STEPS
     else:
-        cfg, batch, n_steps = Gauss1dConfig(minibatch=minibatch, pretrain=pretrain, seed=seed), lab_batch, \
-            steps or lab_steps
+        cfg, batch, n_steps = (
+            Gauss1dConfig(minibatch=minibatch, pretrain=pretrain, seed=seed),
+            lab_batch,
+            steps or lab_steps,
+        )
     cfg = replace(cfg, **overrides)
     started = time.perf_counter()
     model = Gauss1dGan(cfg)
@@ -649,10 +743,19 @@ def _comparison_run(job) -> dict:
                 diverged_at = step + 1
                 break
         figures = sample_figures(model.evenly_spaced_samples(), cfg.target, model._edges)
-    figures.update(judge_figures(figures, cfg.target) if diverged_at is None else
-                   {"sigma_ratio": float("nan"), "meets_goal": False})
-    return {"minibatch": minibatch, "pretrain": pretrain, "seed": seed, "diverged_at": diverged_at,
-            "seconds": time.perf_counter() - started, **figures}
+    figures.update(
+        judge_figures(figures, cfg.target)
+        if diverged_at is None
+        else {"sigma_ratio": float("nan"), "meets_goal": False}
+    )
+    return {
+        "minibatch": minibatch,
+        "pretrain": pretrain,
+        "seed": seed,
+        "diverged_at": diverged_at,
+        "seconds": time.perf_counter() - started,
+        **figures,
+    }
 
 
 def summarise(runs: list[dict]) -> list[dict]:
@@ -662,18 +765,27 @@ def summarise(runs: list[dict]) -> list[dict]:
         if not cell:
             continue
 
-        def spread(key):
+        def spread(key, cell=cell):
             values = np.array([r[key] for r in cell], np.float64)
             finite = values[np.isfinite(values)]
             if not len(finite):
                 return [float("nan")] * 3
             return [float(np.median(finite)), float(finite.min()), float(finite.max())]
 
-        cells.append({"minibatch": mb, "pretrain": pre, "runs": len(cell),
-                      "meets_goal": sum(r["meets_goal"] for r in cell),
-                      "diverged": sum(r["diverged_at"] is not None for r in cell),
-                      "js": spread("js"), "w1": spread("w1"), "sigma_ratio": spread("sigma_ratio"),
-                      "mean": spread("mean"), "seconds": float(np.mean([r["seconds"] for r in cell]))})
+        cells.append(
+            {
+                "minibatch": mb,
+                "pretrain": pre,
+                "runs": len(cell),
+                "meets_goal": sum(r["meets_goal"] for r in cell),
+                "diverged": sum(r["diverged_at"] is not None for r in cell),
+                "js": spread("js"),
+                "w1": spread("w1"),
+                "sigma_ratio": spread("sigma_ratio"),
+                "mean": spread("mean"),
+                "seconds": float(np.mean([r["seconds"] for r in cell])),
+            }
+        )
     return cells
 
 
@@ -682,4 +794,3 @@ def _spread(values: list[float]) -> str:
     if not math.isfinite(median):
         return "all NaN"
     return f"{median:.3f} [{low:.3f}, {high:.3f}]"
-

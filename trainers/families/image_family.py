@@ -1,5 +1,8 @@
 """What every Keras image GAN shares: its data, its sample grids and its judged evaluation."""
+
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 
@@ -21,8 +24,9 @@ GREY_KINDS = ("mnist", "fashion-mnist")
 
 def dataset_setting(kinds: tuple[str, ...] = GREY_KINDS):
     """The config field naming what the images are; a new run sets it from its data."""
-    return setting("mnist", "what the images are (set from the data when a run starts): " + ", ".join(kinds),
-                   choices=kinds)
+    return setting(
+        "mnist", "what the images are (set from the data when a run starts): " + ", ".join(kinds), choices=kinds
+    )
 
 
 def class_control(kind: DataKind, n: int, name: str = "digit") -> CategoricalControl:
@@ -37,8 +41,10 @@ class ImageGanFamily(KerasGanFamily):
     data_choices = MNIST_CHOICES
     accepts_data_files = True
     evaluation_unit = "img"
-    metric_panels = (("Live label accuracy (generated digits)", ("label_accuracy",)),
-                     ("Live Fréchet distance to real digits", ("frechet_distance",)))
+    metric_panels: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (
+        ("Live label accuracy (generated digits)", ("label_accuracy",)),
+        ("Live Fréchet distance to real digits", ("frechet_distance",)),
+    )
 
     @property
     def sample_kind(self) -> ImageSamples:
@@ -62,12 +68,16 @@ class ImageGanFamily(KerasGanFamily):
         kind = dataset.data_kind
         if kind.name not in kinds:
             takes = ", ".join(KINDS[k].title for k in kinds)
-            raise UserFacingError(f"{cls.title} cannot learn {kind.title} images here; it takes {takes} (choose other "
-                                  "data or another model).")
+            raise UserFacingError(
+                f"{cls.title} cannot learn {kind.title} images here; it takes {takes} (choose other "
+                "data or another model)."
+            )
         n = config.get("num_labels")
         if n is not None and n != len(kind.class_names):
-            raise UserFacingError(f"{kind.title} has {len(kind.class_names)} classes but num_labels is {n}: set "
-                                  f"--config num_labels={len(kind.class_names)}.")
+            raise UserFacingError(
+                f"{kind.title} has {len(kind.class_names)} classes but num_labels is {n}: set "
+                f"--config num_labels={len(kind.class_names)}."
+            )
         return {**config, "dataset": kind.name} if field is not None else config
 
     def batches(self, dataset, batch_size: int, seed: int):

@@ -3,6 +3,7 @@
 The step is written once in keras.ops; trainers.runner runs it with two GradientTapes on
 TensorFlow (or jax.grad on a GPU machine), each differentiating one network's variables only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,20 +25,28 @@ IMAGE_SIZE = 28
 @dataclass
 class InfoGanConfig:
     noise_dim: int = setting(62, "dimensions of the noise z ~ U(-1, 1)", low=1, high=4096)
-    num_labels: int = setting(10, "classes of the one-hot label, supervised by real labels (ACGAN-like)", low=2,
-                              high=1000)
+    num_labels: int = setting(
+        10, "classes of the one-hot label, supervised by real labels (ACGAN-like)", low=2, high=1000
+    )
     code_scale: float = setting(0.5, "continuous codes c1, c2 ~ N(0, code_scale)", low=1e-6, high=100)
-    code_loss: str = setting("gaussian", "mutual-information term: gaussian (the paper's log-likelihood at fixed "
-                             "sigma, an MSE) or book (the book's mi_loss)", choices=("gaussian", "book"))
+    code_loss: str = setting(
+        "gaussian",
+        "mutual-information term: gaussian (the paper's log-likelihood at fixed "
+        "sigma, an MSE) or book (the book's mi_loss)",
+        choices=("gaussian", "book"),
+    )
     label_weight: float = setting(1.0, "weight of the label loss", low=0, high=1e6)
-    fake_label_weight: float = setting(1.0, "D's label head on fakes' requested labels; 0 = it learns labels from "
-                                       "real digits only", low=0, high=1e6)
+    fake_label_weight: float = setting(
+        1.0, "D's label head on fakes' requested labels; 0 = it learns labels from real digits only", low=0, high=1e6
+    )
     code_weight: float = setting(0.5, "weight of each code's mutual-information loss", low=0, high=1e6)
     d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator", low=0, high=10)
-    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0,
-                          high=10)
-    precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
-                             choices=("auto", "float32", "bfloat16"))
+    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
+    precision: str = setting(
+        "auto",
+        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+        choices=("auto", "float32", "bfloat16"),
+    )
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
@@ -119,13 +128,15 @@ class InfoGan(ImageGanFamily):
     @cached_property  # read four times a training step; the config never changes after construction
     def latent_spec(self) -> LatentSpec:
         cfg = self.config
-        return LatentSpec((
-            CategoricalControl("digit", cfg.num_labels),
-            ContinuousControl("code1", -2.0, 2.0, cfg.code_scale),
-            ContinuousControl("code2", -2.0, 2.0, cfg.code_scale),
-            # the book traverses only the codes; z is InfoGAN's "everything else", so no strip for it
-            NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform", traversal=False),
-        ))
+        return LatentSpec(
+            (
+                CategoricalControl("digit", cfg.num_labels),
+                ContinuousControl("code1", -2.0, 2.0, cfg.code_scale),
+                ContinuousControl("code2", -2.0, 2.0, cfg.code_scale),
+                # the book traverses only the codes; z is InfoGAN's "everything else", so no strip for it
+                NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform", traversal=False),
+            )
+        )
 
     # --- training ---------------------------------------------------------------------
     def _d_loss(self, ctx, real_images, real_labels, fake_images, fake_labels, codes):
@@ -135,12 +146,18 @@ class InfoGan(ImageGanFamily):
         adv = 0.5 * (bce_logits(1.0, source[:batch]) + bce_logits(0.0, source[batch:]))  # real -> 1, fake -> 0
         # true labels of real digits, and (book) requested labels of fakes: with the latter, D can learn a
         # half-collapsed class as drawn and stop pushing G towards the real digit
-        label = 0.5 * (cce_logits(real_labels, label_logits[:batch])
-                       + cfg.fake_label_weight * cce_logits(fake_labels, label_logits[batch:]))
+        label = 0.5 * (
+            cce_logits(real_labels, label_logits[:batch])
+            + cfg.fake_label_weight * cce_logits(fake_labels, label_logits[batch:])
+        )
         mi = code_loss(cfg.code_loss, codes, code_pred[batch:])  # codes are known for fakes only
         loss = adv + cfg.label_weight * label + cfg.code_weight * ops.sum(mi)
-        return loss, {"d_loss": loss, "d_adv": adv, "d_label": label,
-                      "d_real_acc": label_accuracy(real_labels, label_logits[:batch])}
+        return loss, {
+            "d_loss": loss,
+            "d_adv": adv,
+            "d_label": label,
+            "d_real_acc": label_accuracy(real_labels, label_logits[:batch]),
+        }
 
     def _g_loss(self, ctx, inputs, labels, codes):
         cfg = self.config
@@ -149,8 +166,14 @@ class InfoGan(ImageGanFamily):
         label = cce_logits(labels, label_logits)  # show the requested digit
         mi = code_loss(cfg.code_loss, codes, code_pred)  # keep c1, c2 recoverable
         loss = adv + cfg.label_weight * label + cfg.code_weight * ops.sum(mi)
-        return loss, {"g_loss": loss, "g_adv": adv, "g_label": label, "code1_mi": mi[0], "code2_mi": mi[1],
-                      "g_label_acc": label_accuracy(labels, label_logits)}
+        return loss, {
+            "g_loss": loss,
+            "g_adv": adv,
+            "g_label": label,
+            "code1_mi": mi[0],
+            "code2_mi": mi[1],
+            "g_label_acc": label_accuracy(labels, label_logits),
+        }
 
     def discriminator_update(self, ctx, real_images, real_labels, d_inputs, d_labels, d_codes):
         fake_images = ctx.call("generator", d_inputs)

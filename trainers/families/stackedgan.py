@@ -4,6 +4,7 @@ A pretrained classifier splits into encoder0 (image -> 256-d feature f1) and enc
 label). GAN1 learns label + z1 -> f1, GAN0 learns f1 + z0 -> image; each generator is held to
 its input by the frozen encoder (conditional loss) and to its noise by a Q head (entropy loss).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,14 @@ from keras import layers, ops
 
 from trainers.families.base import keras_dtype
 from trainers.families.image_family import ImageGanFamily
-from trainers.families.infogan import (IMAGE_SIZE, bce_logits, build_image_generator, cce_logits,
-                                       image_discriminator_trunk, label_accuracy)
+from trainers.families.infogan import (
+    IMAGE_SIZE,
+    bce_logits,
+    build_image_generator,
+    cce_logits,
+    image_discriminator_trunk,
+    label_accuracy,
+)
 from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
 from trainers.runner import make_predictor, to_floats
 from trainers.settings import setting
@@ -28,10 +35,12 @@ class StackedGanConfig:
     z_dim: int = setting(50, "dimensions of each noise vector z0, z1 ~ N(0, z_scale)", low=1, high=4096)
     z_scale: float = setting(0.5, "standard deviation of z0 and z1", low=1e-6, high=100)
     feature_dim: int = setting(256, "size of f1, encoder0's output", low=1, high=8192)
-    entropy0_weight: float = setting(10.0, "weight of Q0's reconstruction of z0 (entropy loss, level 0)", low=0,
-                                     high=1e6)
-    entropy1_weight: float = setting(1.0, "weight of Q1's reconstruction of z1 (entropy loss, level 1)", low=0,
-                                     high=1e6)
+    entropy0_weight: float = setting(
+        10.0, "weight of Q0's reconstruction of z0 (entropy loss, level 0)", low=0, high=1e6
+    )
+    entropy1_weight: float = setting(
+        1.0, "weight of Q1's reconstruction of z1 (entropy loss, level 1)", low=0, high=1e6
+    )
     conditional0_weight: float = setting(1.0, "weight of encoder0 reading f1 back from the image", low=0, high=1e6)
     conditional1_weight: float = setting(1.0, "weight of encoder1 reading the label back from f1", low=0, high=1e6)
     d_lr: float = setting(2e-4, "RMSprop learning rate of both discriminators", low=0, high=10)
@@ -40,8 +49,11 @@ class StackedGanConfig:
     # The book's plain N(0, 0.5) leaves a z0 shift of 4 at ~8 sigma: shifted noise puts every slider position
     # in distribution.
     shift_training: bool = setting(False, "train on noise plus a per-sample shift drawn over each slider's range")
-    precision: str = setting("auto", "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
-                             choices=("auto", "float32", "bfloat16"))
+    precision: str = setting(
+        "auto",
+        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+        choices=("auto", "float32", "bfloat16"),
+    )
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
@@ -108,14 +120,17 @@ class StackedGan(ImageGanFamily):
         encoder0, encoder1 = build_encoders(cfg.num_labels, cfg.feature_dim)
         q_activation = None if cfg.shift_training else "tanh"  # shifted noise leaves tanh's range
         self.networks = {
-            "encoder0": encoder0, "encoder1": encoder1,
+            "encoder0": encoder0,
+            "encoder1": encoder1,
             "gen1": build_gen1(cfg.num_labels, cfg.z_dim, cfg.feature_dim, dtype),
             "dis1": build_dis1(cfg.feature_dim, cfg.z_dim, dtype, q_activation),
             "gen0": build_image_generator(cfg.feature_dim + cfg.z_dim, dtype, name="gen0"),
             "dis0": build_dis0(cfg.z_dim, dtype, q_activation),
         }
-        self.optimizers = {name: keras.optimizers.RMSprop(cfg.d_lr if name.startswith("dis") else cfg.g_lr)
-                           for name in ("dis1", "dis0", "gen1", "gen0")}
+        self.optimizers = {
+            name: keras.optimizers.RMSprop(cfg.d_lr if name.startswith("dis") else cfg.g_lr)
+            for name in ("dis1", "dis0", "gen1", "gen0")
+        }
         self.encoder_accuracy: float | None = None
         self._compile(self._step_body)
         self._predict1 = make_predictor(self.networks["gen1"], cfg.num_labels + cfg.z_dim)
@@ -124,11 +139,13 @@ class StackedGan(ImageGanFamily):
     @cached_property  # read four times a training step; the config never changes after construction
     def latent_spec(self) -> LatentSpec:
         cfg = self.config
-        return LatentSpec((
-            CategoricalControl("digit", cfg.num_labels),
-            NoiseControl("z0", cfg.z_dim, -4.0, 4.0, scale=cfg.z_scale, shifted_in_training=cfg.shift_training),
-            NoiseControl("z1", cfg.z_dim, -1.0, 1.0, scale=cfg.z_scale, shifted_in_training=cfg.shift_training),
-        ))
+        return LatentSpec(
+            (
+                CategoricalControl("digit", cfg.num_labels),
+                NoiseControl("z0", cfg.z_dim, -4.0, 4.0, scale=cfg.z_scale, shifted_in_training=cfg.shift_training),
+                NoiseControl("z1", cfg.z_dim, -1.0, 1.0, scale=cfg.z_scale, shifted_in_training=cfg.shift_training),
+            )
+        )
 
     # --- encoder pretraining ------------------------------------------------------------
     @property
@@ -139,12 +156,16 @@ class StackedGan(ImageGanFamily):
         """Train encoder0+encoder1 as one classifier; report accuracy on held-out digits."""
         train, test = dataset.split()
         classifier = keras.Sequential([self.networks["encoder0"], self.networks["encoder1"]])
-        classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
-                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        classifier.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
         epochs = self.config.encoder_epochs
         callback = _EpochProgress(epochs, on_progress)
-        classifier.fit(train.images[..., None] / 255.0, train.labels, batch_size=64, epochs=epochs,
-                       verbose=0, callbacks=[callback])
+        classifier.fit(
+            train.images[..., None] / 255.0, train.labels, batch_size=64, epochs=epochs, verbose=0, callbacks=[callback]
+        )
         _, accuracy = classifier.evaluate(test.images[..., None] / 255.0, test.labels, verbose=0)
         self.encoder_accuracy = float(accuracy)
         self.runner.reload()
@@ -176,8 +197,13 @@ class StackedGan(ImageGanFamily):
         label_logits = ctx.call("encoder1", fake_f1, training=False)
         conditional = cce_logits(labels, label_logits)  # encoder1 reads the requested label back
         loss = adv + cfg.entropy1_weight * entropy + cfg.conditional1_weight * conditional
-        return loss, {"gen1_loss": loss, "gen1_adv": adv, "gen1_entropy": entropy, "gen1_conditional": conditional,
-                      "gen1_label_acc": label_accuracy(labels, label_logits)}
+        return loss, {
+            "gen1_loss": loss,
+            "gen1_adv": adv,
+            "gen1_entropy": entropy,
+            "gen1_conditional": conditional,
+            "gen1_label_acc": label_accuracy(labels, label_logits),
+        }
 
     def _gen0_loss(self, ctx, real_f1, z0):
         cfg = self.config
@@ -200,7 +226,7 @@ class StackedGan(ImageGanFamily):
         return logs
 
     def _noise(self, batch, name: str):
-        return self.latent_spec[name].sample(self._rng, batch)
+        return self.latent_spec.noise(name).sample(self._rng, batch)
 
     def _gen1_inputs(self, labels, z1):
         return np.concatenate([np.eye(self.config.num_labels, dtype=np.float32)[labels], z1], axis=1)
@@ -210,8 +236,17 @@ class StackedGan(ImageGanFamily):
         d_z1, d_z0 = self._noise(batch, "z1"), self._noise(batch, "z0")
         g_labels = self._rng.integers(0, self.config.num_labels, batch).astype(np.int32)
         g_z1, g_z0 = self._noise(batch, "z1"), self._noise(batch, "z0")
-        logs = self.runner.step(images, labels, self._gen1_inputs(labels, d_z1), d_z1, d_z0,
-                                self._gen1_inputs(g_labels, g_z1), g_labels, g_z1, g_z0)
+        logs = self.runner.step(
+            images,
+            labels,
+            self._gen1_inputs(labels, d_z1),
+            d_z1,
+            d_z0,
+            self._gen1_inputs(g_labels, g_z1),
+            g_labels,
+            g_z1,
+            g_z0,
+        )
         return to_floats(logs)
 
     # --- sampling: gen1 stacked into gen0 ---------------------------------------------
@@ -227,8 +262,9 @@ class StackedGan(ImageGanFamily):
             arrays["__encoder_accuracy__"] = np.array(self.encoder_accuracy)
         return arrays
 
-    def load_state(self, arrays: dict[str, np.ndarray], generators_only: bool = False,
-                   optimizers: bool | None = None) -> None:
+    def load_state(
+        self, arrays: dict[str, np.ndarray], generators_only: bool = False, optimizers: bool | None = None
+    ) -> None:
         super().load_state(arrays, generators_only, optimizers)
         if "__encoder_accuracy__" in arrays:
             self.encoder_accuracy = float(arrays["__encoder_accuracy__"])
@@ -248,13 +284,15 @@ class _EpochProgress(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if batch % 25 == 0:  # keep the GUI's progress moving and Stop responsive within an epoch
             steps = self.params.get("steps") or 1
-            self._report(f"Encoder pretraining, epoch {self._epoch + 1}/{self.epochs}",
-                         self._epoch + batch / steps, logs)
+            self._report(
+                f"Encoder pretraining, epoch {self._epoch + 1}/{self.epochs}", self._epoch + batch / steps, logs
+            )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def _report(self, text, epochs_done, logs):
-        if self.on_progress and self.on_progress(text, epochs_done / self.epochs,
-                                                 {k: float(v) for k, v in (logs or {}).items()}):
+        if self.on_progress and self.on_progress(
+            text, epochs_done / self.epochs, {k: float(v) for k, v in (logs or {}).items()}
+        ):
             self.model.stop_training = True

@@ -17,6 +17,7 @@ import numpy as np
 
 from trainers.alarms import CollapseWatch
 from trainers.errors import TrainingDiverged
+from trainers.event_log import EventLog
 from trainers.images import save_png
 from trainers.run import RunDir
 from trainers.updates import (
@@ -133,6 +134,7 @@ class Trainer:
         self.step = 0
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
         self.watch = CollapseWatch()
+        self.events = EventLog(run.path)  # TensorBoard
 
     def snapshot(self) -> SampleSnapshot:
         """What the fixed latents give now; image grids are kept in the run's grids/ folder too."""
@@ -140,6 +142,7 @@ class Trainer:
         preview = self.model.preview()
         if isinstance(preview, np.ndarray) and preview.dtype == np.uint8:
             save_png(self.run.grids / f"step_{self.step:06d}.png", preview, scale=2)
+            self.events.samples(self.step, preview)
         return SampleSnapshot(self.step, preview)
 
     def run_loop(
@@ -149,6 +152,7 @@ class Trainer:
         try:
             return self._run_loop(on_update, control or TrainControl(), start_step)
         finally:
+            self.events.close(self.step)
             if self._lock is not None:
                 self._lock.release()
 
@@ -188,6 +192,7 @@ class Trainer:
                         self.step, s.steps, losses, rate, now - started, generators_frozen=bool(self._generators_frozen)
                     )
                 )
+                self.events.losses(self.step, losses)
                 self._raise(self.watch.on_losses(self.step, losses), on_update)
                 self._on_schedule(history, on_update)
                 if control.take_checkpoint_request():
@@ -236,6 +241,7 @@ class Trainer:
             values = self.metrics_fn(self.model)
             self.run.append_history([{"step": self.step, **values}], name="metrics.csv")
             on_update(LiveMetrics(self.step, values))
+            self.events.metrics(self.step, values)
             self._raise(self.watch.on_metrics(self.step, values), on_update)
         if s.checkpoint_every and self.step % s.checkpoint_every == 0:
             self._checkpoint()

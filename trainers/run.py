@@ -37,6 +37,95 @@ class RunInfo:
     created: float = field(default_factory=time.time)
 
 
+# --- the schema of the JSON files: one check per file kind, one line naming the file and the field ---------
+MAX_COUNT = 10**12  # steps, batch sizes: anything above is a damaged file, not a run
+RUN_FIELDS = {  # field: (accepted types, also None)
+    "family": ((str,), False),
+    "config": ((dict,), False),
+    "data": ((str,), False),
+    "batch_size": ((int,), False),
+    "step": ((int,), False),
+    "prepare": ((dict,), False),
+    "init_from": ((str,), True),
+    "generator_warmup_steps": ((int,), False),
+    "created": ((int, float), False),
+}
+
+
+def _field_error(path: Path, what: str) -> UserFacingError:
+    return UserFacingError(f"{path}: {what}; restore the file from a copy or start a new run.")
+
+
+def checked_count(value, where: str, low: int = 0) -> int:
+    """A whole number >= low from a JSON field or a checkpoint scalar, or one line saying what it is instead."""
+    array = np.asarray(value)
+    if isinstance(value, bool) or array.shape != () or array.dtype.kind not in "iu":
+        shown = f"{array.dtype} values of shape {array.shape}" if isinstance(value, np.ndarray) else repr(value)[:40]
+        raise UserFacingError(f"{where} must be a whole number, got {shown}; the file is damaged.")
+    number = int(array)
+    if not low <= number <= MAX_COUNT:
+        raise UserFacingError(f"{where} must be from {low} to {MAX_COUNT:,}, got {number}; the file is damaged.")
+    return number
+
+
+def checked_family(name, path: Path) -> str:
+    from trainers.families import family_names
+
+    if not isinstance(name, str) or name not in family_names():
+        raise _field_error(path, f"'family' must be one of {', '.join(family_names())}, got {name!r}")
+    return name
+
+
+def checked_run_info(raw, path: Path) -> RunInfo:
+    if not isinstance(raw, dict):
+        raise _field_error(path, f"holds a JSON {type(raw).__name__}, not an object describing a run")
+    unknown = sorted(set(raw) - set(RUN_FIELDS))
+    if unknown:
+        raise _field_error(path, f"unknown fields {unknown}")
+    for name in ("family", "config"):
+        if name not in raw:
+            raise _field_error(path, f"lacks '{name}'")
+    for name, value in raw.items():
+        types, nullable = RUN_FIELDS[name]
+        if value is None and nullable:
+            continue
+        if isinstance(value, bool) or not isinstance(value, types):
+            kinds = " or ".join("an object" if t is dict else t.__name__ for t in types)
+            raise _field_error(path, f"'{name}' must be {kinds}, got {value!r}")
+    checked_family(raw["family"], path)
+    for name, low in (("batch_size", 1), ("step", 0), ("generator_warmup_steps", 0)):
+        if name in raw:
+            checked_count(raw[name], f"{path} '{name}'", low)
+    return RunInfo(**raw)
+
+
+def checked_model_meta(raw, path: Path) -> tuple[str, dict]:
+    """model.json of an exported model: (family, config)."""
+    if not isinstance(raw, dict):
+        raise _field_error(path, f"holds a JSON {type(raw).__name__}, not an object naming a family and config")
+    if not isinstance(raw.get("config"), dict):
+        raise _field_error(path, "'config' must be an object of settings")
+    return checked_family(raw.get("family"), path), raw["config"]
+
+
+def checked_card(raw, path: Path) -> dict:
+    """card.json: the measured figures; the explorer reads `effects` -> control -> attribute."""
+    if not isinstance(raw, dict):
+        raise _field_error(path, f"holds a JSON {type(raw).__name__}, not an object of figures")
+    effects = raw.get("effects", {})
+    if not isinstance(effects, dict) or not all(isinstance(e, dict) for e in effects.values()):
+        raise _field_error(path, "'effects' must map each control to an object of figures")
+    for control, effect in effects.items():
+        if not isinstance(effect.get("attribute"), (str, type(None))):
+            raise _field_error(path, f"the attribute of '{control}' must be a name or null")
+    return raw
+
+
+def read_card(folder: Path) -> dict:
+    path = Path(folder) / CARD
+    return checked_card(read_json(path), path) if path.is_file() else {}
+
+
 def write_json(path: Path, payload: dict) -> None:
     text = json.dumps(payload, indent=2, sort_keys=True, default=float)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
@@ -47,8 +136,8 @@ def read_json(path: Path) -> dict:
         return json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise UserFacingError(f"{path} not found: not a run directory or exported model.") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UserFacingError(f"{path} is corrupt ({exc}); restore it or start a new run.") from None
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON, or bytes that are not UTF-8 text
+        raise UserFacingError(f"{path} is corrupt ({type(exc).__name__}); restore it or start a new run.") from None
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -97,11 +186,7 @@ class RunDir:
         self.write_info(info)
 
     def read_info(self) -> RunInfo:
-        raw = read_json(self.info_path)
-        try:
-            return RunInfo(**raw)
-        except TypeError as exc:
-            raise UserFacingError(f"{self.info_path} does not describe a run ({exc}).") from None
+        return checked_run_info(read_json(self.info_path), self.info_path)
 
     def write_info(self, info: RunInfo) -> None:
         write_json(self.info_path, info.__dict__)
@@ -116,8 +201,9 @@ class RunDir:
 
     def load_checkpoint(self, model) -> int:
         arrays = load_arrays(self.checkpoint_path)
+        step = checked_count(arrays.get(STEP_KEY, np.array(0)), f"{self.checkpoint_path} '{STEP_KEY}'")
         model.load_state(arrays)
-        return int(arrays.get(STEP_KEY, 0))
+        return step
 
     def append_history(self, rows: list[dict], name: str = "history.csv") -> None:
         """Append loss rows (step first); a header is written with the first rows."""
@@ -234,16 +320,16 @@ def load_model(path: Path, precision: str | None = "float32"):
         raise UserFacingError(f"{path} does not exist; give a run directory or an exported model folder.")
     overrides = {"precision": precision} if precision else {}
     if (path / MODEL_FILE).is_file():
-        meta = read_json(path / MODEL_FILE)
-        model = build_model(meta["family"], meta["config"], **overrides)
+        family, config = checked_model_meta(read_json(path / MODEL_FILE), path / MODEL_FILE)
+        model = build_model(family, config, **overrides)
         model.load_state(load_arrays(path / GENERATOR), generators_only=True)
-        model.card = read_json(path / CARD) if (path / CARD).is_file() else {}
+        model.card = read_card(path)
         return model
     run = RunDir(path)
     info = run.read_info()
     model = build_model(info.family, info.config, **overrides)
     run.load_checkpoint(model)
-    model.card = read_json(path / CARD) if (path / CARD).is_file() else {}
+    model.card = read_card(path)
     return model
 
 
@@ -264,8 +350,8 @@ def fine_tune_source(path: Path) -> FineTuneSource:
 
     path = Path(path)
     if (path / MODEL_FILE).is_file():
-        meta = read_json(path / MODEL_FILE)
-        source = FineTuneSource(path, meta["family"], meta["config"], path / GENERATOR, True)
+        family, config = checked_model_meta(read_json(path / MODEL_FILE), path / MODEL_FILE)
+        source = FineTuneSource(path, family, config, path / GENERATOR, True)
     else:
         info = RunDir(path).read_info()
         source = FineTuneSource(path, info.family, info.config, path / CHECKPOINT, False)

@@ -626,7 +626,9 @@ class Gauss1dGan(GanFamily):
             if not self._scale > 0:
                 raise UserFacingError(f"Checkpoint '{UNITS}' has a scale of {self._scale}: the file is damaged.")
         if "__steps__" in arrays:
-            self.steps_done = int(arrays["__steps__"])
+            from trainers.run import checked_count
+
+            self.steps_done = checked_count(arrays["__steps__"], "Checkpoint '__steps__'")
         if "__pretrained__" in arrays:
             self.pretrained = bool(arrays["__pretrained__"])
         elif sampling_only:

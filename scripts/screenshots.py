@@ -1,6 +1,6 @@
 """Screenshots of the real window for the README, plus 10x10 random-sample grids of the shipped models.
 
-    python scripts/screenshots.py [--out docs/screenshots]
+    python scripts/screenshots.py [--out docs/screenshots] [--shots lab,explorer,training,acgan,grids]
 
 Runs on the offscreen platform by default (or a real display / Xvfb when DISPLAY is set and
 QT_QPA_PLATFORM=xcb). The training shot is taken mid-run of a real InfoGAN training.
@@ -32,8 +32,11 @@ def sample_grids(out: Path):
     from trainers.paths import SHIPPED_MODELS
     from trainers.run import load_model
 
-    for name in ("infogan", "stackedgan"):  # the shipped image models
-        model = load_model(SHIPPED_MODELS / name)
+    for folder in sorted(p for p in SHIPPED_MODELS.iterdir() if (p / "model.json").is_file()):
+        model = load_model(folder)
+        if not hasattr(model, "data_kind"):  # the 1-D lab: its picture is the lab's own
+            continue
+        name = folder.name
         latents = model.latent_spec.sample(100, np.random.default_rng(2024))
         save_png(out / f"samples_{name}.png", make_grid(model.generate_arrays(latents), cols=10), scale=2)
 
@@ -62,8 +65,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--train-seconds", type=float, default=45)
-    parser.add_argument("--only-lab", action="store_true", help="just the 1-D GAN lab's screenshot")
+    parser.add_argument("--shots", default="lab,explorer,training,acgan,grids", help="which to take, comma-separated")
     args = parser.parse_args()
+    shots = set(args.shots.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
     from PySide6.QtWidgets import QApplication
 
@@ -74,22 +78,50 @@ def main():
     window = MainWindow(runs_home=Path(tempfile.mkdtemp()))
     window.resize(1400, 860)
     window.show()
-    lab_mid_training(app, window, args.out)
-    if args.only_lab:
-        window.close()
-        return
+    if "lab" in shots:
+        lab_mid_training(app, window, args.out)
     while window.explorer.model is None:
         pump(app, 0.05)
-    window.explorer.set_values({"digit": 5, "code1": 0.8, "code2": -0.6, "seed": 3})
-    pump(app, 0.5)
-    window.grab().save(str(args.out / "explorer_infogan.png"))
-    window.open_path(SHIPPED_MODELS / "stackedgan")
-    while "StackedGAN" not in window.explorer.title.text():  # read off the GUI thread
-        pump(app, 0.05)
-    window.explorer.set_values({"digit": 2, "z0": 0.8, "z1": -0.3, "seed": 11})
-    pump(app, 0.5)
-    window.grab().save(str(args.out / "explorer_stackedgan.png"))
+    if "explorer" in shots:
+        window.explorer.set_values({"digit": 5, "code1": 0.8, "code2": -0.6, "seed": 3})
+        pump(app, 0.5)
+        window.grab().save(str(args.out / "explorer_infogan.png"))
+        explore(
+            app,
+            window,
+            SHIPPED_MODELS / "stackedgan",
+            "StackedGAN",
+            {"digit": 2, "z0": 0.8, "z1": -0.3, "seed": 11},
+            args.out / "explorer_stackedgan.png",
+        )
+    if "acgan" in shots:
+        explore(
+            app,
+            window,
+            SHIPPED_MODELS / "acgan",
+            "ACGAN",
+            {"digit": 7, "z": 0.1, "seed": 5},
+            args.out / "explorer_acgan.png",
+        )
+    if "training" in shots:
+        training_mid_run(app, window, args)
+    window.close()
+    if "grids" in shots:
+        sample_grids(args.out)
+    print(f"Wrote screenshots to {args.out}")
 
+
+def explore(app, window, folder, title, values, path):
+    window.open_path(folder)
+    while title not in window.explorer.title.text():  # read off the GUI thread
+        pump(app, 0.05)
+    window.tabs.setCurrentWidget(window.explorer)
+    window.explorer.set_values(values)
+    pump(app, 0.8)
+    window.grab().save(str(path))
+
+
+def training_mid_run(app, window, args):
     t = window.training
     t.select_family("infogan")
     t.data.setCurrentIndex(t.data.findData("bundled"))
@@ -100,9 +132,6 @@ def main():
     window.start_training()
     pump(app, args.train_seconds)
     window.grab().save(str(args.out / "training.png"))
-    window.close()
-    sample_grids(args.out)
-    print(f"Wrote screenshots to {args.out}")
 
 
 if __name__ == "__main__":

@@ -24,9 +24,8 @@ GREY_KINDS = ("mnist", "fashion-mnist")
 
 def dataset_setting(kinds: tuple[str, ...] = GREY_KINDS):
     """The config field naming what the images are; a new run sets it from its data."""
-    return setting(
-        "mnist", "what the images are (set from the data when a run starts): " + ", ".join(kinds), choices=kinds
-    )
+    about = "what the images are (set from the data when a run starts): " + ", ".join(kinds)
+    return setting("mnist", about, choices=kinds, advanced=True)  # the data decides it: not in the app's form
 
 
 def class_control(kind: DataKind, n: int, name: str = "digit") -> CategoricalControl:

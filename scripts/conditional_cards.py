@@ -23,13 +23,22 @@ MACHINE = "a 2-core Intel Xeon with AVX-512-BF16 and AMX (bfloat16), 2026-12-01"
 def figures(card: dict) -> dict:
     by_digit = card["label_accuracy_by_digit"]
     worst = min(by_digit, key=by_digit.get)
-    return {"accuracy": card["label_accuracy"], "worst_digit": worst, "worst": by_digit[worst],
-            "ratio": card["frechet_ratio"], "distance": card["frechet_distance"], "floor": card["frechet_floor"]}
+    return {
+        "accuracy": card["label_accuracy"],
+        "worst_digit": worst,
+        "worst": by_digit[worst],
+        "ratio": card["frechet_ratio"],
+        "distance": card["frechet_distance"],
+        "floor": card["frechet_floor"],
+    }
 
 
 def heads_table(folder: Path) -> str:
-    rows = ["| head | seeds | label accuracy (median [min, max]) | worst digit (median [min, max]) | "
-            "Fréchet / floor (median [min, max]) |", "| --- | --- | --- | --- | --- |"]
+    rows = [
+        "| head | seeds | label accuracy (median [min, max]) | worst digit (median [min, max]) | "
+        "Fréchet / floor (median [min, max]) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for head in HEADS:
         runs = [figures(json.loads(p.read_text())) for p in sorted(folder.glob(f"{head}_s*.json"))]
         if not runs:
@@ -39,7 +48,8 @@ def heads_table(folder: Path) -> str:
             values = [r[key] for r in runs]
             return f"{statistics.median(values):.{digits}f} [{min(values):.{digits}f}, {max(values):.{digits}f}]"
 
-        rows.append(f"| `{head}` | {len(runs)} | {spread('accuracy')} | {spread('worst')} | {spread('ratio', digits=2)} |")
+        ratio = spread("ratio", digits=2)
+        rows.append(f"| `{head}` | {len(runs)} | {spread('accuracy')} | {spread('worst')} | {ratio} |")
     return "\n".join(rows)
 
 
@@ -47,24 +57,37 @@ def by_digit_row(card: dict) -> str:
     return ", ".join(f"{d}: {a:.3f}" for d, a in card["label_accuracy_by_digit"].items())
 
 
-def card_text(name: str, title: str, about: str, made: list[str], goals: list[tuple[str, str, bool]],
-              extra: str = "") -> str:
+def card_text(
+    name: str, title: str, about: str, made: list[str], goals: list[tuple[str, str, bool]], extra: str = ""
+) -> str:
     card = json.loads((MODELS / name / "card.json").read_text())
     f = figures(card)
-    lines = [f"# {title}, shipped", "", about, "", "## How it was made", *[f"- {m}" for m in made], "",
-             "## Measured",
-             f"`gan-explorer evaluate resources/models/{name} --save-card` ({card['samples']:,} samples, float32, the "
-             f"project's MNIST judge; real reference: {card.get('real_data', 'MNIST')}):", "",
-             "| measure | value | goal |", "| --- | --- | --- |",
-             f"| label accuracy | **{f['accuracy']:.4f}** | {goals[0][0]}: {'met' if goals[0][2] else 'missed'} |",
-             f"| per digit | {by_digit_row(card)} | {goals[1][0]}: {'met' if goals[1][2] else 'missed'} |",
-             f"| Fréchet distance / floor ({f['floor']:.3f}) | {f['distance']:.3f} / **{f['ratio']:.2f}** | "
-             f"{goals[2][0]}: {'met' if goals[2][2] else 'missed'} |"]
+    lines = [
+        f"# {title}, shipped",
+        "",
+        about,
+        "",
+        "## How it was made",
+        *[f"- {m}" for m in made],
+        "",
+        "## Measured",
+        f"`gan-explorer evaluate resources/models/{name} --save-card` ({card['samples']:,} samples, float32, the "
+        f"project's MNIST judge; real reference: {card.get('real_data', 'MNIST')}):",
+        "",
+        "| measure | value | goal |",
+        "| --- | --- | --- |",
+        f"| label accuracy | **{f['accuracy']:.4f}** | {goals[0][0]}: {'met' if goals[0][2] else 'missed'} |",
+        f"| per digit | {by_digit_row(card)} | {goals[1][0]}: {'met' if goals[1][2] else 'missed'} |",
+        f"| Fréchet distance / floor ({f['floor']:.3f}) | {f['distance']:.3f} / **{f['ratio']:.2f}** | "
+        f"{goals[2][0]}: {'met' if goals[2][2] else 'missed'} |",
+    ]
     for control, effect in card["effects"].items():
         rho = effect["spearman"]
-        lines.append(f"| {control} shift over [{effect['range'][0]:g}, {effect['range'][1]:g}] | thickness "
-                     f"{rho['thickness']:+.2f}, slant {rho['slant']:+.2f}; lowest label accuracy over the range "
-                     f"{effect.get('label_accuracy_min_over_range', float('nan')):.4f} | recorded |")
+        lines.append(
+            f"| {control} shift over [{effect['range'][0]:g}, {effect['range'][1]:g}] | thickness "
+            f"{rho['thickness']:+.2f}, slant {rho['slant']:+.2f}; lowest label accuracy over the range "
+            f"{effect.get('label_accuracy_min_over_range', float('nan')):.4f} | recorded |"
+        )
     return "\n".join(lines + (["", extra] if extra else [])) + "\n"
 
 
@@ -80,22 +103,35 @@ def main():
         print(table)
         return
     for name, title, about, made, goals, extra in (
-        ("cgan", "CGAN on MNIST",
-         "The book's CGAN (chapter 4): the one-hot label joined to z ~ U(-1, 1) (100 dims) at the generator's input "
-         "and, through a Dense 784 plane, to the image at the discriminator's; the book's InfoGAN-style generator "
-         "and discriminator trunk; RMSprop (D 2e-4, G 1e-4), batch 64. Generator only (`generator.npz`, float32).",
-         args.cgan_made, "cgan", ""),
-        ("acgan", "ACGAN on MNIST",
-         "The book's ACGAN (chapter 4), with the discriminator head chosen by the comparison below: the generator as "
-         "CGAN's; D's trunk the same, without the label at its input. Generator only (`generator.npz`, float32).",
-         args.acgan_made, "acgan", "## The three heads (same steps, three seeds)\n\n" + table),
+        (
+            "cgan",
+            "CGAN on MNIST",
+            "The book's CGAN (chapter 4): the one-hot label joined to z ~ U(-1, 1) (100 dims) at the generator's input "
+            "and, through a Dense 784 plane, to the image at the discriminator's; the book's InfoGAN-style generator "
+            "and discriminator trunk; RMSprop (D 2e-4, G 1e-4), batch 64. Generator only (`generator.npz`, float32).",
+            args.cgan_made,
+            "cgan",
+            "",
+        ),
+        (
+            "acgan",
+            "ACGAN on MNIST",
+            "The book's ACGAN (chapter 4), with the discriminator head chosen by the comparison below: "
+            "the generator as "
+            "CGAN's; D's trunk the same, without the label at its input. Generator only (`generator.npz`, float32).",
+            args.acgan_made,
+            "acgan",
+            "## The three heads (same steps, three seeds)\n\n" + table,
+        ),
     ):
         card = json.loads((MODELS / name / "card.json").read_text())
         f = figures(card)
         goal_accuracy = 0.98 if goals == "cgan" else 0.99
-        checks = [(f"≥ {goal_accuracy}", "", f["accuracy"] >= goal_accuracy),
-                  ("every digit ≥ 0.97" if goals == "acgan" else "recorded", "", f["worst"] >= 0.97 or goals == "cgan"),
-                  ("≤ 3" if goals == "acgan" else "recorded", "", f["ratio"] <= 3 or goals == "cgan")]
+        checks = [
+            (f"≥ {goal_accuracy}", "", f["accuracy"] >= goal_accuracy),
+            ("every digit ≥ 0.97" if goals == "acgan" else "recorded", "", f["worst"] >= 0.97 or goals == "cgan"),
+            ("≤ 3" if goals == "acgan" else "recorded", "", f["ratio"] <= 3 or goals == "cgan"),
+        ]
         (MODELS / name / "MODEL_CARD.md").write_text(card_text(name, title, about, made, checks, extra))
         print(f"wrote {MODELS / name / 'MODEL_CARD.md'}")
 

@@ -52,3 +52,19 @@ def test_a_training_run_shows_in_tensorboard(small_mnist, tmp_path):
     images = events.Images("samples")
     assert [i.step for i in images] == [0, 3] and images[0].width == 302 and images[0].height == 302
     assert np.isfinite(events.Scalars("loss/d_loss")[0].value)
+
+
+def test_a_full_disk_stops_the_event_files_not_the_run(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    log = EventLog(tmp_path, loss_every=1)
+    log.losses(1, {"d_loss": 1.0})
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    log.close(step=1)  # flushing fails: no exception
+    assert log.failure == "TensorBoard files stopped: No space left on device"
+    log.losses(2, {"d_loss": 2.0})  # and later values are dropped quietly

@@ -1,9 +1,9 @@
 """TensorBoard event files for every run (RUN/tensorboard): each loss and accuracy, the live metrics,
 and the sample grids as images, so `tensorboard --logdir runs` shows runs beside each other.
 
-Written with tensorboardX (protobuf only: the 1-D lab need not import TensorFlow for it). Its writer
-works in a background thread; a run whose event files cannot be written still trains and keeps its own
-history.csv, checkpoints and grids, which are the record of the run.
+Written with tensorboardX (protobuf only: the 1-D lab need not import TensorFlow for it). A run whose
+event files cannot be written (a full disk) still trains, or fails on its own records: history.csv,
+checkpoints and grids are the record of the run, these files a view of it.
 """
 
 from __future__ import annotations
@@ -24,14 +24,20 @@ class EventLog:
         self._open_writer = None
         self._sums: dict[str, float] = {}
         self._count = 0
+        self.failure: str | None = None  # why the event files stopped, if they did
 
-    @property
-    def _writer(self):
-        if self._open_writer is None:
-            from tensorboardX import SummaryWriter
+    def _write(self, method: str, *args, **kwargs) -> None:
+        """One call of the writer; a failure (a full disk) stops the event files, never the run."""
+        if self.failure is not None:
+            return
+        try:
+            if self._open_writer is None:
+                from tensorboardX import SummaryWriter
 
-            self._open_writer = SummaryWriter(logdir=str(self.folder), flush_secs=10)
-        return self._open_writer
+                self._open_writer = SummaryWriter(logdir=str(self.folder), flush_secs=10)
+            getattr(self._open_writer, method)(*args, **kwargs)
+        except OSError as exc:
+            self.failure = f"TensorBoard files stopped: {exc.strerror or exc}"
 
     def losses(self, step: int, values: dict[str, float]) -> None:
         for name, value in values.items():
@@ -43,21 +49,21 @@ class EventLog:
     def _write_loss_means(self, step: int) -> None:
         for name, total in self._sums.items():
             group = "accuracy" if name.endswith("_acc") else "loss"
-            self._writer.add_scalar(f"{group}/{name}", total / self._count, step)
+            self._write("add_scalar", f"{group}/{name}", total / self._count, step)
         self._sums, self._count = {}, 0
 
     def metrics(self, step: int, values: dict[str, float]) -> None:
         for name, value in values.items():
-            self._writer.add_scalar(f"metrics/{name}", value, step)
+            self._write("add_scalar", f"metrics/{name}", value, step)
 
     def samples(self, step: int, picture: np.ndarray) -> None:
         """A uint8 sample grid, grey (H, W) or colour (H, W, 3)."""
-        self._writer.add_image("samples", picture, step, dataformats="HW" if picture.ndim == 2 else "HWC")
+        self._write("add_image", "samples", picture, step, dataformats="HW" if picture.ndim == 2 else "HWC")
 
     def close(self, step: int | None = None) -> None:
         """Write what is left (the mean of the last steps, at `step`) and flush."""
         if self._count and step is not None:
             self._write_loss_means(step)
         if self._open_writer is not None:
-            self._open_writer.close()
+            self._write("close")
             self._open_writer = None

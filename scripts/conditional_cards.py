@@ -17,7 +17,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "resources" / "models"
 HEADS = ("aux", "fake-class", "classifier")
-MACHINE = "a 2-core Intel Xeon with AVX-512-BF16 and AMX (bfloat16), 2026-12-01"
+MACHINE = "a 2-core Intel Xeon with AVX-512-BF16 and AMX"
+MADE = {  # how each shipped generator was made (the figures of the runs' own logs)
+    "cgan": [
+        "`gan-explorer train cgan --out cgan --steps 6000 --data auto --metrics-every 500 --checkpoint-every 250 "
+        f"--grid-every 250` (`scripts/train_conditional_cpu.sh`), 43 min 23 s on {MACHINE} (`--precision auto`: "
+        "bfloat16), 2026-12-01, sharing the two cores with other runs for most of it; then `gan-explorer export "
+        "cgan resources/models/cgan`.",
+        "Data: the bundled 10,000 real MNIST digits (no Keras cache on the machine): 8,000 for training, the last "
+        "2,000 held out.",
+        "Live label accuracy over the run (500 samples): 0.144 at 500 steps, 0.612 at 1,000, 0.854 at 1,500, 0.954 "
+        "at 3,000, 0.982 at 4,000, 0.988 at 6,000; live Fréchet distance 197.9 at 500 steps, 16.5 at 6,000.",
+        "Seeds: one run (seed 0).",
+    ],
+    "acgan": [],
+}
 
 
 def figures(card: dict) -> dict:
@@ -57,6 +71,11 @@ def by_digit_row(card: dict) -> str:
     return ", ".join(f"{d}: {a:.3f}" for d, a in card["label_accuracy_by_digit"].items())
 
 
+def verdict(goal: tuple[str, str, bool]) -> str:
+    text, _, met = goal
+    return text if text == "recorded" else f"{text}: {'met' if met else 'missed'}"
+
+
 def card_text(
     name: str, title: str, about: str, made: list[str], goals: list[tuple[str, str, bool]], extra: str = ""
 ) -> str:
@@ -72,14 +91,15 @@ def card_text(
         "",
         "## Measured",
         f"`gan-explorer evaluate resources/models/{name} --save-card` ({card['samples']:,} samples, float32, the "
-        f"project's MNIST judge; real reference: {card.get('real_data', 'MNIST')}):",
+        f"project's MNIST judge, 98.9% on held-out real digits; real reference: "
+        f"{card.get('real_data', 'MNIST')}):",
         "",
         "| measure | value | goal |",
         "| --- | --- | --- |",
-        f"| label accuracy | **{f['accuracy']:.4f}** | {goals[0][0]}: {'met' if goals[0][2] else 'missed'} |",
-        f"| per digit | {by_digit_row(card)} | {goals[1][0]}: {'met' if goals[1][2] else 'missed'} |",
+        f"| label accuracy | **{f['accuracy']:.4f}** | {verdict(goals[0])} |",
+        f"| per digit | {by_digit_row(card)} | {verdict(goals[1])} |",
         f"| Fréchet distance / floor ({f['floor']:.3f}) | {f['distance']:.3f} / **{f['ratio']:.2f}** | "
-        f"{goals[2][0]}: {'met' if goals[2][2] else 'missed'} |",
+        f"{verdict(goals[2])} |",
     ]
     for control, effect in card["effects"].items():
         rho = effect["spearman"]
@@ -95,8 +115,6 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("heads", type=Path)
     parser.add_argument("--readme-table", action="store_true", help="print the heads table and stop")
-    parser.add_argument("--cgan-made", nargs="*", default=[])
-    parser.add_argument("--acgan-made", nargs="*", default=[])
     args = parser.parse_args()
     table = heads_table(args.heads)
     if args.readme_table:
@@ -109,7 +127,7 @@ def main():
             "The book's CGAN (chapter 4): the one-hot label joined to z ~ U(-1, 1) (100 dims) at the generator's input "
             "and, through a Dense 784 plane, to the image at the discriminator's; the book's InfoGAN-style generator "
             "and discriminator trunk; RMSprop (D 2e-4, G 1e-4), batch 64. Generator only (`generator.npz`, float32).",
-            args.cgan_made,
+            MADE["cgan"],
             "cgan",
             "",
         ),
@@ -119,11 +137,14 @@ def main():
             "The book's ACGAN (chapter 4), with the discriminator head chosen by the comparison below: "
             "the generator as "
             "CGAN's; D's trunk the same, without the label at its input. Generator only (`generator.npz`, float32).",
-            args.acgan_made,
+            MADE["acgan"],
             "acgan",
             "## The three heads (same steps, three seeds)\n\n" + table,
         ),
     ):
+        if not (MODELS / name / "card.json").is_file():
+            print(f"skipped {name}: no card.json yet")
+            continue
         card = json.loads((MODELS / name / "card.json").read_text())
         f = figures(card)
         goal_accuracy = 0.98 if goals == "cgan" else 0.99

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBo
 from explorer.explorer_view import ExplorerView
 from explorer.training_view import TrainingView
 from explorer.workers import BackendWarmup, TrainingWorker, start_in_thread
+from trainers.data import KINDS
 from trainers.errors import UserFacingError
-from trainers.families import FAMILIES
+from trainers.families import FAMILIES, family_entry
 from trainers.paths import SHIPPED_MODELS
+from trainers.run import MODEL_FILE, checked_model_meta, read_json
 from trainers.updates import GeneratorSnapshot
 
 RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
@@ -74,12 +76,19 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def shipped_models() -> list[tuple[str, Path]]:
-        """(title, folder) of every family with a shipped model, in the registry's order."""
-        return [
-            (entry.title, SHIPPED_MODELS / entry.name)
-            for entry in FAMILIES
-            if (SHIPPED_MODELS / entry.name / "model.json").is_file()
-        ]
+        """(title, folder) of every shipped model, in the registry's order: 'ACGAN (Fashion-MNIST)' where a
+        model learnt other images than MNIST."""
+        order = {entry.name: i for i, entry in enumerate(FAMILIES)}
+        found = []
+        for folder in sorted(SHIPPED_MODELS.iterdir()):
+            try:
+                family, config = checked_model_meta(read_json(folder / MODEL_FILE), folder / MODEL_FILE)
+            except UserFacingError:
+                continue  # not a model folder (the judges), or a damaged one: not offered
+            kind = KINDS.get(config.get("dataset", "mnist"), KINDS["mnist"])
+            title = family_entry(family).title + ("" if kind.name == "mnist" else f" ({kind.title})")
+            found.append((order[family], folder.name, title, folder))
+        return [(title, folder) for _, _, title, folder in sorted(found)]
 
     @classmethod
     def default_model(cls) -> Path | None:

@@ -517,3 +517,32 @@ def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
     qtbot.waitUntil(lambda: ex.main_pane.image is not None and ex.main_pane.image.shape == (28, 28), timeout=10000)
     window.training.select_family("acgan")
     qtbot.waitUntil(lambda: "head" in window.training.settings.widgets, timeout=120000)
+
+
+def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_path):
+    from test_colour_data import write_cifar_folder
+
+    wait_for_model(qtbot, window)
+    t = window.training
+    t.select_family("acgan")
+    qtbot.waitUntil(lambda: "head" in t.settings.widgets, timeout=120000)
+    t.settings.set_values({"head": "classifier"})
+    t.data.setCurrentIndex(t.data.findData("bundled"))
+    t.steps.setValue(2)
+    t.batch.setValue(8)
+    t.grid_every.setValue(2)
+    t.metrics_every.setValue(0)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None and len(t.grids) >= 2, timeout=180000)
+    assert {"d_real_acc", "d_fake_acc", "c_loss"} <= set(t.losses.items)
+    run = sorted(window.runs_home.iterdir())[-1]
+    assert RunDir(run).read_info().config["head"] == "classifier"
+
+    write_cifar_folder(tmp_path / "cifar")  # a CIFAR-10 python folder, chosen as the file dialog would add it
+    t.select_family("dcgan")
+    qtbot.waitUntil(lambda: "architecture" in t.settings.widgets, timeout=60000)
+    t.data.addItem("cifar", str(tmp_path / "cifar"))
+    t.data.setCurrentIndex(t.data.count() - 1)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None and t.grids and t.grids[-1][1].ndim == 3, timeout=180000)
+    assert t.grids[-1][1].shape[2] == 3  # colour samples in the grid

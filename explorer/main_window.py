@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThread, Signal
+from PySide6.QtCore import QSettings, QThread, QThreadPool, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox, QTabWidget
+from superqt.utils import create_worker
 
 from explorer.explorer_view import ExplorerView
 from explorer.training_view import TrainingView
-from explorer.workers import BackendWarmup, TrainingWorker, start_in_thread
+from explorer.workers import TrainingWorker, load_backends, start_in_thread
 from trainers.data import KINDS
 from trainers.errors import UserFacingError
 from trainers.families import FAMILIES, family_entry
@@ -65,14 +66,14 @@ class MainWindow(QMainWindow):
         self._connect_training()
         self._build_menus()
         self.statusBar().showMessage("Starting TensorFlow in the background…")
-        self._warmup = BackendWarmup()
-        self._warmup.ready.connect(self._on_backend_ready)
-        self._warmup.failed.connect(self.show_error)
-        self._warmup_thread = start_in_thread(self._warmup, self)
-        self._warmup_thread.finished.connect(self._forget_warmup_thread)
+        # superqt's worker on Qt's thread pool: the import runs off the GUI thread, its end comes back as a signal
+        self._warmup = create_worker(load_backends, _start_thread=False)
+        self._warmup.returned.connect(self._on_backend_ready)
+        self._warmup.errored.connect(self._on_backend_failed)
+        self._warmup.start()
 
-    def _forget_warmup_thread(self):
-        self._warmup_thread = None  # deleted by deleteLater: never touch it again
+    def _on_backend_failed(self, exc: BaseException):
+        self.show_error(f"Could not start TensorFlow: {exc}")
 
     @staticmethod
     def shipped_models() -> list[tuple[str, Path]]:
@@ -148,7 +149,7 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
 
     # --- models -----------------------------------------------------------------------------
-    def _on_backend_ready(self):
+    def _on_backend_ready(self, _result=None):
         self.backend_ready = True
         self.training.set_backend_ready()
         self.statusBar().showMessage("TensorFlow ready.", 3000)
@@ -374,7 +375,6 @@ class MainWindow(QMainWindow):
         if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS) and self.worker is not None:
             self.worker.kill()  # its last checkpoint on disk stays valid
             self.thread.wait(KILL_TIMEOUT_MS)
-        if self._warmup_thread is not None and self._warmup_thread.isRunning():
-            self._warmup_thread.wait(CLOSE_TIMEOUT_MS)
+        QThreadPool.globalInstance().waitForDone(CLOSE_TIMEOUT_MS)  # a TensorFlow import still under way
         self.explorer.shutdown()
         event.accept()

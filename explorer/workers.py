@@ -54,22 +54,13 @@ class TrainingWorker(QObject):
         self.process.terminate()
 
 
-class BackendWarmup(QObject):
-    """Imports TensorFlow off the GUI thread, so the window shows at once and stays responsive."""
+def load_backends() -> None:
+    """Import every family's module (TensorFlow and Keras for those that use them); run off the GUI thread,
+    so the window shows at once and stays responsive."""
+    from trainers.families import FAMILIES
 
-    ready = Signal()
-    failed = Signal(str)
-
-    @Slot()
-    def run(self):
-        try:
-            from trainers.families import FAMILIES
-
-            for entry in FAMILIES:
-                entry.load()  # imports keras and tensorflow for the families that use them
-            self.ready.emit()
-        except Exception as exc:
-            self.failed.emit(f"Could not start TensorFlow: {exc}")
+    for entry in FAMILIES:
+        entry.load()
 
 
 def start_in_thread(worker: QObject, parent: QObject) -> QThread:
@@ -77,11 +68,7 @@ def start_in_thread(worker: QObject, parent: QObject) -> QThread:
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    if hasattr(worker, "finished"):
-        worker.finished.connect(thread.quit)
-    else:
-        worker.ready.connect(thread.quit)
-        worker.failed.connect(thread.quit)
+    worker.finished.connect(thread.quit)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread

@@ -57,7 +57,7 @@ def test_fixed_label_generator_scores_one_on_its_label(judge):
     assert metrics.label_accuracy(predicted, np.full(len(threes), 3)) >= 0.97
 
 
-@pytest.mark.parametrize("name", ["infogan", "stackedgan", "cgan"])
+@pytest.mark.parametrize("name", ["infogan", "stackedgan", "cgan", "acgan"])
 def test_shipped_models_draw_the_requested_digit(judge, name):
     from trainers.paths import SHIPPED_MODELS
     from trainers.run import load_model

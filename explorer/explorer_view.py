@@ -393,6 +393,9 @@ class ExplorerView(QWidget):
                 widget.blockSignals(True)
                 widget.setValue(value)
                 widget.blockSignals(False)
+        cat = self.spec.categorical if self.spec is not None else None
+        if cat is not None and cat.class_names and cat.name in values:  # its caption follows valueChanged, blocked
+            self._name_class(self.sliders[cat.name], cat, int(self.sliders[cat.name].value()))
         if redraw:
             self.redraw()
 

@@ -514,6 +514,8 @@ def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
     assert caption.text() == "class · T-shirt/top"
     ex.step_class(1)
     assert caption.text() == "class · Trouser"
+    ex.set_values({"digit": 9})
+    assert caption.text() == "class · Ankle boot"
     qtbot.waitUntil(lambda: ex.main_pane.image is not None and ex.main_pane.image.shape == (28, 28), timeout=10000)
     window.training.select_family("acgan")
     qtbot.waitUntil(lambda: "head" in window.training.settings.widgets, timeout=120000)

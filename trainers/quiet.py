@@ -33,6 +33,8 @@ def load_tensorflow_quietly() -> None:
                 import tensorflow as tf
 
                 tf.config.list_physical_devices()  # "failed call to cuInit" and friends happen here
+                # its Python logger warns of "retracing" whenever several models' predictors trace: noise here
+                tf.get_logger().setLevel("ERROR")
         finally:
             os.dup2(saved, 2)
             os.close(saved)

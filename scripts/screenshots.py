@@ -103,8 +103,14 @@ def main():
             {"digit": 7, "z": 0.1, "seed": 5},
             args.out / "explorer_acgan.png",
         )
-        explore(app, window, SHIPPED_MODELS / "acgan-fashion", "acgan-fashion", {"digit": 9, "z": 0.0, "seed": 3},
-                args.out / "explorer_acgan_fashion.png")
+        explore(
+            app,
+            window,
+            SHIPPED_MODELS / "acgan-fashion",
+            "acgan-fashion",
+            {"digit": 9, "z": 0.0, "seed": 3},
+            args.out / "explorer_acgan_fashion.png",
+        )
     if "training" in shots:
         training_mid_run(app, window, args)
     window.close()

@@ -122,3 +122,16 @@ def test_bad_model_settings(tmp_path, capsys, setting):
         ["train", "infogan", "--out", str(tmp_path / "r"), "--steps", "1", "--data", "bundled", "--config", setting],
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_a_compressed_checkpoint_with_damaged_deflate_data(lab_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(lab_run, run)
+    with np.load(run / "checkpoint.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    np.savez_compressed(run / "checkpoint.npz", **arrays)  # a user's re-saved, zlib-compressed copy
+    raw = bytearray((run / "checkpoint.npz").read_bytes())
+    for at in range(200, 260):  # inside the first member's deflate stream
+        raw[at] ^= 0xFF
+    (run / "checkpoint.npz").write_bytes(bytes(raw))
+    assert "is corrupt" in clean(capsys, ["generate", str(run), "-o", str(tmp_path / "g.png")])

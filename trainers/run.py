@@ -7,6 +7,7 @@ import os
 import socket
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,8 +152,10 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise UserFacingError(f"Checkpoint {path} is corrupt ({exc}); delete it or resume from another run.") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise UserFacingError(
+            f"Checkpoint {path} is corrupt ({type(exc).__name__}); delete it or resume from another run."
+        ) from None
 
 
 class RunDir:

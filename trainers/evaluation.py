@@ -130,16 +130,17 @@ class LiveMetrics:
         self.judge = load_judge(dataset.kind)
         self.reference = RealReference.from_dataset(dataset, self.judge)
         self.n, self.seed = n, seed
-        self._latents = None
+        self._latents: dict[str, np.ndarray] | None = None  # drawn once, from the first model's spec
 
     def __call__(self, model) -> dict[str, float]:
-        if self._latents is None:
-            self._latents = model.latent_spec.sample(self.n, np.random.default_rng(self.seed))
-        predicted, features = self.judge(model.judge_view(model.generate_arrays(self._latents)))
+        latents = self._latents
+        if latents is None:
+            latents = self._latents = model.latent_spec.sample(self.n, np.random.default_rng(self.seed))
+        predicted, features = self.judge(model.judge_view(model.generate_arrays(latents)))
         values = {}
         label = model.latent_spec.categorical
         if label is not None:
-            values["label_accuracy"] = metrics.label_accuracy(predicted, self._latents[label.name])  # type: ignore[index]
+            values["label_accuracy"] = metrics.label_accuracy(predicted, latents[label.name])
         values["frechet_distance"] = metrics.frechet_distance(features, self.reference.features_b)
         return values
 

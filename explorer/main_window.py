@@ -77,8 +77,8 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def shipped_models() -> list[tuple[str, Path]]:
-        """(title, folder) of every shipped model, in the registry's order: 'ACGAN (Fashion-MNIST)' where a
-        model learnt other images than MNIST."""
+        """(title, folder) of every shipped model, in the registry's order; the title names the data set where a
+        model learnt other images than MNIST (e.g. "… (Fashion-MNIST)")."""
         order = {entry.name: i for i, entry in enumerate(FAMILIES)}
         found = []
         for folder in sorted(SHIPPED_MODELS.iterdir()):

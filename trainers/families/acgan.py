@@ -15,32 +15,22 @@ D (and classifier) 2e-4, G 1e-4.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import partial
 
 import keras
 import numpy as np
 from keras import layers, ops
 
-from trainers.families.base import keras_dtype
-from trainers.families.cgan import share_positive
-from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
-from trainers.families.infogan import (
-    IMAGE_SIZE,
-    bce_logits,
-    build_image_generator,
-    cce_logits,
-    image_discriminator_trunk,
-    label_accuracy,
-)
-from trainers.latent import LatentSpec, NoiseControl
-from trainers.runner import make_predictor, to_floats
+from trainers.families.conditional import ClassConditionalGan, ConditionalConfig, share_positive
+from trainers.families.infogan import IMAGE_SIZE, bce_logits, cce_logits, image_discriminator_trunk, label_accuracy
+from trainers.runner import to_floats
 from trainers.settings import setting
 
 HEADS = ("aux", "fake-class", "classifier")
 
 
 @dataclass
-class AcganConfig:
+class AcganConfig(ConditionalConfig):
     head: str = setting(
         "aux",
         "how D learns the class: aux (real/fake + class, the book), fake-class (n + 1 "
@@ -51,18 +41,7 @@ class AcganConfig:
         True,
         "aux head: the class loss also covers fakes with their requested class (the book); false = real images only",
     )
-    noise_dim: int = setting(100, "dimensions of the noise z ~ U(-1, 1)", low=1, high=4096)
-    num_labels: int = setting(10, "classes of the one-hot label", low=2, high=1000)
     label_weight: float = setting(1.0, "weight of the class loss beside the real/fake loss", low=0, high=1e6)
-    d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator (and of the classifier)", low=0, high=10)
-    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
-    dataset: str = dataset_setting()
-    precision: str = setting(
-        "auto",
-        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
-        choices=("auto", "float32", "bfloat16"),
-    )
-    seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
 def build_heads_discriminator(head: str, num_labels: int, dtype) -> keras.Model:
@@ -91,41 +70,18 @@ def fake_class_read_as_real(logits, fake_class: int):
     return ops.mean(ops.cast(ops.not_equal(ops.argmax(logits, axis=1), fake_class), "float32"))
 
 
-class Acgan(ImageGanFamily):
+class Acgan(ClassConditionalGan):
     name = "acgan"
     title = "ACGAN"
     config_class = AcganConfig
-    generator_networks = ("generator",)
 
     def __init__(self, config: AcganConfig | None = None):
         super().__init__(config or AcganConfig())
         cfg = self.config
-        keras.utils.set_random_seed(cfg.seed)
-        dtype = keras_dtype(cfg.precision)
-        self.input_dim = cfg.noise_dim + cfg.num_labels
-        self.networks = {
-            "generator": build_image_generator(self.input_dim, dtype),
-            "discriminator": build_heads_discriminator(cfg.head, cfg.num_labels, dtype),
-        }
-        self.optimizers = {
-            "generator": keras.optimizers.RMSprop(cfg.g_lr),
-            "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
-        }
+        networks = {"discriminator": partial(build_heads_discriminator, cfg.head, cfg.num_labels)}
         if cfg.head == "classifier":
-            self.networks["classifier"] = build_real_classifier(cfg.num_labels, dtype)
-            self.optimizers["classifier"] = keras.optimizers.RMSprop(cfg.d_lr)
-        self._compile(self._step_body)
-        self._predict = make_predictor(self.networks["generator"], self.input_dim)
-
-    @cached_property
-    def latent_spec(self) -> LatentSpec:
-        cfg = self.config
-        return LatentSpec(
-            (
-                class_control(self.data_kind, cfg.num_labels),
-                NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform"),
-            )
-        )
+            networks["classifier"] = partial(build_real_classifier, cfg.num_labels)
+        self._start(networks, self._step_body)
 
     # --- what D (or the classifier) says of a batch ------------------------------------
     def _judged(self, ctx, images):
@@ -203,19 +159,10 @@ class Acgan(ImageGanFamily):
         return logs
 
     def random_inputs(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
-        latents = self.latent_spec.sample(batch, self._rng)
+        latents = self.random_latents(batch)
         return self.generator_inputs(latents), latents["digit"]
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         batch = len(labels)
         logs = self.runner.step(images, labels.astype(np.int32), *self.random_inputs(batch), *self.random_inputs(batch))
         return to_floats(logs)
-
-    # --- sampling ---------------------------------------------------------------------
-    def generator_inputs(self, latents: dict[str, np.ndarray]) -> np.ndarray:
-        one_hot = np.eye(self.config.num_labels, dtype=np.float32)[latents["digit"]]
-        return np.concatenate([latents["z"].astype(np.float32), one_hot], axis=1)
-
-    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
-        self.runner.sync()
-        return self._predict(self.generator_inputs(latents))[..., 0]

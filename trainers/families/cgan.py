@@ -9,33 +9,20 @@ so G has to draw the requested digit to pass. Generator and discriminator trunk 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import partial
 
 import keras
 import numpy as np
 from keras import layers
 
-from trainers.families.base import keras_dtype
-from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
-from trainers.families.infogan import IMAGE_SIZE, bce_logits, build_image_generator, image_discriminator_trunk
-from trainers.latent import LatentSpec, NoiseControl
-from trainers.runner import make_predictor, to_floats
-from trainers.settings import setting
+from trainers.families.conditional import ClassConditionalGan, ConditionalConfig, share_positive
+from trainers.families.infogan import IMAGE_SIZE, bce_logits, image_discriminator_trunk
+from trainers.runner import to_floats
 
 
 @dataclass
-class CganConfig:
-    noise_dim: int = setting(100, "dimensions of the noise z ~ U(-1, 1)", low=1, high=4096)
-    num_labels: int = setting(10, "classes of the one-hot label", low=2, high=1000)
-    d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator", low=0, high=10)
-    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
-    dataset: str = dataset_setting()
-    precision: str = setting(
-        "auto",
-        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
-        choices=("auto", "float32", "bfloat16"),
-    )
-    seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
+class CganConfig(ConditionalConfig):
+    """The shared settings of the class-conditional GANs; CGAN adds none."""
 
 
 def build_conditional_discriminator(num_labels: int, dtype) -> keras.Model:
@@ -49,46 +36,15 @@ def build_conditional_discriminator(num_labels: int, dtype) -> keras.Model:
     return keras.Model([image, label], layers.Dense(1, dtype="float32")(features), name="discriminator")
 
 
-def share_positive(logits):
-    return keras.ops.mean(keras.ops.cast(logits > 0, "float32"))
-
-
-class Cgan(ImageGanFamily):
+class Cgan(ClassConditionalGan):
     name = "cgan"
     title = "CGAN"
     config_class = CganConfig
-    generator_networks = ("generator",)
-    metric_panels = (
-        ("Live label accuracy (generated digits)", ("label_accuracy",)),
-        ("Live Fréchet distance to real digits", ("frechet_distance",)),
-    )
 
     def __init__(self, config: CganConfig | None = None):
         super().__init__(config or CganConfig())
-        cfg = self.config
-        keras.utils.set_random_seed(cfg.seed)
-        dtype = keras_dtype(cfg.precision)
-        self.input_dim = cfg.noise_dim + cfg.num_labels
-        self.networks = {
-            "generator": build_image_generator(self.input_dim, dtype),
-            "discriminator": build_conditional_discriminator(cfg.num_labels, dtype),
-        }
-        self.optimizers = {
-            "generator": keras.optimizers.RMSprop(cfg.g_lr),
-            "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
-        }
-        self._compile(self._step_body)
-        self._predict = make_predictor(self.networks["generator"], self.input_dim)
-
-    @cached_property
-    def latent_spec(self) -> LatentSpec:
-        cfg = self.config
-        return LatentSpec(
-            (
-                class_control(self.data_kind, cfg.num_labels),
-                NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform"),
-            )
-        )
+        discriminator = partial(build_conditional_discriminator, self.config.num_labels)
+        self._start({"discriminator": discriminator}, self._step_body)
 
     # --- training ---------------------------------------------------------------------
     def _d_loss(self, ctx, real, real_one_hot, fake, fake_one_hot):
@@ -112,22 +68,11 @@ class Cgan(ImageGanFamily):
         logs.update(ctx.update("generator", self._g_loss, g_inputs, g_one_hot))
         return logs
 
-    def one_hot(self, labels: np.ndarray) -> np.ndarray:
-        return np.eye(self.config.num_labels, dtype=np.float32)[labels]
-
     def random_inputs(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
-        latents = self.latent_spec.sample(batch, self._rng)
+        latents = self.random_latents(batch)
         return self.generator_inputs(latents), self.one_hot(latents["digit"])
 
     def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         batch = len(labels)
         logs = self.runner.step(images, self.one_hot(labels), *self.random_inputs(batch), *self.random_inputs(batch))
         return to_floats(logs)
-
-    # --- sampling ---------------------------------------------------------------------
-    def generator_inputs(self, latents: dict[str, np.ndarray]) -> np.ndarray:
-        return np.concatenate([latents["z"].astype(np.float32), self.one_hot(latents["digit"])], axis=1)
-
-    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
-        self.runner.sync()
-        return self._predict(self.generator_inputs(latents))[..., 0]

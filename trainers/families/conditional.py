@@ -1,0 +1,80 @@
+"""What the book's class-conditional image GANs (CGAN, ACGAN) share: their settings, a generator fed the
+one-hot label joined to z ~ U(-1, 1), its class and noise controls, and sampling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import keras
+import numpy as np
+
+from trainers.families.base import keras_dtype
+from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
+from trainers.families.infogan import build_image_generator
+from trainers.latent import LatentSpec, NoiseControl
+from trainers.runner import make_predictor
+from trainers.settings import setting
+
+
+@dataclass
+class ConditionalConfig:
+    noise_dim: int = setting(100, "dimensions of the noise z ~ U(-1, 1)", low=1, high=4096)
+    num_labels: int = setting(10, "classes of the one-hot label", low=2, high=1000)
+    d_lr: float = setting(
+        2e-4, "RMSprop learning rate of the discriminator (and of ACGAN's classifier)", low=0, high=10
+    )
+    g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
+    dataset: str = dataset_setting()
+    precision: str = setting(
+        "auto",
+        "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
+        choices=("auto", "float32", "bfloat16"),
+    )
+    seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
+
+
+def share_positive(logits):
+    return keras.ops.mean(keras.ops.cast(logits > 0, "float32"))
+
+
+class ClassConditionalGan(ImageGanFamily):
+    """A generator of (z, one-hot label); each family adds its discriminator(s) and its step."""
+
+    generator_networks = ("generator",)
+
+    def _start(self, discriminators: dict, step_body) -> None:
+        """Seed, build the generator beside `discriminators` (name -> builder of dtype), RMSprop for each, compile."""
+        cfg = self.config
+        keras.utils.set_random_seed(cfg.seed)
+        dtype = keras_dtype(cfg.precision)
+        input_dim = cfg.noise_dim + cfg.num_labels
+        self.networks = {"generator": build_image_generator(input_dim, dtype)}
+        self.networks.update({name: build(dtype) for name, build in discriminators.items()})
+        rates = {name: cfg.g_lr if name == "generator" else cfg.d_lr for name in self.networks}
+        self.optimizers = {name: keras.optimizers.RMSprop(rate) for name, rate in rates.items()}
+        self._compile(step_body)
+        self._predict = make_predictor(self.networks["generator"], input_dim)
+
+    @cached_property
+    def latent_spec(self) -> LatentSpec:
+        cfg = self.config
+        return LatentSpec(
+            (
+                class_control(self.data_kind, cfg.num_labels),
+                NoiseControl("z", cfg.noise_dim, -0.5, 0.5, distribution="uniform"),
+            )
+        )
+
+    def one_hot(self, labels: np.ndarray) -> np.ndarray:
+        return np.eye(self.config.num_labels, dtype=np.float32)[labels]
+
+    def random_latents(self, batch: int) -> dict[str, np.ndarray]:
+        return self.latent_spec.sample(batch, self._rng)
+
+    def generator_inputs(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([latents["z"].astype(np.float32), self.one_hot(latents["digit"])], axis=1)
+
+    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        self.runner.sync()
+        return self._predict(self.generator_inputs(latents))[..., 0]

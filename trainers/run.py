@@ -301,8 +301,8 @@ class RunLock:
             self._fd = None
 
 
-def build_model(family: str, config: dict, **overrides):
-    """A fresh model of `family` with `config` (checked field by field: types, ranges, choices)."""
+def family_config(family: str, config: dict, **overrides):
+    """`config` as the family's config dataclass, checked field by field (types, ranges, choices)."""
     from trainers.families import family_class
     from trainers.settings import checked_config
 
@@ -313,7 +313,14 @@ def build_model(family: str, config: dict, **overrides):
         )
     known = set(cls.config_class.__dataclass_fields__)
     overrides = {k: v for k, v in overrides.items() if k in known}  # e.g. precision, for families that have it
-    return cls(checked_config(cls.config_class, {**config, **overrides}))
+    return checked_config(cls.config_class, {**config, **overrides})
+
+
+def build_model(family: str, config: dict, **overrides):
+    """A fresh model of `family` with `config` (checked: family_config)."""
+    from trainers.families import family_class
+
+    return family_class(family)(family_config(family, config, **overrides))
 
 
 def load_model(path: Path, precision: str | None = "float32"):

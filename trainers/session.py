@@ -14,7 +14,7 @@ import queue as queue_module
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from trainers.errors import UserFacingError
@@ -48,19 +48,17 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
     loaded. The CLI and the app's training process both start here."""
     from trainers.families import family_class
     from trainers.loop import Trainer
-    from trainers.run import build_model, init_weights
+    from trainers.run import build_model, family_config, init_weights
 
     cls = family_class(info.family)
-    model = build_model(info.family, info.config)
-    dataset = cls.load_data(info.data, model.config)
+    checked = family_config(info.family, info.config)
+    config = asdict(checked)
+    dataset = cls.load_data(info.data, checked)
     say(dataset.notice())
-    fitted = cls.config_for_data(model.config_dict(), dataset)
-    if fitted != model.config_dict():  # e.g. colour images: the model takes three channels
-        if resume:
-            raise UserFacingError(
-                f"This run learnt from other data than {dataset.source}; resume it with its own data."
-            )
-        model = build_model(info.family, fitted)
+    fitted = cls.config_for_data(config, dataset)  # e.g. colour images: the model takes three channels
+    if fitted != config and resume:
+        raise UserFacingError(f"This run learnt from other data than {dataset.source}; resume it with its own data.")
+    model = build_model(info.family, fitted)  # built once, for the data it will learn
     train_set, _ = dataset.split()
     start = 0
     if resume:

@@ -5,24 +5,12 @@ import sys
 
 import numpy as np
 import pytest
+from cli_args import quick_train_args
 
 from trainers.cli import main
 from trainers.run import RunDir
 
-TRAIN = [
-    "--batch-size",
-    "8",
-    "--data",
-    "bundled",
-    "--grid-every",
-    "2",
-    "--checkpoint-every",
-    "2",
-    "--precision",
-    "float32",
-    "--metrics-every",
-    "2",
-]
+TRAIN = quick_train_args()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from scipy.io import savemat
 from trainers import data as data_module
 from trainers.cli import main
 from trainers.colour_data import CIFAR_BATCHES
-from trainers.data import FASHION_NAMES, load_dataset, write_idx
+from trainers.data import FASHION_NAMES, load_dataset
 from trainers.errors import UserFacingError
 
 PER_BATCH = 12
@@ -159,23 +159,6 @@ def test_a_mat_file_that_is_not_one(tmp_path):
     savemat(tmp_path / "other.mat", {"images": np.zeros(3)})
     with pytest.raises(UserFacingError, match="arrays X and y, found \\['images'\\]"):
         load_dataset(tmp_path / "other.mat")
-
-
-@pytest.fixture
-def fashion_folder(tmp_path, monkeypatch, small_mnist):
-    """A folder in Debian's layout (real MNIST digits stand in for the clothes: the loader is what is tested)."""
-    folder = tmp_path / "fashion-mnist"
-    folder.mkdir()
-    monkeypatch.setattr(data_module, "FASHION_MNIST_DIR", folder)
-    ds = small_mnist
-    for stem, array in (
-        ("train-images-idx3-ubyte", ds.images[:500]),
-        ("train-labels-idx1-ubyte", ds.labels[:500]),
-        ("t10k-images-idx3-ubyte", ds.images[500:]),
-        ("t10k-labels-idx1-ubyte", ds.labels[500:]),
-    ):
-        write_idx(folder / f"{stem}.gz", array)
-    return folder
 
 
 def test_fashion_mnist_from_debians_folder_or_one_line_on_how_to_get_it(tmp_path, monkeypatch, fashion_folder):

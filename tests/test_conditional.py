@@ -2,26 +2,14 @@
 
 import numpy as np
 import pytest
+from cli_args import quick_train_args
 
 from trainers.cli import main
 from trainers.families.acgan import Acgan, AcganConfig
 from trainers.families.cgan import Cgan, CganConfig
 from trainers.runner import make_runner, to_floats
 
-TRAIN = [
-    "--batch-size",
-    "8",
-    "--data",
-    "bundled",
-    "--grid-every",
-    "2",
-    "--checkpoint-every",
-    "2",
-    "--precision",
-    "float32",
-    "--metrics-every",
-    "0",
-]
+TRAIN = quick_train_args(metrics_every=0)
 MODELS = {
     "cgan": lambda: Cgan(CganConfig(precision="float32")),
     "acgan-aux": lambda: Acgan(AcganConfig(head="aux", precision="float32")),

@@ -2,26 +2,14 @@
 
 import numpy as np
 import pytest
+from cli_args import quick_train_args
 
 from trainers.cli import main
 from trainers.data import BatchSampler
 from trainers.families.dcgan import MNIST_PAD, Dcgan, DcganConfig, PaddedBatches
 from trainers.runner import make_runner, to_floats
 
-TRAIN = [
-    "--batch-size",
-    "8",
-    "--data",
-    "bundled",
-    "--grid-every",
-    "2",
-    "--checkpoint-every",
-    "2",
-    "--precision",
-    "float32",
-    "--metrics-every",
-    "2",
-]
+TRAIN = quick_train_args()
 
 
 @pytest.fixture(scope="module", params=["dcgan32", "keras-cifar10"])

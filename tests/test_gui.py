@@ -427,34 +427,19 @@ def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
     assert bold.isVisible() and faint.isVisible()
 
 
-def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path):
+def open_one_step_run(qtbot, window, run_dir, family, *options):
+    """Train `family` for one step from the CLI, then open the run in the window's explorer."""
     from trainers.cli import main
 
-    run_dir = tmp_path / "dc"
-    assert (
-        main(
-            [
-                "train",
-                "dcgan",
-                "--steps",
-                "1",
-                "--out",
-                str(run_dir),
-                "--batch-size",
-                "8",
-                "--data",
-                "bundled",
-                "--metrics-every",
-                "0",
-                "--precision",
-                "float32",
-            ]
-        )
-        == 0
-    )
+    quick = "--steps 1 --batch-size 8 --metrics-every 0 --precision float32".split()
+    assert main(["train", family, "--out", str(run_dir), *quick, *options]) == 0
     wait_for_model(qtbot, window)
     with qtbot.waitSignal(window.model_loaded, timeout=30000):
         window.open_path(run_dir)
+
+
+def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path):
+    open_one_step_run(qtbot, window, tmp_path / "dc", "dcgan", "--data", "bundled")
     ex = window.explorer
     qtbot.waitUntil(lambda: len(ex.strip_images) == 1, timeout=10000)
     assert set(ex.sliders) == {"z"} and set(ex.strip_panes) == {"z"} and ex.main_pane.image.shape == (32, 32)
@@ -465,49 +450,9 @@ def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path
 
 
 def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
-    qtbot, window, tmp_path, monkeypatch, small_mnist
+    qtbot, window, tmp_path, fashion_folder
 ):
-    from trainers import data as data_module
-    from trainers.cli import main
-    from trainers.data import write_idx
-
-    folder = tmp_path / "fashion-mnist"  # Debian's layout; real MNIST digits stand in for the clothes
-    folder.mkdir()
-    for stem, array in (
-        ("train-images-idx3-ubyte", small_mnist.images[:500]),
-        ("train-labels-idx1-ubyte", small_mnist.labels[:500]),
-        ("t10k-images-idx3-ubyte", small_mnist.images[500:]),
-        ("t10k-labels-idx1-ubyte", small_mnist.labels[500:]),
-    ):
-        write_idx(folder / f"{stem}.gz", array)
-    monkeypatch.setattr(data_module, "FASHION_MNIST_DIR", folder)
-    run_dir = tmp_path / "acgan"
-    assert (
-        main(
-            [
-                "train",
-                "acgan",
-                "--steps",
-                "1",
-                "--out",
-                str(run_dir),
-                "--batch-size",
-                "8",
-                "--data",
-                "fashion",
-                "--metrics-every",
-                "0",
-                "--precision",
-                "float32",
-                "--config",
-                "head=fake-class",
-            ]
-        )
-        == 0
-    )
-    wait_for_model(qtbot, window)
-    with qtbot.waitSignal(window.model_loaded, timeout=30000):
-        window.open_path(run_dir)
+    open_one_step_run(qtbot, window, tmp_path / "acgan", "acgan", "--data", "fashion", "--config", "head=fake-class")
     ex = window.explorer
     assert set(ex.sliders) == {"digit", "z"}
     caption = ex.controls_form.labelForField(ex.sliders["digit"])

@@ -174,3 +174,12 @@ def test_checkpoint_arrays_of_every_wrong_kind(originals, tmp_path_factory, key,
     }[replacement]
     np.savez(run / "checkpoint.npz", **arrays)
     only_clean_failures(lambda: load_model(run))
+
+
+def test_a_data_file_whose_array_header_is_not_a_python_literal(originals, tmp_path):
+    # found by the property above: numpy parses the header with Python's tokenizer, which fails in its own ways
+    raw = (originals / "digits.npz").read_bytes().replace(b"'shape': (60, 28, 28)", b"'shape': (60, 28, 28 ")
+    (tmp_path / "d.npz").write_bytes(raw)
+    with pytest.raises(UserFacingError, match="cannot be read") as err:
+        load_dataset(tmp_path / "d.npz")
+    assert "\n" not in str(err.value)

@@ -5,14 +5,13 @@ ends in `validated`, the one check of the arrays."""
 from __future__ import annotations
 
 import gzip
-import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from trainers.errors import UserFacingError
+from trainers.errors import NPZ_READ_ERRORS, UserFacingError
 from trainers.paths import BUNDLED_MNIST, FASHION_MNIST_DIR, KERAS_MNIST_CACHE
 
 HELD_OUT = 2000  # last digits of every source: never trained on by the evaluation classifier
@@ -168,7 +167,7 @@ def _load_npz(path: Path, source: str) -> Dataset:
 def _open_npz(path: Path):
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except NPZ_READ_ERRORS as exc:
         raise UserFacingError(
             f"{path} is not a readable .npz file ({exc}); re-download or pick another file."
         ) from None
@@ -178,7 +177,7 @@ def _array(npz, key: str, path: Path) -> np.ndarray:
     """One array of an open .npz; a damaged member or an object array is one line, never a traceback."""
     try:
         return npz[key]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except NPZ_READ_ERRORS as exc:
         raise UserFacingError(f"{path}: array '{key}' cannot be read ({exc}); the file is damaged.") from None
 
 

@@ -6,14 +6,12 @@ import json
 import os
 import socket
 import time
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from trainers.errors import UserFacingError
+from trainers.errors import NPZ_READ_ERRORS, UserFacingError
 from trainers.images import atomic_write
 
 RUN_FILE = "run.json"
@@ -152,7 +150,7 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+    except NPZ_READ_ERRORS as exc:
         raise UserFacingError(
             f"Checkpoint {path} is corrupt ({type(exc).__name__}); delete it or resume from another run."
         ) from None

@@ -95,6 +95,19 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument(
+        "--devices",
+        default="1",
+        metavar="N|all",
+        help="train data-parallel on N of the machine's devices, or all (Keras's JAX backend: KERAS_BACKEND=jax)",
+    )
+    train.add_argument(
+        "--steps-per-call",
+        type=non_negative_int,
+        default=0,
+        metavar="K",
+        help="training steps per compiled call (default 0: as many as fit in 50 ms, up to 64)",
+    )
+    train.add_argument(
         "--config",
         action="append",
         default=[],
@@ -189,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_train(args, _rest) -> int:
     from tqdm import tqdm
 
+    from trainers.devices import use_devices
     from trainers.families.base import preset_named
     from trainers.loop import LoopSettings, TrainControl
     from trainers.run import RunDir, RunInfo
@@ -236,7 +250,11 @@ def cmd_train(args, _rest) -> int:
         metrics_every=args.metrics_every,
         seed=args.seed,
         generator_warmup_steps=info.generator_warmup_steps,
+        steps_per_call=args.steps_per_call,
     )
+    devices_line = use_devices(args.devices, settings.batch_size)
+    if devices_line:
+        print(devices_line)
     trainer, start = open_trainer(run, info, args.resume, settings, print)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))

@@ -108,6 +108,7 @@ class LoopSettings:
     metrics_every: int = 0  # 0 = no live metrics
     seed: int = 0
     generator_warmup_steps: int = 0  # steps (counted from the run's start) with the generators frozen
+    steps_per_call: int = 0  # training steps per compiled call; 0 = chosen from the measured step time
 
     @classmethod
     def from_defaults(cls, defaults, **changes) -> LoopSettings:
@@ -124,6 +125,33 @@ class LoopSettings:
         )
 
 
+CALL_BUDGET_S = 0.05  # one compiled call at most this long: the window updates ≥ 10×/s, Stop answers in ≤ 0.2 s
+MAX_STEPS_PER_CALL = 64
+
+
+class StepsPerCall:
+    """How many steps the next compiled call runs: as many as fit in CALL_BUDGET_S, a power of two (so a
+    backend that compiles per k compiles a few loops only), learnt from calls of a k already compiled."""
+
+    def __init__(self, fixed: int = 0):
+        self.fixed = fixed
+        self.auto = 1
+        self._seen: set[int] = set()
+
+    def choose(self, room: int) -> int:
+        """`room`: steps before the next scheduled event (grid, metrics, checkpoint, warm-up end, the end)."""
+        wanted = min(self.fixed or self.auto, room)
+        return 1 << (max(wanted, 1).bit_length() - 1)
+
+    def measured(self, k: int, seconds: float) -> None:
+        first_of_its_k = k not in self._seen
+        self._seen.add(k)
+        if first_of_its_k or self.fixed:  # a first call of its k includes tracing: not a step time
+            return
+        per_step = seconds / k
+        self.auto = max(1, min(MAX_STEPS_PER_CALL, int(CALL_BUDGET_S / max(per_step, 1e-9))))
+
+
 class Trainer:
     def __init__(
         self, model, dataset, run: RunDir, settings: LoopSettings, metrics_fn: Callable | None = None, lock=None
@@ -134,6 +162,7 @@ class Trainer:
         self.step = 0
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
         self.watch = CollapseWatch()
+        self.steps_per_call = StepsPerCall(settings.steps_per_call)
         self.events = EventLog(run.path)  # TensorBoard
 
     def snapshot(self) -> SampleSnapshot:
@@ -179,21 +208,22 @@ class Trainer:
                     break
                 self._serve_snapshot(control, on_update)
                 self._freeze_generators_during_warmup()
-                losses = self.model.train_step(*batches.next())
-                self._check_finite(losses)
-                self.step += 1
-                window_steps += 1
-                history.append({"step": self.step, **losses})
-                now = time.perf_counter()
-                if now - window_start >= 1.0:
-                    rate, window_start, window_steps = window_steps / (now - window_start), now, 0
-                on_update(
-                    StepFigures(
-                        self.step, s.steps, losses, rate, now - started, generators_frozen=bool(self._generators_frozen)
-                    )
-                )
-                self.events.losses(self.step, losses)
-                self._raise(self.watch.on_losses(self.step, losses), on_update)
+                k = 1 if control.paused else self.steps_per_call.choose(self._room())
+                call_start = time.perf_counter()
+                all_losses = self.model.train_steps([batches.next() for _ in range(k)])
+                self.steps_per_call.measured(k, time.perf_counter() - call_start)
+                for losses in all_losses:
+                    self._check_finite(losses)
+                    self.step += 1
+                    window_steps += 1
+                    history.append({"step": self.step, **losses})
+                    now = time.perf_counter()
+                    if now - window_start >= 1.0:
+                        rate, window_start, window_steps = window_steps / (now - window_start), now, 0
+                    frozen = bool(self._generators_frozen)
+                    on_update(StepFigures(self.step, s.steps, losses, rate, now - started, generators_frozen=frozen))
+                    self.events.losses(self.step, losses)
+                    self._raise(self.watch.on_losses(self.step, losses), on_update)
                 self._on_schedule(history, on_update)
                 if control.take_checkpoint_request():
                     self._checkpoint()
@@ -218,6 +248,17 @@ class Trainer:
     def generator_snapshot(self) -> GeneratorSnapshot:
         m = self.model
         return GeneratorSnapshot(self.step, m.name, m.config_dict(), m.state(generators_only=True))
+
+    def _room(self) -> int:
+        """Steps until the next scheduled event, so a k-step call never jumps over one."""
+        s = self.settings
+        room = s.steps - self.step
+        for every in (s.grid_every, s.checkpoint_every, s.metrics_every if self.metrics_fn else 0):
+            if every:
+                room = min(room, every - self.step % every)
+        if self.step < s.generator_warmup_steps:
+            room = min(room, s.generator_warmup_steps - self.step)
+        return room
 
     def _freeze_generators_during_warmup(self) -> None:
         warmup = self.settings.generator_warmup_steps

@@ -4,6 +4,11 @@ A step body is a plain function `body(ctx, *arrays) -> logs`. Inside it, `ctx.ca
 a network and `ctx.update(net, loss_fn, *args)` differentiates `loss_fn(ctx, *args) -> (loss,
 logs)` with respect to that network's trainable variables only and applies its optimizer. So a
 discriminator update can never touch generator weights, and vice versa, on either backend.
+`ctx.update_together({net: loss_key}, loss_fn, *args)` differentiates several networks' losses
+from one forward pass (the simultaneous update), each loss with respect to its own network only.
+
+`runner.steps(*stacked)` runs k steps in one compiled call (arrays with a leading k axis) and
+returns every step's logs as (k,) arrays: the per-call cost (dispatch, Python) is paid once.
 """
 
 from __future__ import annotations
@@ -28,16 +33,52 @@ class _TfContext:
         self.optimizers[name].apply_gradients(zip(tape.gradient(loss, variables), variables))
         return logs
 
+    def update_together(self, loss_keys: dict[str, str], loss_fn, *args):
+        import tensorflow as tf
+
+        with tf.GradientTape(persistent=True) as tape:  # one forward, one backward per network's loss
+            logs = loss_fn(self, *args)
+        for name, key in loss_keys.items():
+            variables = self.networks[name].trainable_variables
+            self.optimizers[name].apply_gradients(zip(tape.gradient(logs[key], variables), variables))
+        del tape
+        return logs
+
 
 class TfRunner:
     def __init__(self, networks, optimizers, body):
         import tensorflow as tf
 
         ctx = _TfContext(networks, optimizers)
-        self._step = tf.function(lambda *arrays: body(ctx, *arrays), jit_compile=False)  # XLA is slower on CPU
+        self._body = lambda *arrays: body(ctx, *arrays)
+        self._step = tf.function(self._body, jit_compile=False)  # XLA is 3-20x slower on these CPUs
+        self._steps = None  # the k-step loop, traced on first use
 
     def step(self, *arrays):
         return self._step(*arrays)
+
+    def steps(self, *stacked):
+        if self._steps is None:
+            self._steps = self._trace_steps(stacked)
+        return self._steps(*stacked)
+
+    def _trace_steps(self, stacked):
+        """A loop over the leading axis, traced once for any k (the per-step shapes stay static)."""
+        import tensorflow as tf
+
+        per_step = [tf.TensorSpec(a.shape[1:], a.dtype) for a in stacked]
+        keys = sorted(self._step.get_concrete_function(*per_step).structured_outputs)
+
+        def loop(*arrays):
+            k = tf.shape(arrays[0])[0]
+            logs = {key: tf.TensorArray(tf.float32, size=k) for key in keys}
+            for i in tf.range(k):
+                out = self._body(*[a[i] for a in arrays])
+                logs = {key: logs[key].write(i, tf.cast(out[key], tf.float32)) for key in keys}
+            return {key: logs[key].stack() for key in keys}
+
+        signature = [tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in stacked]
+        return tf.function(loop, input_signature=signature, jit_compile=False)
 
     def sync(self):
         """Variables are always current on TensorFlow."""
@@ -69,11 +110,36 @@ class _JaxContext:
         (_, (logs, after)), grads = jax.value_and_grad(loss_of, has_aux=True)(self.params[name][0])
         for net in after:  # keep BatchNorm statistics updated during the loss
             self.params[net] = (self.params[net][0], after[net][1])
+        self._apply(name, grads)
+        return logs
+
+    def update_together(self, loss_keys: dict[str, str], loss_fn, *args):
+        import jax
+
+        names = list(loss_keys)
+
+        def losses_of(*trainables):
+            inner = _JaxContext(self.networks, None, dict(self.params), None)
+            for name, trainable in zip(names, trainables):
+                inner.params[name] = (trainable, self.params[name][1])
+            logs = loss_fn(inner, *args)
+            return [logs[loss_keys[n]] for n in names], (logs, inner.params)
+
+        losses, pullback, (logs, after) = jax.vjp(losses_of, *[self.params[n][0] for n in names], has_aux=True)
+        for net in after:
+            self.params[net] = (self.params[net][0], after[net][1])
+        for i, name in enumerate(names):  # each loss pulled back alone, to its own network
+            seeds = [
+                jax.numpy.ones_like(loss) if j == i else jax.numpy.zeros_like(loss) for j, loss in enumerate(losses)
+            ]
+            self._apply(name, pullback(seeds)[i])
+        return logs
+
+    def _apply(self, name, grads):
         new_trainable, self.opt_state[name] = self.optimizers[name].stateless_apply(
             self.opt_state[name], grads, self.params[name][0]
         )
         self.params[name] = (new_trainable, self.params[name][1])
-        return logs
 
 
 class JaxRunner:
@@ -87,7 +153,16 @@ class JaxRunner:
             logs = body(ctx, *arrays)
             return ctx.params, ctx.opt_state, logs
 
+        def pure_steps(params, opt_state, *stacked):
+            def one(carry, arrays):
+                new_params, new_opt_state, logs = pure_step(*carry, *arrays)
+                return (new_params, new_opt_state), logs
+
+            (params, opt_state), logs = jax.lax.scan(one, (params, opt_state), stacked)
+            return params, opt_state, logs
+
         self._step = jax.jit(pure_step)
+        self._steps = jax.jit(pure_steps)  # compiled once per k: the trainer keeps k to powers of two
         self.reload()
 
     def reload(self):
@@ -99,7 +174,12 @@ class JaxRunner:
         self._dirty = False
 
     def step(self, *arrays):
-        self._params, self._opt_state, logs = self._step(self._params, self._opt_state, *arrays)
+        self._params, self._opt_state, logs = self._step(self._params, self._opt_state, *_placed(arrays, 0))
+        self._dirty = True
+        return logs
+
+    def steps(self, *stacked):
+        self._params, self._opt_state, logs = self._steps(self._params, self._opt_state, *_placed(stacked, 1))
         self._dirty = True
         return logs
 
@@ -114,6 +194,21 @@ class JaxRunner:
             for var, value in zip(opt.variables, self._opt_state[name]):
                 var.assign(value)
         self._dirty = False
+
+
+def _placed(arrays, batch_axis: int):
+    """Under a Keras distribution (trainers.devices), each array split along its batch axis across the
+    devices (this process's rows only, when several machines train together)."""
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return arrays
+    import jax
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    mesh = distribution.device_mesh.backend_mesh
+    axis = distribution.device_mesh.axis_names[0]
+    spec = lambda a: PartitionSpec(*([None] * batch_axis), axis) if a.ndim > batch_axis else PartitionSpec()
+    return [jax.make_array_from_process_local_data(NamedSharding(mesh, spec(a)), np.asarray(a)) for a in arrays]
 
 
 def make_runner(networks, optimizers, body):
@@ -135,3 +230,10 @@ def make_predictor(model, input_shape):
 
 def to_floats(logs: dict) -> dict[str, float]:
     return {k: float(np.asarray(keras.ops.convert_to_numpy(v))) for k, v in logs.items()}
+
+
+def to_float_rows(logs: dict) -> list[dict[str, float]]:
+    """(k,) arrays of a k-step call -> one dict of floats per step."""
+    columns = {k: np.asarray(keras.ops.convert_to_numpy(v), dtype=np.float64) for k, v in logs.items()}
+    k = len(next(iter(columns.values())))
+    return [{name: float(values[i]) for name, values in columns.items()} for i in range(k)]

@@ -23,7 +23,6 @@ from keras import layers, ops
 
 from trainers.families.conditional import ClassConditionalGan, ConditionalConfig, share_positive
 from trainers.families.infogan import IMAGE_SIZE, bce_logits, cce_logits, image_discriminator_trunk, label_accuracy
-from trainers.runner import to_floats
 from trainers.settings import setting
 
 HEADS = ("aux", "fake-class", "classifier")
@@ -162,7 +161,6 @@ class Acgan(ClassConditionalGan):
         latents = self.random_latents(batch)
         return self.generator_inputs(latents), latents["digit"]
 
-    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    def step_arrays(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
         batch = len(labels)
-        logs = self.runner.step(images, labels.astype(np.int32), *self.random_inputs(batch), *self.random_inputs(batch))
-        return to_floats(logs)
+        return (images, labels.astype(np.int32), *self.random_inputs(batch), *self.random_inputs(batch))

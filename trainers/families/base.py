@@ -118,6 +118,10 @@ class GanFamily(ABC):
     def train_step(self, *batch: Any, **_: Any) -> dict[str, float]:
         """One update from the arrays of one `batches().next()`; returns every loss as a float."""
 
+    def train_steps(self, batches: list[tuple]) -> list[dict[str, float]]:
+        """One update per batch, in order; a family that can run several in one compiled call does."""
+        return [self.train_step(*batch) for batch in batches]
+
     @abstractmethod
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         """Full latent arrays -> samples of `sample_kind`."""
@@ -193,6 +197,24 @@ class KerasGanFamily(GanFamily):
         super().__init__(config)
         self.networks: dict = {}
         self.optimizers: dict = {}
+
+    @abstractmethod
+    def step_arrays(self, *batch: Any) -> tuple[np.ndarray, ...]:
+        """The arrays one runner step takes for one batch: the batch and the step's random latents."""
+
+    def train_step(self, *batch: Any, **_: Any) -> dict[str, float]:
+        from trainers.runner import to_floats
+
+        return to_floats(self.runner.step(*self.step_arrays(*batch)))
+
+    def train_steps(self, batches: list[tuple]) -> list[dict[str, float]]:
+        """k updates in one compiled call; the latents are drawn in the same order as k single steps."""
+        from trainers.runner import to_float_rows
+
+        if len(batches) == 1:
+            return [self.train_step(*batches[0])]
+        per_step = [self.step_arrays(*batch) for batch in batches]
+        return to_float_rows(self.runner.steps(*[np.stack(column) for column in zip(*per_step)]))
 
     def _compile(self, step_body) -> None:
         """Build every optimizer (so checkpoints can restore its slots) and the step runner."""

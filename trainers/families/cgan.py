@@ -17,7 +17,6 @@ from keras import layers
 
 from trainers.families.conditional import ClassConditionalGan, ConditionalConfig, share_positive
 from trainers.families.infogan import IMAGE_SIZE, bce_logits, image_discriminator_trunk
-from trainers.runner import to_floats
 
 
 @dataclass
@@ -72,7 +71,6 @@ class Cgan(ClassConditionalGan):
         latents = self.random_latents(batch)
         return self.generator_inputs(latents), self.one_hot(latents["digit"])
 
-    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    def step_arrays(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
         batch = len(labels)
-        logs = self.runner.step(images, self.one_hot(labels), *self.random_inputs(batch), *self.random_inputs(batch))
-        return to_floats(logs)
+        return (images, self.one_hot(labels), *self.random_inputs(batch), *self.random_inputs(batch))

@@ -20,7 +20,7 @@ from trainers.data import KIND_NAMES
 from trainers.families.base import ImageSamples, Preset, keras_dtype
 from trainers.families.image_family import ImageGanFamily, dataset_setting
 from trainers.latent import LatentSpec, NoiseControl
-from trainers.runner import make_predictor, to_floats
+from trainers.runner import make_predictor
 from trainers.settings import setting
 
 SIZE = 32
@@ -204,11 +204,10 @@ class Dcgan(ImageGanFamily):
         logs.update(ctx.update("generator", self._g_loss, g_z))
         return logs
 
-    def train_step(self, real: np.ndarray) -> dict[str, float]:
+    def step_arrays(self, real: np.ndarray) -> tuple[np.ndarray, ...]:
         batch = len(real)
         noise = self.latent_spec.noise("z")
-        logs = self.runner.step(real, noise.sample(self._rng, batch), noise.sample(self._rng, batch))
-        return to_floats(logs)
+        return (real, noise.sample(self._rng, batch), noise.sample(self._rng, batch))
 
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.runner.sync()

@@ -16,7 +16,7 @@ from keras import layers, ops
 from trainers.families.base import keras_dtype
 from trainers.families.image_family import ImageGanFamily
 from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
-from trainers.runner import make_predictor, to_floats
+from trainers.runner import make_predictor
 from trainers.settings import setting
 
 IMAGE_SIZE = 28
@@ -194,10 +194,9 @@ class InfoGan(ImageGanFamily):
         codes = np.stack([latents["code1"], latents["code2"]], axis=1)
         return self.generator_inputs(latents), latents["digit"], codes
 
-    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    def step_arrays(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
         batch = len(labels)
-        logs = self.runner.step(images, labels, *self.random_inputs(batch), *self.random_inputs(batch))
-        return to_floats(logs)
+        return (images, labels, *self.random_inputs(batch), *self.random_inputs(batch))
 
     # --- sampling ---------------------------------------------------------------------
     def generator_inputs(self, latents: dict[str, np.ndarray]) -> np.ndarray:

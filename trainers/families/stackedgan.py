@@ -25,7 +25,7 @@ from trainers.families.infogan import (
     label_accuracy,
 )
 from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
-from trainers.runner import make_predictor, to_floats
+from trainers.runner import make_predictor
 from trainers.settings import setting
 
 
@@ -231,12 +231,12 @@ class StackedGan(ImageGanFamily):
     def _gen1_inputs(self, labels, z1):
         return np.concatenate([np.eye(self.config.num_labels, dtype=np.float32)[labels], z1], axis=1)
 
-    def train_step(self, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    def step_arrays(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
         batch = len(labels)
         d_z1, d_z0 = self._noise(batch, "z1"), self._noise(batch, "z0")
         g_labels = self._rng.integers(0, self.config.num_labels, batch).astype(np.int32)
         g_z1, g_z0 = self._noise(batch, "z1"), self._noise(batch, "z0")
-        logs = self.runner.step(
+        return (
             images,
             labels,
             self._gen1_inputs(labels, d_z1),
@@ -247,7 +247,6 @@ class StackedGan(ImageGanFamily):
             g_z1,
             g_z0,
         )
-        return to_floats(logs)
 
     # --- sampling: gen1 stacked into gen0 ---------------------------------------------
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:

@@ -23,10 +23,10 @@ from trainers.run import build_model
 
 data = load_dataset("bundled")
 
-def train(devices, steps_per_call):
+def train(devices, steps_per_call, update="book"):
     keras.distribution.set_distribution(None)
     use_devices(devices, 4)
-    model = build_model("infogan", {"precision": "float32", "seed": 3})
+    model = build_model("infogan", {"precision": "float32", "seed": 3, "update": update})
     batches = model.batches(data, 4, 0)
     losses = []
     while len(losses) < 4:
@@ -38,7 +38,9 @@ one, one_devices, _ = train("1", 1)
 two, two_devices, shape = train("2", 1)
 two_k, _, _ = train("2", 2)
 gap = lambda a, b: max(abs(x[k] - y[k]) for x, y in zip(a, b) for k in x)
+together = gap(train("1", 1, "simultaneous")[0], train("2", 2, "simultaneous")[0])
 print(json.dumps({"devices": [one_devices, two_devices], "gap": gap(one, two), "gap_k": gap(one, two_k),
+                  "gap_simultaneous": together,
                   "shape": list(shape), "steps": len(two_k)}))
 """
 
@@ -63,6 +65,7 @@ def test_two_devices_give_the_losses_of_one_for_the_same_global_batch():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["devices"] == [1, 2]  # the weights really are replicated on both devices
     assert result["gap"] < 1e-4 and result["gap_k"] < 1e-4  # also k steps per call (a scan) on two devices
+    assert result["gap_simultaneous"] < 1e-4  # and the simultaneous update (one jax.vjp, two pullbacks)
     assert result["shape"] == [2, 28, 28] and result["steps"] == 4
 
 

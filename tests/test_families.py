@@ -98,3 +98,35 @@ def test_shift_training_puts_every_slider_position_in_distribution():
     assert shifts.min() < -3.8 and shifts.max() > 3.8
     assert np.histogram(shifts, bins=4, range=(-4, 4))[0].min() > 800  # spread evenly, not piled at 0
     assert model.networks["dis0"].layers[-1].activation.__name__ == "linear"  # Q0 can answer 4, tanh could not
+
+
+# --- the simultaneous update (InfoGAN's update=simultaneous) ---------------------------------------
+def weights_after_one_step(small_mnist, update: str, **rates) -> dict[str, list[np.ndarray]]:
+    model = InfoGan(InfoGanConfig(precision="float32", update=update, seed=4, **rates))
+    model.train_step(*BatchSampler(small_mnist, BATCH, seed=4).next())
+    return {name: trainable(model, name) for name in ("generator", "discriminator")}
+
+
+def test_the_simultaneous_update_steps_both_networks_from_the_same_weights(small_mnist):
+    """Its G step uses the D of before this step's D update: whether D moves (d_lr) cannot change G's
+    step, as it does in the book's order, where G learns from the D just updated."""
+    steady_d = weights_after_one_step(small_mnist, "simultaneous", d_lr=0.0)
+    moving_d = weights_after_one_step(small_mnist, "simultaneous")
+    assert same(steady_d["generator"], moving_d["generator"])
+    assert not same(steady_d["discriminator"], moving_d["discriminator"])
+    book_steady, book_moving = (weights_after_one_step(small_mnist, "book", **r) for r in ({"d_lr": 0.0}, {}))
+    assert not same(book_steady["generator"], book_moving["generator"])
+    # and each network moves on its own loss only: a frozen G (g_lr=0) leaves D's step as it was
+    steady_g = weights_after_one_step(small_mnist, "simultaneous", g_lr=0.0)
+    assert same(steady_g["discriminator"], moving_d["discriminator"])
+    assert not same(steady_g["generator"], moving_d["generator"])
+
+
+def test_the_simultaneous_update_does_a_fifth_less_arithmetic(small_mnist):
+    from trainers.arithmetic import step_gflop
+
+    batch = BatchSampler(small_mnist, 64).next()
+    book = step_gflop(InfoGan(InfoGanConfig(precision="float32")), batch)
+    simultaneous = step_gflop(InfoGan(InfoGanConfig(precision="float32", update="simultaneous")), batch)
+    assert 65 < book < 80  # G forward ≈ 0.20 GFLOP an image, D ≈ 0.04: the book's order is ≈ 71 GFLOP at 64
+    assert 0.15 < 1 - simultaneous / book < 0.25

@@ -42,6 +42,12 @@ class InfoGanConfig:
     code_weight: float = setting(0.5, "weight of each code's mutual-information loss", low=0, high=1e6)
     d_lr: float = setting(2e-4, "RMSprop learning rate of the discriminator", low=0, high=10)
     g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
+    update: str = setting(
+        "book",
+        "book: a D update, then a G update on fresh noise (two G forwards); simultaneous: one G forward "
+        "feeds both losses, each network stepping on its own gradient (~20% less arithmetic)",
+        choices=("book", "simultaneous"),
+    )
     precision: str = setting(
         "auto",
         "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
@@ -122,7 +128,7 @@ class InfoGan(ImageGanFamily):
             "generator": keras.optimizers.RMSprop(cfg.g_lr),
             "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
         }
-        self._compile(self._step_body)
+        self._compile(self._simultaneous_body if cfg.update == "simultaneous" else self._step_body)
         self._predict = make_predictor(self.networks["generator"], self.input_dim)
 
     @cached_property  # read four times a training step; the config never changes after construction
@@ -140,9 +146,13 @@ class InfoGan(ImageGanFamily):
 
     # --- training ---------------------------------------------------------------------
     def _d_loss(self, ctx, real_images, real_labels, fake_images, fake_labels, codes):
+        outputs = ctx.call("discriminator", ops.concatenate([real_images, fake_images], 0))
+        return self._d_terms(outputs, real_images.shape[0], real_labels, fake_labels, codes)
+
+    def _d_terms(self, outputs, batch, real_labels, fake_labels, codes):
+        """D's loss from its outputs on [real; fake]."""
         cfg = self.config
-        batch = real_images.shape[0]
-        source, label_logits, code_pred = ctx.call("discriminator", ops.concatenate([real_images, fake_images], 0))
+        source, label_logits, code_pred = outputs
         adv = 0.5 * (bce_logits(1.0, source[:batch]) + bce_logits(0.0, source[batch:]))  # real -> 1, fake -> 0
         # true labels of real digits, and (book) requested labels of fakes: with the latter, D can learn a
         # half-collapsed class as drawn and stop pushing G towards the real digit
@@ -160,8 +170,12 @@ class InfoGan(ImageGanFamily):
         }
 
     def _g_loss(self, ctx, inputs, labels, codes):
+        return self._g_terms(ctx.call("discriminator", ctx.call("generator", inputs)), labels, codes)
+
+    def _g_terms(self, outputs, labels, codes):
+        """G's loss from D's outputs on the fakes."""
         cfg = self.config
-        source, label_logits, code_pred = ctx.call("discriminator", ctx.call("generator", inputs))
+        source, label_logits, code_pred = outputs
         adv = bce_logits(1.0, source)  # fool D
         label = cce_logits(labels, label_logits)  # show the requested digit
         mi = code_loss(cfg.code_loss, codes, code_pred)  # keep c1, c2 recoverable
@@ -188,6 +202,26 @@ class InfoGan(ImageGanFamily):
         logs.update(self.generator_update(ctx, g_inputs, g_labels, g_codes))
         return logs
 
+    def _both_losses(self, ctx, real_images, real_labels, inputs, labels, codes):
+        batch = real_images.shape[0]
+        outputs = ctx.call("discriminator", ops.concatenate([real_images, ctx.call("generator", inputs)], 0))
+        _, d_logs = self._d_terms(outputs, batch, real_labels, labels, codes)
+        _, g_logs = self._g_terms([out[batch:] for out in outputs], labels, codes)
+        return {**d_logs, **g_logs}
+
+    def _simultaneous_body(self, ctx, real_images, real_labels, inputs, labels, codes):
+        """One G forward and one D pass on [real; fake] give both losses; D steps on d_loss, G on g_loss,
+        both from the same weights (so G learns from the D of before this step's D update)."""
+        return ctx.update_together(
+            {"discriminator": "d_loss", "generator": "g_loss"},
+            self._both_losses,
+            real_images,
+            real_labels,
+            inputs,
+            labels,
+            codes,
+        )
+
     def random_inputs(self, batch: int):
         """Generator input, requested labels and codes drawn from the training distribution."""
         latents = self.latent_spec.sample(batch, self._rng)
@@ -196,6 +230,8 @@ class InfoGan(ImageGanFamily):
 
     def step_arrays(self, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, ...]:
         batch = len(labels)
+        if self.config.update == "simultaneous":  # one set of latents feeds both updates
+            return (images, labels, *self.random_inputs(batch))
         return (images, labels, *self.random_inputs(batch), *self.random_inputs(batch))
 
     # --- sampling ---------------------------------------------------------------------

@@ -34,6 +34,8 @@ from explorer.curves import CurvePanel
 from explorer.imageview import ImagePane
 from explorer.lab_view import Frame1DView
 from explorer.settings_form import SettingsForm
+from trainers.devices import CHOICES as DEVICE_CHOICES
+from trainers.devices import several_devices_possible
 from trainers.errors import UserFacingError
 from trainers.families import FAMILIES, family_entry
 from trainers.samples1d import Frame1D
@@ -83,6 +85,14 @@ class TrainingView(QWidget):
         self.batch = QSpinBox(minimum=1, maximum=4096)
         self.grid_every = QSpinBox(minimum=1, maximum=1_000_000)
         self.metrics_every = QSpinBox(minimum=0, maximum=1_000_000, specialValueText="off")
+        self.devices = QComboBox()
+        for label, value in DEVICE_CHOICES:
+            self.devices.addItem(label, value)
+        if several_devices_possible():
+            self.devices.setToolTip("Several devices train data-parallel on Keras's JAX backend: the batch is split")
+        else:
+            self.devices.setEnabled(False)
+            self.devices.setToolTip("Training on several devices needs JAX: pip install jax (jax[cuda12] on a GPU)")
         self.start_from = QComboBox()
         self.start_from.addItem("New weights", None)
         self.start_from.setToolTip("Fine-tune: keep the open model's generator and settings, with fresh optimizers")
@@ -118,6 +128,7 @@ class TrainingView(QWidget):
         form.addRow("Batch size", self.batch)
         form.addRow("Samples every", self.grid_every)
         form.addRow("Metrics every", self.metrics_every)
+        form.addRow("Devices", self.devices)
         setup = QGroupBox("Setup")
         setup.setLayout(form)
         self.settings = SettingsForm()
@@ -310,6 +321,7 @@ class TrainingView(QWidget):
             options=self.options(),
             init_from=source.path if source else None,
             generator_warmup_steps=self.warmup_steps(),
+            devices=self.devices.currentData(),
         )
 
     def fine_tune_source(self):
@@ -364,6 +376,7 @@ class TrainingView(QWidget):
         self._running = running
         for w in (self.start_from, self.data, self.browse, self.steps, self.batch, self.grid_every, self.metrics_every):
             w.setEnabled(not running)
+        self.devices.setEnabled(not running and several_devices_possible())
         self._sync_enabled()
         self.pause_button.setEnabled(running)
         self.step_button.setEnabled(running and paused)

@@ -1,6 +1,7 @@
 """The real window driven with pytest-qt: explorer sliders, export, live training, closing."""
 
 import multiprocessing
+import os
 import time
 
 import numpy as np
@@ -493,3 +494,21 @@ def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_pa
     window.start_training()
     qtbot.waitUntil(lambda: window.worker is None and t.grids and t.grids[-1][1].ndim == 3, timeout=180000)
     assert t.grids[-1][1].shape[2] == 3  # colour samples in the grid
+
+
+def test_the_train_tab_trains_data_parallel_on_two_devices(qtbot, window, monkeypatch):
+    pytest.importorskip("jax")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")  # the child inherits it
+    wait_for_model(qtbot, window)
+    configure_short_run(window, 2)
+    t = window.training
+    t.metrics_every.setValue(0)
+    t.devices.setCurrentIndex(t.devices.findData("2"))
+    notices = []
+    window.start_training()
+    window.worker.notice.connect(notices.append)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=240000)
+    assert any("data-parallel on 2 devices" in n for n in notices), notices
+    assert "KERAS_BACKEND" not in os.environ or os.environ["KERAS_BACKEND"] != "jax"  # the window's own is kept
+    run = RunDir(sorted(window.runs_home.iterdir())[-1])
+    assert run.read_info().step == 2 and "d_loss" in t.losses.items

@@ -9,11 +9,45 @@ batch of --batch-size images, and the global batch is their sum.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 
 from trainers.errors import UserFacingError
 
 HOSTS_VARIABLE = "KERAS_DISTRIBUTION_JOB_ADDRESSES"  # "host0:port,host1:port,..." on every process
+
+
+CHOICES = (
+    ("One", "1"),
+    ("All, data-parallel", "all"),
+    ("2, data-parallel", "2"),
+    ("4, data-parallel", "4"),
+    ("8, data-parallel", "8"),
+)
+
+
+def several_devices_possible() -> bool:
+    """Data-parallel training needs JAX installed (it is not a dependency on one-device machines)."""
+    return importlib.util.find_spec("jax") is not None
+
+
+@contextlib.contextmanager
+def backend_for(text: str):
+    """The environment a new training process starts in: Keras's JAX backend for several devices.
+    A spawned process takes os.environ as it is when it starts, so it is set only around the start."""
+    if text == "1" or os.environ.get("KERAS_BACKEND") == "jax":
+        yield
+        return
+    saved = os.environ.get("KERAS_BACKEND")
+    os.environ["KERAS_BACKEND"] = "jax"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["KERAS_BACKEND"]
+        else:
+            os.environ["KERAS_BACKEND"] = saved
 
 
 def parse_devices(text: str) -> int | None:

@@ -41,6 +41,7 @@ class TrainingRequest:
     options: tuple = ()  # config fields, e.g. (("code_loss", "book"),)
     init_from: Path | None = None  # fine-tune: start from this run's or model's weights
     generator_warmup_steps: int = 0  # fine-tune: the discriminators train alone for this many steps first
+    devices: str = "1"  # "1", "all" or a count: data-parallel on JAX (trainers.devices)
 
 
 def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
@@ -83,6 +84,7 @@ def run_session(
     request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None], control: TrainControl
 ) -> None:
     """Build (or resume) the run the request names and train it; raises UserFacingError on bad input."""
+    from trainers.devices import use_devices
     from trainers.families import family_entry
     from trainers.loop import LoopSettings
     from trainers.run import RunDir, RunInfo
@@ -111,6 +113,9 @@ def run_session(
         metrics_every=r.metrics_every,
         generator_warmup_steps=info.generator_warmup_steps,
     )
+    devices_line = use_devices(r.devices, settings.batch_size)
+    if devices_line:
+        on_notice(devices_line)
     trainer, start = open_trainer(run, info, r.resume, settings, on_notice)
     trainer.run_loop(on_update, control, start_step=start)
 
@@ -180,7 +185,10 @@ class TrainingProcess:
         )
 
     def start(self) -> None:
-        self._process.start()
+        from trainers.devices import backend_for
+
+        with backend_for(self.request.devices):
+            self._process.start()
 
     @property
     def pid(self) -> int | None:

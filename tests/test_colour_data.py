@@ -290,6 +290,9 @@ def test_acgan_on_fashion_names_its_classes(tmp_path, capsys, fashion_folder):
         == 2
     )
     assert "set --config num_labels=10" in capsys.readouterr().err
+    assert main(["evaluate", str(out), "--n", "100"]) == 0  # the Fashion judge, the classes by name
+    table = capsys.readouterr().out
+    assert "by class" in table and "Ankle boot:" in table and "by digit" not in table
 
 
 def test_pickled_bytes_keys_round_trip_through_the_restricted_reader():

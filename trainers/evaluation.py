@@ -80,6 +80,9 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
         "effects": {},
     }
     if label is not None:
+        control = spec.categorical
+        result["class_label"] = control.label  # "digit", or "class" where the data names its classes
+        result["class_names"] = list(control.class_names)
         result["label_accuracy"] = metrics.label_accuracy(predicted, latents[label])
         result["label_accuracy_by_digit"] = _accuracy_by_digit(predicted, latents[label])
     else:  # an unconditional model: which digits does it draw, and does it drop any?
@@ -159,7 +162,8 @@ def format_table(result: dict) -> str:
     if "label_accuracy" in result:
         lines += [
             f"{'label accuracy':<34}{result['label_accuracy']:>10.4f}",
-            f"{'  by digit':<12}" + " ".join(f"{d}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items()),
+            f"  by {result.get('class_label', 'digit'):<8}"
+            + " ".join(f"{_class_name(result, d)}:{a:.3f}" for d, a in result["label_accuracy_by_digit"].items()),
         ]
     if "predicted_class_share" in result:
         lines.append(
@@ -181,6 +185,11 @@ def format_table(result: dict) -> str:
             + (f"{e['label_accuracy_min_over_range']:>15.4f}" if "label_accuracy_min_over_range" in e else f"{'-':>15}")
         )
     return "\n".join(lines)
+
+
+def _class_name(result: dict, value: str) -> str:
+    names = result.get("class_names") or []
+    return names[int(value)] if value.isdigit() and int(value) < len(names) else value
 
 
 def judged_evaluation(model, n: int, progress=None) -> dict:

@@ -14,6 +14,7 @@ def step_gflop(model, batch: tuple) -> float:
     import tensorflow as tf
     from tensorflow.python.framework import ops as tf_ops
 
+    tf.get_logger().setLevel("ERROR")  # the FLOP registry's own deprecation warning
     arrays = model.step_arrays(*batch)
     graph = model.runner._step.get_concrete_function(*[tf.TensorSpec(a.shape, a.dtype) for a in arrays]).graph
     todo = [op for op in graph.get_operations() if op._is_stateful] + [t.op for t in graph.outputs]

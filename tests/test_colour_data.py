@@ -164,6 +164,7 @@ def test_a_mat_file_that_is_not_one(tmp_path):
 def test_fashion_mnist_from_debians_folder_or_one_line_on_how_to_get_it(tmp_path, monkeypatch, fashion_folder):
     ds = load_dataset("fashion")
     assert ds.kind == "fashion-mnist" and len(ds) == 600 and ds.data_kind.class_names == FASHION_NAMES
+    assert load_dataset(fashion_folder).kind == "fashion-mnist"  # the same folder chosen by its path
     monkeypatch.setattr(data_module, "FASHION_MNIST_DIR", tmp_path / "absent")
     with pytest.raises(UserFacingError, match="sudo apt install dataset-fashion-mnist"):
         load_dataset("fashion")

@@ -126,8 +126,9 @@ def load_dataset(spec: str | Path | None = None) -> Dataset:
 
     if colour_data.is_colour_source(path):
         return colour_data.load(path)
-    if path.is_dir():
-        return _load_idx_folder(path)
+    if path.is_dir():  # Zalando's and Debian's folders say what they hold; the IDX format does not
+        kind = "fashion-mnist" if "fashion" in path.name.lower() else "mnist"
+        return _load_idx_folder(path, kind, f"{'Fashion-MNIST ' if kind != 'mnist' else ''}IDX files in {path}")
     return _load_npz(path, source=f"{path.name}")
 
 

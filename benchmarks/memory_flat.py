@@ -35,12 +35,20 @@ def main():
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--every", type=int, default=500)
+    parser.add_argument("--precision", default="auto", help="auto: bfloat16 where the CPU has AVX-512-BF16/AMX")
+    parser.add_argument("--steps-per-call", type=int, default=0, help="0: chosen by the loop")
     args = parser.parse_args()
-    model = build_model(args.family, {"precision": "float32"})
+    model = build_model(args.family, {"precision": args.precision})
     train, _ = model.load_data("bundled", model.config).split()
     run = RunDir(Path(tempfile.mkdtemp()) / "run")
     run.create(RunInfo(args.family, model.config_dict(), batch_size=args.batch_size))
-    settings = LoopSettings(steps=args.steps, batch_size=args.batch_size, grid_every=100, checkpoint_every=500)
+    settings = LoopSettings(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        grid_every=100,
+        checkpoint_every=500,
+        steps_per_call=args.steps_per_call,
+    )
     readings = []
 
     def report(update):

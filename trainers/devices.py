@@ -76,7 +76,9 @@ def use_devices(text: str, batch_size: int) -> str | None:
     devices = keras.distribution.list_devices()
     count = len(devices) if count is None else count
     if count > len(devices):
-        raise UserFacingError(f"--devices {count}: this machine has {len(devices)} ({', '.join(devices)}).")
+        raise UserFacingError(
+            f"{count} devices asked for, but this machine has {len(devices)} ({', '.join(devices)}): choose fewer."
+        )
     local = count // _process_count()
     if batch_size % max(local, 1):
         raise UserFacingError(

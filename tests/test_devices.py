@@ -57,7 +57,7 @@ def run_python(code: str, *args: str, env: dict | None = None, timeout: int = 28
     )
 
 
-# checked, not imported: JAX and TensorFlow loaded in one process is not a combination the app makes
+# checked without importing it here (TensorFlow itself imports JAX where it is installed)
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 
 

@@ -498,7 +498,7 @@ def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_pa
 
 
 def test_the_train_tab_trains_data_parallel_on_two_devices(qtbot, window, monkeypatch):
-    if importlib.util.find_spec("jax") is None:  # not imported here: the window's process never loads JAX
+    if importlib.util.find_spec("jax") is None:  # checked without importing it
         pytest.skip("JAX is not installed")
     monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")  # the child inherits it
     wait_for_model(qtbot, window)

@@ -28,17 +28,10 @@ def isolated_qsettings(tmp_path_factory):
 def fashion_folder(tmp_path, monkeypatch, small_mnist):
     """A folder in Debian's layout (real MNIST digits stand in for the clothes: the loader is what is tested)."""
     import trainers.data
-    from trainers.data import write_idx
+    from tests.idx_files import write_idx_folder
 
     folder = tmp_path / "fashion-mnist"
     folder.mkdir()
     monkeypatch.setattr(trainers.data, "FASHION_MNIST_DIR", folder)
-    ds = small_mnist
-    for stem, array in (
-        ("train-images-idx3-ubyte", ds.images[:500]),
-        ("train-labels-idx1-ubyte", ds.labels[:500]),
-        ("t10k-images-idx3-ubyte", ds.images[500:]),
-        ("t10k-labels-idx1-ubyte", ds.labels[500:]),
-    ):
-        write_idx(folder / f"{stem}.gz", array)
+    write_idx_folder(folder, small_mnist, 500)
     return folder

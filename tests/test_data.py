@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from trainers.data import BatchSampler, load_dataset, write_idx
+from tests.idx_files import write_idx_folder
+from trainers.data import BatchSampler, load_dataset
 from trainers.errors import UserFacingError
 
 
@@ -22,13 +23,7 @@ def test_split_holds_out_the_same_tail():
 
 def test_idx_folder_round_trip(tmp_path):
     ds = load_dataset("bundled").take(50)
-    for stem, arr in (
-        ("train-images-idx3-ubyte", ds.images[:30]),
-        ("train-labels-idx1-ubyte", ds.labels[:30]),
-        ("t10k-images-idx3-ubyte", ds.images[30:]),
-        ("t10k-labels-idx1-ubyte", ds.labels[30:]),
-    ):
-        write_idx(tmp_path / f"{stem}.gz", arr)
+    write_idx_folder(tmp_path, ds, 30)
     loaded = load_dataset(tmp_path)
     assert np.array_equal(loaded.images, ds.images) and np.array_equal(loaded.labels, ds.labels)
 
@@ -61,19 +56,12 @@ def test_bad_data_files_get_one_clear_line(tmp_path, make, fragment):
 
 
 def test_truncated_idx_is_reported(tmp_path):
-    ds = load_dataset("bundled").take(10)
-    write_idx(tmp_path / "train-images-idx3-ubyte.gz", ds.images)
     import gzip
 
+    write_idx_folder(tmp_path, load_dataset("bundled").take(10), 5)
     raw = gzip.open(tmp_path / "train-images-idx3-ubyte.gz").read()[:-100]
     with gzip.open(tmp_path / "train-images-idx3-ubyte.gz", "wb") as f:
         f.write(raw)
-    for stem, arr in (
-        ("train-labels-idx1-ubyte", ds.labels),
-        ("t10k-images-idx3-ubyte", ds.images),
-        ("t10k-labels-idx1-ubyte", ds.labels),
-    ):
-        write_idx(tmp_path / f"{stem}.gz", arr)
     with pytest.raises(UserFacingError, match="truncated"):
         load_dataset(tmp_path)
 

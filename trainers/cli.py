@@ -202,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_train(args, _rest) -> int:
     from tqdm import tqdm
 
-    from trainers.devices import use_devices
     from trainers.families.base import preset_named
     from trainers.loop import LoopSettings, TrainControl
     from trainers.run import RunDir, RunInfo
@@ -252,10 +251,7 @@ def cmd_train(args, _rest) -> int:
         generator_warmup_steps=info.generator_warmup_steps,
         steps_per_call=args.steps_per_call,
     )
-    devices_line = use_devices(args.devices, settings.batch_size)
-    if devices_line:
-        print(devices_line)
-    trainer, start = open_trainer(run, info, args.resume, settings, print)
+    trainer, start = open_trainer(run, info, args.resume, settings, print, devices=args.devices)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
     bar = tqdm(total=settings.steps, initial=start, unit="step", dynamic_ncols=True)

@@ -64,6 +64,9 @@ def use_devices(text: str, batch_size: int) -> str | None:
     count = parse_devices(text)
     if count == 1:
         return None
+    from trainers.quiet import load_tensorflow_quietly
+
+    load_tensorflow_quietly()  # JAX's device probe prints native log lines
     import keras
 
     if keras.backend.backend() != "jax":

@@ -11,12 +11,15 @@ import threading
 
 VERBOSE_ENV = "GAN_EXPLORER_VERBOSE"
 _lock = threading.Lock()
+_loaded = False
 
 
 def load_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras and probe the devices once, silencing the native log lines."""
+    """Import TensorFlow and Keras and probe the devices once, silencing the native log lines (on
+    Keras's JAX backend, JAX's device probe, which prints the same kind of lines)."""
+    global _loaded
     with _lock:
-        if "tensorflow" in sys.modules and "keras" in sys.modules:
+        if _loaded:
             return
         if os.environ.get(VERBOSE_ENV):
             import keras
@@ -28,13 +31,17 @@ def load_tensorflow_quietly() -> None:
         os.dup2(devnull, 2)
         try:
             import keras
+            import tensorflow as tf  # on the JAX backend too: data, TensorBoard and JAX itself load it
 
+            # its Python logger warns of "retracing" whenever several models' predictors trace: noise here
+            tf.get_logger().setLevel("ERROR")
             if keras.backend.backend() == "tensorflow":
-                import tensorflow as tf
-
                 tf.config.list_physical_devices()  # "failed call to cuInit" and friends happen here
-                # its Python logger warns of "retracing" whenever several models' predictors trace: noise here
-                tf.get_logger().setLevel("ERROR")
+            elif keras.backend.backend() == "jax":
+                import jax
+
+                jax.devices()
+            _loaded = True
         finally:
             os.dup2(saved, 2)
             os.close(saved)

@@ -102,14 +102,12 @@ class _JaxContext:
         import jax
 
         def loss_of(trainable):
-            inner = _JaxContext(self.networks, None, dict(self.params), None)
-            inner.params[name] = (trainable, self.params[name][1])
+            inner = self._with_trainables({name: trainable})
             loss, logs = loss_fn(inner, *args)
             return loss, (logs, inner.params)
 
         (_, (logs, after)), grads = jax.value_and_grad(loss_of, has_aux=True)(self.params[name][0])
-        for net in after:  # keep BatchNorm statistics updated during the loss
-            self.params[net] = (self.params[net][0], after[net][1])
+        self._keep_statistics(after)
         self._apply(name, grads)
         return logs
 
@@ -119,21 +117,27 @@ class _JaxContext:
         names = list(loss_keys)
 
         def losses_of(*trainables):
-            inner = _JaxContext(self.networks, None, dict(self.params), None)
-            for name, trainable in zip(names, trainables):
-                inner.params[name] = (trainable, self.params[name][1])
+            inner = self._with_trainables(dict(zip(names, trainables)))
             logs = loss_fn(inner, *args)
             return [logs[loss_keys[n]] for n in names], (logs, inner.params)
 
         losses, pullback, (logs, after) = jax.vjp(losses_of, *[self.params[n][0] for n in names], has_aux=True)
-        for net in after:
-            self.params[net] = (self.params[net][0], after[net][1])
+        self._keep_statistics(after)
         for i, name in enumerate(names):  # each loss pulled back alone, to its own network
-            seeds = [
-                jax.numpy.ones_like(loss) if j == i else jax.numpy.zeros_like(loss) for j, loss in enumerate(losses)
-            ]
+            seeds = [(jax.numpy.ones_like if j == i else jax.numpy.zeros_like)(loss) for j, loss in enumerate(losses)]
             self._apply(name, pullback(seeds)[i])
         return logs
+
+    def _with_trainables(self, trainables: dict):
+        """A context that differentiates these networks' trainable values; the rest stay as they are."""
+        inner = _JaxContext(self.networks, None, dict(self.params), None)
+        for name, trainable in trainables.items():
+            inner.params[name] = (trainable, self.params[name][1])
+        return inner
+
+    def _keep_statistics(self, after: dict) -> None:
+        for net in after:  # BatchNorm statistics updated during the loss
+            self.params[net] = (self.params[net][0], after[net][1])
 
     def _apply(self, name, grads):
         new_trainable, self.opt_state[name] = self.optimizers[name].stateless_apply(

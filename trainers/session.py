@@ -44,13 +44,17 @@ class TrainingRequest:
     devices: str = "1"  # "1", "all" or a count: data-parallel on JAX (trainers.devices)
 
 
-def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None]):
-    """(Trainer, start step) for `info`: data loaded, model built, the run created or its checkpoint
-    loaded. The CLI and the app's training process both start here."""
+def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None], devices: str = "1"):
+    """(Trainer, start step) for `info`: data loaded, model built (on `devices`: trainers.devices), the
+    run created or its checkpoint loaded. The CLI and the app's training process both start here."""
+    from trainers.devices import use_devices
     from trainers.families import family_class
     from trainers.loop import Trainer
     from trainers.run import build_model, family_config, init_weights
 
+    devices_line = use_devices(devices, settings.batch_size)  # before any weights exist: they are replicated
+    if devices_line:
+        say(devices_line)
     cls = family_class(info.family)
     checked = family_config(info.family, info.config)
     config = asdict(checked)
@@ -84,7 +88,6 @@ def run_session(
     request: TrainingRequest, on_update: Callable, on_notice: Callable[[str], None], control: TrainControl
 ) -> None:
     """Build (or resume) the run the request names and train it; raises UserFacingError on bad input."""
-    from trainers.devices import use_devices
     from trainers.families import family_entry
     from trainers.loop import LoopSettings
     from trainers.run import RunDir, RunInfo
@@ -113,10 +116,7 @@ def run_session(
         metrics_every=r.metrics_every,
         generator_warmup_steps=info.generator_warmup_steps,
     )
-    devices_line = use_devices(r.devices, settings.batch_size)
-    if devices_line:
-        on_notice(devices_line)
-    trainer, start = open_trainer(run, info, r.resume, settings, on_notice)
+    trainer, start = open_trainer(run, info, r.resume, settings, on_notice, devices=r.devices)
     trainer.run_loop(on_update, control, start_step=start)
 
 

@@ -105,7 +105,8 @@ def code_loss(kind: str, codes, predicted):
 
 
 def label_accuracy(labels, logits):
-    return ops.mean(ops.cast(ops.equal(ops.argmax(logits, axis=1), ops.cast(labels, "int64")), "float32"))
+    predicted = ops.cast(ops.argmax(logits, axis=1), "int32")  # int32: JAX has no int64 unless asked
+    return ops.mean(ops.cast(ops.equal(predicted, ops.cast(labels, "int32")), "float32"))
 
 
 class InfoGan(ImageGanFamily):

@@ -1,6 +1,9 @@
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the user's own judges (colour sets) live under XDG_DATA_HOME: never the real one, in any process
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="gan-explorer-tests-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -22,6 +25,16 @@ def isolated_qsettings(tmp_path_factory):
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings")))
+
+
+@pytest.fixture(autouse=True)
+def own_user_judges(tmp_path_factory, monkeypatch):
+    """Each test starts without user-trained judges: one trained by a test stays in that test."""
+    import trainers.classifier
+
+    folder = tmp_path_factory.mktemp("judges")
+    monkeypatch.setattr(trainers.classifier, "USER_JUDGES", folder)
+    return folder
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@ written here in exactly their publishers' formats, every malformed file as one l
 learn from them."""
 
 import io
+import json
 import os
 import pickle
+import shutil
 import tarfile
 
 import numpy as np
@@ -242,24 +244,99 @@ def test_dcgan_learns_colour_images_and_says_it_cannot_judge_them(tmp_path, caps
 
 def test_a_28x28_family_refuses_colour_data_in_one_line(tmp_path, capsys):
     write_svhn(tmp_path / "train_32x32.mat")
-    assert (
-        main(
-            [
-                "train",
-                "cgan",
-                "--steps",
-                "1",
-                "--data",
-                str(tmp_path / "train_32x32.mat"),
-                "--out",
-                str(tmp_path / "r"),
-                *TRAIN,
-            ]
-        )
-        == 2
-    )
+    argv = ["train", "infogan", "--steps", "1", "--data", str(tmp_path / "train_32x32.mat")]
+    assert main([*argv, "--out", str(tmp_path / "r"), *TRAIN]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "CGAN cannot learn SVHN images here; it takes MNIST, Fashion-MNIST" in err[0]
+    assert len(err) == 1 and "InfoGAN cannot learn SVHN images here; it takes MNIST" in err[0]
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    "family, config",
+    [("cgan", []), ("acgan", []), ("acgan", ["head=fake-class"]), ("acgan", ["head=classifier"])],
+    ids=["cgan", "acgan-aux", "acgan-fake-class", "acgan-classifier"],
+)
+def test_class_conditional_gans_learn_colour_32x32_sets(tmp_path, family, config):
+    """CGAN and every ACGAN head on a CIFAR-10 folder: 32×32×3 networks, colour grids, resume, per-class samples."""
+    write_cifar_folder(tmp_path / "cifar")
+    out = tmp_path / "run"
+    configs = [arg for c in config for arg in ("--config", c)]
+    argv = ["train", family, "--steps", "2", "--data", str(tmp_path / "cifar"), *configs, *TRAIN]
+    assert main([*argv, "--out", str(out), "--metrics-every", "0"]) == 0
+    from PIL import Image
+
+    from trainers.run import load_model
+
+    assert Image.open(out / "grids" / "step_000002.png").mode == "RGB"
+    model = load_model(out)
+    assert model.config.dataset == "cifar10" and model.networks["generator"].output_shape == (None, 32, 32, 3)
+    images = model.generate({"digit": np.arange(10), "z": np.zeros(10)})
+    assert images.shape == (10, 32, 32, 3) and 0.0 <= images.min() and images.max() <= 1.0
+    assert model.class_control.class_name(3) == "cat"
+    assert main(["train", family, "--steps", "3", "--out", str(out), "--resume", *TRAIN]) == 0
+
+
+def test_cgan_learns_svhn_digits_from_its_mat_file(tmp_path):
+    write_svhn(tmp_path / "train_32x32.mat", n=40)
+    out = tmp_path / "run"
+    assert (
+        main(["train", "cgan", "--steps", "2", "--data", str(tmp_path / "train_32x32.mat"), "--out", str(out), *TRAIN])
+        == 0
+    )
+    from trainers.run import load_model
+
+    model = load_model(out)
+    assert model.config.dataset == "svhn" and model.class_control.label == "digit"
+    assert model.generate({"digit": np.array([0, 9]), "z": np.zeros(2)}).shape == (2, 32, 32, 3)
+
+
+def test_a_colour_judge_trained_from_the_users_files_measures_colour_models(tmp_path, capsys, own_user_judges):
+    """No judge: training says live metrics are off and evaluate says how to get one; after `judge` both measure,
+    against the held-out images of the files the judge learnt from."""
+    write_cifar_folder(tmp_path / "cifar", n=40)
+    out = tmp_path / "run"
+    argv = ["train", "cgan", "--steps", "2", "--data", str(tmp_path / "cifar"), "--metrics-every", "2", *TRAIN]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert "Live metrics off: The project has no classifier of CIFAR-10 images yet" in capsys.readouterr().out
+    assert main(["evaluate", str(out), "--n", "40"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "gan-explorer judge --data PATH" in err[0]
+
+    assert main(["judge", "--data", str(tmp_path / "cifar"), "--epochs", "1"]) == 0
+    assert "Held-out accuracy" in capsys.readouterr().out
+    report = json.loads((own_user_judges / "cifar10" / "classifier.json").read_text())
+    assert report["data_spec"] == str((tmp_path / "cifar").resolve()) and report["held_out_images"] == 48
+
+    assert main([*argv, "--out", str(tmp_path / "measured")]) == 0
+    metrics = (tmp_path / "measured" / "metrics.csv").read_text().splitlines()
+    assert metrics[0] == "step,label_accuracy,frechet_distance" and metrics[1].startswith("2,")
+    assert "Live metrics off" not in capsys.readouterr().out
+    assert main(["evaluate", str(out), "--n", "40", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert 0.0 <= result["label_accuracy"] <= 1.0 and result["frechet_floor"] > 0
+    assert result["class_names"][0] == "airplane" and str(tmp_path / "cifar") in result["real_data"]
+
+    shutil.rmtree(tmp_path / "cifar")  # the files the judge learnt from are gone: one line, the run untouched
+    assert main(["evaluate", str(out), "--n", "40"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert (out / "checkpoint.npz").is_file()
+
+
+def test_judge_is_for_colour_sets_only(tmp_path, capsys, fashion_folder):
+    assert main(["judge", "--data", "fashion", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ships its judge" in err[0]
+    assert main(["judge", "--data", str(tmp_path / "missing")]) == 2
+
+
+def test_a_judge_of_other_images_says_so(own_user_judges, tmp_path):
+    from trainers.classifier import Judge, build_classifier
+
+    judge = Judge(build_classifier((32, 32, 3)))
+    with pytest.raises(UserFacingError, match="reads 32×32×3 images, not 28×28×1"):
+        judge(np.zeros((2, 28, 28), np.float32))
+    labels, features = judge(np.zeros((3, 32, 32, 3), np.float32))
+    assert labels.shape == (3,) and features.shape == (3, 128)
 
 
 def test_acgan_on_fashion_names_its_classes(tmp_path, capsys, fashion_folder):
@@ -294,6 +371,9 @@ def test_acgan_on_fashion_names_its_classes(tmp_path, capsys, fashion_folder):
     assert main(["evaluate", str(out), "--n", "100"]) == 0  # the Fashion judge, the classes by name
     table = capsys.readouterr().out
     assert "by class" in table and "Ankle boot:" in table and "by digit" not in table
+    assert main(["generate", str(out), "--class", "9", "-o", str(tmp_path / "boot.png")]) == 0  # named as the data does
+    assert (tmp_path / "boot.png").is_file()
+    assert main(["generate", str(out), "--class", "10", "-o", str(tmp_path / "x.png")]) == 2
 
 
 def test_pickled_bytes_keys_round_trip_through_the_restricted_reader():

@@ -14,7 +14,7 @@ from pathlib import Path
 from trainers.errors import UserFacingError
 from trainers.families import family_entry, family_names
 
-COMMANDS = ("train", "generate", "sample", "evaluate", "export", "compare")
+COMMANDS = ("train", "generate", "sample", "evaluate", "export", "compare", "judge")
 
 
 def whole_number_at_least(minimum: int):
@@ -152,6 +152,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     compare.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="a setting applied to every cell"
     )
+    judge = sub.add_parser(
+        "judge",
+        help="train the classifier that measures models of a colour data set (label accuracy, Fréchet distance) "
+        "from your own files",
+    )
+    judge.add_argument(
+        "--data", required=True, help="a CIFAR-10 batches folder or .tar.gz, or an SVHN .mat file (see train --data)"
+    )
+    judge.add_argument("--epochs", type=positive_int, default=10)
     return parser
 
 
@@ -192,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             "evaluate": cmd_evaluate,
             "export": cmd_export,
             "compare": cmd_compare,
+            "judge": cmd_judge,
         }[args.command](args, rest)
     except UserFacingError as exc:
         sys.stderr.write(f"gan-explorer: {exc}\n")
@@ -301,6 +311,11 @@ def finite_float(text: str) -> float:
     return value
 
 
+def class_names_help(control) -> str:
+    names = ", ".join(f"{i} {name}" for i, name in enumerate(control.class_names))
+    return f" ({names})" if names else ""
+
+
 def generate_parser(spec) -> argparse.ArgumentParser:
     """Flags built from the model's latent spec: the class control, each code and noise shift, --sweep."""
     parser = OneLineParser(prog="gan-explorer generate")
@@ -308,8 +323,15 @@ def generate_parser(spec) -> argparse.ArgumentParser:
     cat = spec.categorical
     for c in spec.controls:
         if c is cat:
+            also = [f"--{c.label}"] if c.label != c.name else []  # Fashion-MNIST's --class beside --digit
             parser.add_argument(
-                f"--{c.name}", type=int, default=None, help=f"0-{c.n - 1}; default: a grid of all {c.n}"
+                f"--{c.name}",
+                *also,
+                dest=c.name,
+                metavar="N",
+                type=int,
+                default=None,
+                help=f"0-{c.n - 1}{class_names_help(c)}; default: a grid of all {c.n}",
             )
         else:
             about = f" ({c.attribute})" if c.attribute else ""
@@ -462,6 +484,28 @@ def cmd_compare(args, _rest) -> int:
     print(json.dumps(result, indent=2) if args.json else cls.format_comparison(result))
     if not args.json:
         print(f"{len(result['runs'])} runs in {result['wall_seconds']:.1f} s with {args.workers} worker process(es)")
+    return 0
+
+
+def cmd_judge(args, _rest) -> int:
+    """The user's judge of a colour set; MNIST's and Fashion-MNIST's are the project's, shipped."""
+    from trainers.classifier import SHIPPED_JUDGES, judge_folder, train_classifier
+    from trainers.data import load_dataset
+    from trainers.quiet import load_tensorflow_quietly
+
+    dataset = load_dataset(args.data)
+    kind = dataset.kind
+    if kind in SHIPPED_JUDGES:
+        raise UserFacingError(
+            f"The project ships its judge of these images ({judge_folder(kind)}); `judge` is for colour sets "
+            "from your own files (CIFAR-10, SVHN)."
+        )
+    load_tensorflow_quietly()
+    report = train_classifier(epochs=args.epochs, data=args.data, dataset=dataset)
+    print(
+        f"Held-out accuracy {report['held_out_accuracy']:.4f} on {report['held_out_images']:,} images; "
+        f"the judge is in {judge_folder(kind)}."
+    )
     return 0
 
 

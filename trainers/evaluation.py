@@ -19,7 +19,9 @@ SWEEP_BINS = 10
 
 
 def measure_attributes(images: np.ndarray) -> dict[str, np.ndarray]:
-    return {"thickness": metrics.thickness(images), "slant": metrics.slant(images)}
+    """Stroke thickness and slant; colour images are measured on their brightness."""
+    grey = images.mean(axis=-1) if images.ndim == 4 else images
+    return {"thickness": metrics.thickness(grey), "slant": metrics.slant(grey)}
 
 
 @dataclass
@@ -67,6 +69,7 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
     spec = model.latent_spec
     label = spec.categorical.name if spec.categorical is not None else None
     tick = progress or (lambda k: None)
+    tick(0)  # the judge and the real reference are ready: the measuring starts
     latents = spec.sample(n, rng)
     images = model.judge_view(generate_batched(model, latents))
     predicted, features = judge(images)
@@ -194,12 +197,12 @@ def _class_name(result: dict, value: str) -> str:
 
 def judged_evaluation(model, n: int, progress=None) -> dict:
     """evaluate() with the project's judge of the model's kind of images, against held-out real ones."""
-    from trainers.classifier import load_judge
+    from trainers.classifier import load_judge, reference_data_spec
     from trainers.data import load_dataset
 
     kind = model.data_kind
     judge = load_judge(kind.name)
-    dataset = load_dataset(kind.data_spec)
+    dataset = load_dataset(reference_data_spec(kind.name))
     result = evaluate(model, judge, RealReference.from_dataset(dataset, judge), n=n, progress=progress)
     result["real_data"] = dataset.source
     return result
@@ -211,9 +214,21 @@ def evaluate_command(args) -> int:
     from trainers.run import CARD, load_model, write_json
 
     model = load_model(args.run)
-    total = model.evaluation_units(args.n)
-    with tqdm(total=total, unit=model.evaluation_unit, desc="evaluating", file=sys.stderr) as bar:
-        result = model.evaluate(args.n, progress=bar.update)
+    bar = None
+
+    def progress(done: int) -> None:  # the bar opens with the first progress: a missing judge prints only its line
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(
+                total=model.evaluation_units(args.n), unit=model.evaluation_unit, desc="evaluating", file=sys.stderr
+            )
+        bar.update(done)
+
+    try:
+        result = model.evaluate(args.n, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     print(json.dumps(result, indent=2) if args.json else model.format_evaluation(result))
     if args.save_card:
         write_json(args.run / CARD, result)

@@ -22,7 +22,7 @@ import numpy as np
 from keras import layers, ops
 
 from trainers.families.conditional import ClassConditionalGan, ConditionalConfig, share_positive
-from trainers.families.infogan import IMAGE_SIZE, bce_logits, cce_logits, image_discriminator_trunk, label_accuracy
+from trainers.families.infogan import bce_logits, cce_logits, image_discriminator_trunk, label_accuracy
 from trainers.settings import setting
 
 HEADS = ("aux", "fake-class", "classifier")
@@ -43,9 +43,9 @@ class AcganConfig(ConditionalConfig):
     label_weight: float = setting(1.0, "weight of the class loss beside the real/fake loss", low=0, high=1e6)
 
 
-def build_heads_discriminator(head: str, num_labels: int, dtype) -> keras.Model:
+def build_heads_discriminator(head: str, num_labels: int, shape: tuple[int, int, int], dtype) -> keras.Model:
     """The book's trunk; aux: [real/fake logit, class logits]; fake-class: n + 1 logits; classifier: one logit."""
-    image = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
+    image = keras.Input(shape)
     features = image_discriminator_trunk(image, dtype)
     if head == "classifier":
         return keras.Model(image, layers.Dense(1, dtype="float32")(features), name="discriminator")
@@ -58,9 +58,9 @@ def build_heads_discriminator(head: str, num_labels: int, dtype) -> keras.Model:
     )
 
 
-def build_real_classifier(num_labels: int, dtype) -> keras.Model:
+def build_real_classifier(num_labels: int, shape: tuple[int, int, int], dtype) -> keras.Model:
     """The `classifier` head's judge: the same trunk with its own weights, Dense 128, class logits."""
-    image = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
+    image = keras.Input(shape)
     hidden = layers.Dense(128, dtype=dtype)(image_discriminator_trunk(image, dtype))
     return keras.Model(image, layers.Dense(num_labels, dtype="float32")(hidden), name="classifier")
 

@@ -16,7 +16,7 @@ import numpy as np
 from keras import layers
 
 from trainers.families.conditional import ClassConditionalGan, ConditionalConfig, share_positive
-from trainers.families.infogan import IMAGE_SIZE, bce_logits, image_discriminator_trunk
+from trainers.families.infogan import bce_logits, image_discriminator_trunk
 
 
 @dataclass
@@ -24,13 +24,12 @@ class CganConfig(ConditionalConfig):
     """The shared settings of the class-conditional GANs; CGAN adds none."""
 
 
-def build_conditional_discriminator(num_labels: int, dtype) -> keras.Model:
-    """(image, one-hot label) -> real/fake logit: the label becomes a 28×28 plane beside the image."""
-    image = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
+def build_conditional_discriminator(num_labels: int, shape: tuple[int, int, int], dtype) -> keras.Model:
+    """(image, one-hot label) -> real/fake logit: the label becomes an image-sized plane beside the image."""
+    image = keras.Input(shape)
     label = keras.Input((num_labels,))
-    plane = layers.Reshape((IMAGE_SIZE, IMAGE_SIZE, 1), dtype=dtype)(
-        layers.Dense(IMAGE_SIZE * IMAGE_SIZE, dtype=dtype)(label)
-    )
+    height, width = shape[:2]
+    plane = layers.Reshape((height, width, 1), dtype=dtype)(layers.Dense(height * width, dtype=dtype)(label))
     features = image_discriminator_trunk(layers.Concatenate(dtype=dtype)([image, plane]), dtype)
     return keras.Model([image, label], layers.Dense(1, dtype="float32")(features), name="discriminator")
 

@@ -1,5 +1,9 @@
 """What the book's class-conditional image GANs (CGAN, ACGAN) share: their settings, a generator fed the
-one-hot label joined to z ~ U(-1, 1), its class and noise controls, and sampling."""
+one-hot label joined to z ~ U(-1, 1), its class and noise controls, and sampling.
+
+The book's networks are for 28×28 grey images; on a colour 32×32 set (CIFAR-10, SVHN) the same layers
+take the larger, three-channel images: the generator starts from 8×8 instead of 7×7 and draws three
+channels, and the discriminators read 32×32×3."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from functools import cached_property
 import keras
 import numpy as np
 
-from trainers.families.base import keras_dtype
+from trainers.data import KIND_NAMES
+from trainers.families.base import ImageSamples, keras_dtype
 from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
 from trainers.families.infogan import build_image_generator
 from trainers.latent import LatentSpec, NoiseControl
@@ -25,7 +30,7 @@ class ConditionalConfig:
         2e-4, "RMSprop learning rate of the discriminator (and of ACGAN's classifier)", low=0, high=10
     )
     g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
-    dataset: str = dataset_setting()
+    dataset: str = dataset_setting(KIND_NAMES)
     precision: str = setting(
         "auto",
         "auto: bfloat16 where the CPU has AVX-512-BF16/AMX or on a GPU, else float32",
@@ -44,17 +49,25 @@ class ClassConditionalGan(ImageGanFamily):
     generator_networks = ("generator",)
 
     def _start(self, discriminators: dict, step_body) -> None:
-        """Seed, build the generator beside `discriminators` (name -> builder of dtype), RMSprop for each, compile."""
+        """Seed, build the generator beside `discriminators` (name -> builder of (image shape, dtype)), RMSprop
+        for each, compile."""
         cfg = self.config
         keras.utils.set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         input_dim = cfg.noise_dim + cfg.num_labels
-        self.networks = {"generator": build_image_generator(input_dim, dtype)}
-        self.networks.update({name: build(dtype) for name, build in discriminators.items()})
+        kind = self.sample_kind
+        shape = (kind.height, kind.width, kind.channels)
+        self.networks = {"generator": build_image_generator(input_dim, dtype, size=kind.height, channels=kind.channels)}
+        self.networks.update({name: build(shape, dtype) for name, build in discriminators.items()})
         rates = {name: cfg.g_lr if name == "generator" else cfg.d_lr for name in self.networks}
         self.optimizers = {name: keras.optimizers.RMSprop(rate) for name, rate in rates.items()}
         self._compile(step_body)
         self._predict = make_predictor(self.networks["generator"], input_dim)
+
+    @property
+    def sample_kind(self) -> ImageSamples:
+        shape = self.data_kind.shape
+        return ImageSamples(shape[0], shape[1], self.data_kind.channels)
 
     @cached_property
     def latent_spec(self) -> LatentSpec:
@@ -77,4 +90,5 @@ class ClassConditionalGan(ImageGanFamily):
 
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.runner.sync()
-        return self._predict(self.generator_inputs(latents))[..., 0]
+        images = self._predict(self.generator_inputs(latents))
+        return images[..., 0] if images.shape[-1] == 1 else images

@@ -56,12 +56,16 @@ class InfoGanConfig:
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
-def build_image_generator(input_dim: int, dtype, name: str = "generator") -> keras.Model:
-    """Dense(7*7*128) -> 4 x [BN, ReLU, Conv2DTranspose(k=5)] (128/2, 64/2, 32/1, 1/1) -> sigmoid."""
+def build_image_generator(
+    input_dim: int, dtype, name: str = "generator", size: int = IMAGE_SIZE, channels: int = 1
+) -> keras.Model:
+    """Dense(s*s*128) -> 4 x [BN, ReLU, Conv2DTranspose(k=5)] (128/2, 64/2, 32/1, C/1) -> sigmoid, s = size / 4
+    (the book's 7 for 28×28; 8 for 32×32 colour sets)."""
+    start = size // 4
     inputs = keras.Input((input_dim,))
-    x = layers.Dense(7 * 7 * 128, dtype=dtype)(inputs)
-    x = layers.Reshape((7, 7, 128), dtype=dtype)(x)
-    for filters, strides in ((128, 2), (64, 2), (32, 1), (1, 1)):
+    x = layers.Dense(start * start * 128, dtype=dtype)(inputs)
+    x = layers.Reshape((start, start, 128), dtype=dtype)(x)
+    for filters, strides in ((128, 2), (64, 2), (32, 1), (channels, 1)):
         x = layers.BatchNormalization(dtype=dtype)(x)
         x = layers.Activation("relu", dtype=dtype)(x)
         x = layers.Conv2DTranspose(filters, 5, strides=strides, padding="same", dtype=dtype)(x)

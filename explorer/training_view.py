@@ -78,6 +78,7 @@ class TrainingView(QWidget):
             self.family.addItem(entry.title, entry.name)
             self.family.setItemData(self.family.count() - 1, entry.summary, pg.QtCore.Qt.ItemDataRole.ToolTipRole)
         self.data = QComboBox()
+        self._data_files: list[str] = []  # added with Browse…, kept across families
         self.browse = QPushButton("Choose…")
         self.browse.setToolTip("An .npz with x and y, or a folder of the four MNIST IDX files")
         self.browse.clicked.connect(self._choose_data)
@@ -288,9 +289,16 @@ class TrainingView(QWidget):
         self.batch.setValue(preset.training.get("batch_size", defaults.batch_size))
 
     def _fill_data(self, cls) -> None:
+        """The family's data choices and the files the user added; what was chosen stays chosen if offered."""
+        chosen = self.data.currentData()
         self.data.clear()
         for text, spec in cls.data_choices:
             self.data.addItem(text, spec)
+        if cls.accepts_data_files:
+            for path in self._data_files:
+                self.data.addItem(Path(path).name, path)
+        if chosen is not None and self.data.findData(chosen) >= 0:
+            self.data.setCurrentIndex(self.data.findData(chosen))
         has_data = bool(cls.data_choices)
         for w in (self.data_label, self.data, self.browse):
             w.setVisible(has_data)
@@ -368,8 +376,14 @@ class TrainingView(QWidget):
                 self, "Folder: MNIST-format IDX files, CIFAR-10 python batches or SVHN .mat files"
             )
         if path:
+            self.add_data_file(path)
+
+    def add_data_file(self, path: str) -> None:
+        """A file or folder of the user's in the data menu, chosen; it stays there for the other families."""
+        if path not in self._data_files:
+            self._data_files.append(path)
             self.data.addItem(Path(path).name, path)
-            self.data.setCurrentIndex(self.data.count() - 1)
+        self.data.setCurrentIndex(self.data.findData(path))
 
     # --- state -----------------------------------------------------------------------------
     def set_running(self, running: bool, paused: bool = False):

@@ -284,8 +284,7 @@ def test_only_the_last_of_quick_opens_is_shown(qtbot, window):
 def test_bad_data_shows_one_clear_sentence(qtbot, window, tmp_path):
     wait_for_model(qtbot, window)
     configure_short_run(window, 5)
-    window.training.data.addItem("missing", str(tmp_path / "missing.npz"))
-    window.training.data.setCurrentIndex(window.training.data.count() - 1)
+    window.training.add_data_file(str(tmp_path / "missing.npz"))
     window.start_training()
     qtbot.waitUntil(lambda: window.error_box is not None and window.worker is None, timeout=60000)
     assert "not found" in window.error_box.text() and "\n" not in window.error_box.text()
@@ -468,6 +467,20 @@ def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
     qtbot.waitUntil(lambda: "head" in window.training.settings.widgets, timeout=120000)
 
 
+def test_a_class_conditional_model_of_colour_images_in_the_explorer(qtbot, window, tmp_path):
+    from test_colour_data import write_cifar_folder
+
+    write_cifar_folder(tmp_path / "cifar")
+    open_one_step_run(qtbot, window, tmp_path / "cg", "cgan", "--data", str(tmp_path / "cifar"))
+    ex = window.explorer
+    assert set(ex.sliders) == {"digit", "z"}
+    assert ex.controls_form.labelForField(ex.sliders["digit"]).text() == "class · airplane"
+    ex.set_values({"digit": 3})
+    assert ex.controls_form.labelForField(ex.sliders["digit"]).text() == "class · cat"
+    qtbot.waitUntil(lambda: ex.main_pane.image is not None and ex.main_pane.image.shape == (32, 32, 3), timeout=10000)
+    qtbot.waitUntil(lambda: len(ex.strip_images) == len(ex.strip_panes), timeout=10000)
+
+
 def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_path):
     from test_colour_data import write_cifar_folder
 
@@ -490,11 +503,18 @@ def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_pa
     write_cifar_folder(tmp_path / "cifar")  # a CIFAR-10 python folder, chosen as the file dialog would add it
     t.select_family("dcgan")
     qtbot.waitUntil(lambda: "architecture" in t.settings.widgets, timeout=60000)
-    t.data.addItem("cifar", str(tmp_path / "cifar"))
-    t.data.setCurrentIndex(t.data.count() - 1)
+    t.add_data_file(str(tmp_path / "cifar"))
     window.start_training()
     qtbot.waitUntil(lambda: window.worker is None and t.grids and t.grids[-1][1].ndim == 3, timeout=180000)
     assert t.grids[-1][1].shape[2] == 3  # colour samples in the grid
+
+    t.select_family("acgan")  # the folder stays chosen: the class-conditional families take it too
+    qtbot.waitUntil(lambda: "head" in t.settings.widgets, timeout=60000)
+    assert t.data.currentData() == str(tmp_path / "cifar")
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None and t.grids and t.grids[-1][1].ndim == 3, timeout=180000)
+    run = sorted(window.runs_home.iterdir())[-1]
+    assert RunDir(run).read_info().config["dataset"] == "cifar10"
 
 
 def test_the_train_tab_trains_data_parallel_on_two_devices(qtbot, window, monkeypatch):

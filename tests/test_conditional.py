@@ -128,3 +128,41 @@ def test_a_bad_head_is_one_line_and_creates_no_run(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "aux, fake-class, classifier" in err[0]
     assert not out.exists()
+
+
+def test_the_generator_average_is_what_is_sampled_exported_and_resumed(tmp_path, small_mnist):
+    """generator_ema = m: after two steps the average is m·w1 + (1 − m)·w2 (Keras's use_ema starts from w1);
+    samples, exports and the explorer's snapshots use it, the live weights keep training, and a resume
+    continues the same average."""
+    from trainers.data import BatchSampler
+    from trainers.run import RunDir, export_model, load_model
+
+    model = Acgan(AcganConfig(head="fake-class", generator_ema=0.9, precision="float32"))
+    batches = BatchSampler(small_mnist, 8, seed=0)
+    latents = {"digit": np.arange(10), "z": np.zeros(10)}
+    untrained = model.generate(latents)
+    assert np.array_equal(untrained, model.generate(latents))  # no step yet: the copy holds the live weights
+    model.train_step(*batches.next())
+    w1 = weights(model, "generator")
+    model.train_step(*batches.next())
+    w2 = weights(model, "generator")
+    exported = model.state(generators_only=True)
+    trainable = model.networks["generator"].trainable_variables
+    positions = [next(i for i, w in enumerate(model.networks["generator"].weights) if w is v) for v in trainable]
+    for i, a, b in zip(positions, w1, w2):
+        np.testing.assert_allclose(exported[f"generator/{i}"], 0.9 * a + 0.1 * b, rtol=1e-5, atol=1e-7)
+    assert not all(np.array_equal(exported[f"generator/{i}"], b) for i, b in zip(positions, w2))
+    assert all(np.array_equal(a, b) for a, b in zip(weights(model, "generator"), w2))  # live weights untouched
+
+    averaged_images = model.generate(latents)
+    export_model(model, tmp_path / "exported")  # generator only: it holds the average
+    assert np.allclose(load_model(tmp_path / "exported").generate(latents), averaged_images, atol=1e-6)
+
+    out = tmp_path / "run"
+    argv = ["train", "acgan", "--config", "generator_ema=0.99", "--config", "head=fake-class", *TRAIN]
+    assert main([*argv, "--steps", "2", "--out", str(out)]) == 0
+    resumed = load_model(out)  # the full checkpoint: the average comes back with the optimizer's slots
+    saved = RunDir(out)
+    assert resumed.optimizers["generator"].use_ema and int(resumed.optimizers["generator"].iterations) == 2
+    assert main([*argv, "--steps", "3", "--out", str(saved.path), "--resume"]) == 0
+    assert int(load_model(out).optimizers["generator"].iterations) == 3

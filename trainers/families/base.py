@@ -270,6 +270,36 @@ class KerasGanFamily(GanFamily):
             self.runner.sync()
 
 
+class AveragedCopy:
+    """A copy of `network` holding its optimizer's moving average of the trainable weights (Keras's
+    `use_ema`, updated inside the compiled step and checkpointed with the optimizer's slots), and the
+    network's own BatchNorm statistics. Before the optimizer's first step there is no average yet, so the
+    copy holds the network's weights (a generator loaded from an export, which holds the average already)."""
+
+    def __init__(self, network, optimizer):
+        import keras
+
+        self.network, self.optimizer = network, optimizer
+        self.copy = keras.models.clone_model(network)
+        self._fresh_for: int | None = None  # the optimizer step the copy holds
+
+    def refresh(self) -> None:
+        """Copy the average in (after the runner's sync), once per optimizer step or load."""
+        steps = int(_numpy(self.optimizer.iterations))
+        if steps == self._fresh_for:
+            return
+        averaged = steps > 0
+        sources = self.optimizer._model_variables_moving_average if averaged else self.network.trainable_variables
+        for target, source in zip(self.copy.trainable_variables, sources):  # the same order: clone_model
+            target.assign(source)
+        for target, source in zip(self.copy.non_trainable_variables, self.network.non_trainable_variables):
+            target.assign(source)
+        self._fresh_for = steps
+
+    def invalidate(self) -> None:
+        self._fresh_for = None
+
+
 def _numpy(variable) -> np.ndarray:
     import keras
 

@@ -187,4 +187,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--epochs", type=int, default=30)
     args = parser.parse_args()
-    print(train_classifier(epochs=args.epochs, data=args.data))
+    try:
+        print(train_classifier(epochs=args.epochs, data=args.data))
+    except UserFacingError as exc:
+        raise SystemExit(f"trainers.classifier: {exc}") from None

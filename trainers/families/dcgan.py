@@ -177,7 +177,7 @@ class Dcgan(ImageGanFamily):
     def judge_view(self, images: np.ndarray) -> np.ndarray:
         """The 28×28 middle a judge of grey 28×28 images reads (the padding cropped off)."""
         if images.ndim == 4:
-            return images  # colour sets are read at 32×32 (the project has no judge for them yet)
+            return images  # colour sets: their judge (gan-explorer judge) reads the whole 32×32×3
         return images[:, MNIST_PAD : SIZE - MNIST_PAD, MNIST_PAD : SIZE - MNIST_PAD]
 
     # --- training ---------------------------------------------------------------------

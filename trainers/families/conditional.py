@@ -67,12 +67,13 @@ class ClassConditionalGan(ImageGanFamily):
         shape = (kind.height, kind.width, kind.channels)
         self.networks = {"generator": build_image_generator(input_dim, dtype, size=kind.height, channels=kind.channels)}
         self.networks.update({name: build(shape, dtype) for name, build in discriminators.items()})
-        rates = {name: cfg.g_lr if name == "generator" else cfg.d_lr for name in self.networks}
-        self.optimizers = {name: keras.optimizers.RMSprop(rate) for name, rate in rates.items()}
-        if cfg.generator_ema > 0:
-            self.optimizers["generator"] = keras.optimizers.RMSprop(
-                cfg.g_lr, use_ema=True, ema_momentum=cfg.generator_ema
-            )
+        averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
+        self.optimizers = {
+            name: keras.optimizers.RMSprop(cfg.g_lr, **averaged)
+            if name == "generator"
+            else keras.optimizers.RMSprop(cfg.d_lr)
+            for name in self.networks
+        }
         self._compile(step_body)
         self._averaged = (
             AveragedCopy(self.networks["generator"], self.optimizers["generator"]) if cfg.generator_ema > 0 else None

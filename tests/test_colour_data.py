@@ -253,8 +253,14 @@ def test_a_28x28_family_refuses_colour_data_in_one_line(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "family, config",
-    [("cgan", []), ("acgan", []), ("acgan", ["head=fake-class"]), ("acgan", ["head=classifier"])],
-    ids=["cgan", "acgan-aux", "acgan-fake-class", "acgan-classifier"],
+    [
+        ("cgan", []),
+        ("acgan", []),
+        ("acgan", ["head=fake-class"]),
+        ("acgan", ["head=classifier"]),
+        ("acgan", ["head=fake-class", "generator=dcgan"]),
+    ],
+    ids=["cgan", "acgan-aux", "acgan-fake-class", "acgan-classifier", "acgan-dcgan-generator"],
 )
 def test_class_conditional_gans_learn_colour_32x32_sets(tmp_path, family, config):
     """CGAN and every ACGAN head on a CIFAR-10 folder: 32×32×3 networks, colour grids, resume, per-class samples."""

@@ -16,6 +16,7 @@ MODELS = {
     "acgan-aux-real-only": lambda: Acgan(AcganConfig(head="aux", class_loss_on_fakes=False, precision="float32")),
     "acgan-fake-class": lambda: Acgan(AcganConfig(head="fake-class", precision="float32")),
     "acgan-classifier": lambda: Acgan(AcganConfig(head="classifier", precision="float32")),
+    "acgan-dcgan-generator": lambda: Acgan(AcganConfig(head="fake-class", generator="dcgan", precision="float32")),
 }
 
 

@@ -163,7 +163,7 @@ def train_classifier(epochs: int = 30, out: Path | None = None, data: str = "aut
         "train_images": len(train),
         "epochs": epochs,
         "data": dataset.source,
-        "data_spec": data if data in ("auto", "fashion") else str(Path(data).resolve()),
+        "data_spec": str(Path(data).resolve()) if Path(data).exists() else data,  # a path, or auto/fashion/…
     }
     write_json(out / REPORT, report)
     return report

@@ -15,6 +15,7 @@ import numpy as np
 
 from trainers.data import KIND_NAMES
 from trainers.families.base import AveragedCopy, ImageSamples, keras_dtype
+from trainers.families.dcgan import dcgan32_generator
 from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
 from trainers.families.infogan import build_image_generator
 from trainers.latent import LatentSpec, NoiseControl
@@ -31,6 +32,13 @@ class ConditionalConfig:
     )
     g_lr: float = setting(1e-4, "RMSprop learning rate of the generator (the book's adversarial model)", low=0, high=10)
     dataset: str = dataset_setting(KIND_NAMES)
+    generator: str = setting(
+        "book",
+        "book: the book's generator (Dense 7·7·128, transposed convolutions of 128, 64, 32 filters); dcgan: the "
+        "source's 32×32 DCGAN generator (Dense 4·4·512, 256, 128 filters, ~4x the arithmetic), cropped to 28×28 "
+        "for grey sets",
+        choices=("book", "dcgan"),
+    )
     generator_ema: float = setting(
         0.0,
         "momentum of a moving average of the generator's weights, which is sampled, measured and exported in "
@@ -65,7 +73,11 @@ class ClassConditionalGan(ImageGanFamily):
         input_dim = cfg.noise_dim + cfg.num_labels
         kind = self.sample_kind
         shape = (kind.height, kind.width, kind.channels)
-        self.networks = {"generator": build_image_generator(input_dim, dtype, size=kind.height, channels=kind.channels)}
+        if cfg.generator == "dcgan":
+            generator = dcgan32_generator(input_dim, kind.channels, dtype, activation="sigmoid", size=kind.height)
+        else:
+            generator = build_image_generator(input_dim, dtype, size=kind.height, channels=kind.channels)
+        self.networks = {"generator": generator}
         self.networks.update({name: build(shape, dtype) for name, build in discriminators.items()})
         averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
         self.optimizers = {

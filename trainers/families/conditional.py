@@ -35,8 +35,8 @@ class ConditionalConfig:
     generator: str = setting(
         "book",
         "book: the book's generator (Dense 7·7·128, transposed convolutions of 128, 64, 32 filters); dcgan: the "
-        "source's 32×32 DCGAN generator (Dense 4·4·512, 256, 128 filters, ~4x the arithmetic), cropped to 28×28 "
-        "for grey sets",
+        "source's 32×32 DCGAN generator (Dense 4·4·512, 256, 128 filters: 3.7x the weights, about the same "
+        "arithmetic), cropped to 28×28 for grey sets",
         choices=("book", "dcgan"),
     )
     generator_ema: float = setting(

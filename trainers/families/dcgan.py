@@ -54,9 +54,7 @@ class DcganConfig:
     seed: int = setting(0, "random seed of weights and noise", low=0, high=2**31 - 1)
 
 
-def dcgan32_generator(
-    noise_dim: int, channels: int, dtype, activation: str = "tanh", size: int = SIZE, name: str = "generator"
-) -> keras.Model:
+def dcgan32_generator(noise_dim: int, channels: int, dtype, activation: str = "tanh", size: int = SIZE) -> keras.Model:
     """The source's 32×32 generator; `size` 28 crops its 2-pixel border (what the padded MNIST has there),
     for families that draw 28×28 images with it."""
     init = keras.initializers.RandomNormal(0.0, 0.02)
@@ -70,7 +68,7 @@ def dcgan32_generator(
     x = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", kernel_initializer=init, dtype=dtype)(x)
     if size < SIZE:
         x = layers.Cropping2D((SIZE - size) // 2, dtype=dtype)(x)
-    return keras.Model(z, layers.Activation(activation, dtype="float32")(x), name=name)
+    return keras.Model(z, layers.Activation(activation, dtype="float32")(x), name="generator")
 
 
 def dcgan32_discriminator(channels: int, dtype) -> keras.Model:

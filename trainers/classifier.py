@@ -29,8 +29,7 @@ def judge_folder(kind: str) -> Path:
 def image_shape(kind: str) -> tuple[int, int, int]:
     from trainers.data import KINDS
 
-    shape = KINDS[kind].shape
-    return (shape[0], shape[1], KINDS[kind].channels)
+    return KINDS[kind].image_shape
 
 
 def reference_data_spec(kind: str) -> str:

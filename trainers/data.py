@@ -54,6 +54,11 @@ class DataKind:
     def channels(self) -> int:
         return self.shape[2] if len(self.shape) == 3 else 1
 
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(height, width, channels), what networks take."""
+        return (self.shape[0], self.shape[1], self.channels)
+
 
 KINDS = {
     kind.name: kind

@@ -71,12 +71,12 @@ class ClassConditionalGan(ImageGanFamily):
         keras.utils.set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         input_dim = cfg.noise_dim + cfg.num_labels
-        kind = self.sample_kind
-        shape = (kind.height, kind.width, kind.channels)
+        shape = self.data_kind.image_shape
+        size, channels = shape[0], shape[2]
         if cfg.generator == "dcgan":
-            generator = dcgan32_generator(input_dim, kind.channels, dtype, activation="sigmoid", size=kind.height)
+            generator = dcgan32_generator(input_dim, channels, dtype, activation="sigmoid", size=size)
         else:
-            generator = build_image_generator(input_dim, dtype, size=kind.height, channels=kind.channels)
+            generator = build_image_generator(input_dim, dtype, size=size, channels=channels)
         self.networks = {"generator": generator}
         self.networks.update({name: build(shape, dtype) for name, build in discriminators.items()})
         averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
@@ -95,8 +95,7 @@ class ClassConditionalGan(ImageGanFamily):
 
     @property
     def sample_kind(self) -> ImageSamples:
-        shape = self.data_kind.shape
-        return ImageSamples(shape[0], shape[1], self.data_kind.channels)
+        return ImageSamples(*self.data_kind.image_shape)
 
     @cached_property
     def latent_spec(self) -> LatentSpec:

@@ -13,6 +13,7 @@ from functools import cached_property
 import keras
 import numpy as np
 
+from trainers import fused
 from trainers.data import KIND_NAMES
 from trainers.families.base import AveragedCopy, ImageSamples, keras_dtype
 from trainers.families.dcgan import dcgan32_generator
@@ -81,9 +82,7 @@ class ClassConditionalGan(ImageGanFamily):
         self.networks.update({name: build(shape, dtype) for name, build in discriminators.items()})
         averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
         self.optimizers = {
-            name: keras.optimizers.RMSprop(cfg.g_lr, **averaged)
-            if name == "generator"
-            else keras.optimizers.RMSprop(cfg.d_lr)
+            name: fused.rmsprop(cfg.g_lr, **averaged) if name == "generator" else fused.rmsprop(cfg.d_lr)
             for name in self.networks
         }
         self._compile(step_body)

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from trainers import fused
 from trainers.data import KIND_NAMES
 from trainers.families.base import ImageSamples, Preset, keras_dtype
 from trainers.families.image_family import ImageGanFamily, dataset_setting
@@ -62,9 +63,9 @@ def dcgan32_generator(noise_dim: int, channels: int, dtype, activation: str = "t
     x = layers.Dense(4 * 4 * 512, kernel_initializer=init, dtype=dtype)(z)
     x = layers.Reshape((4, 4, 512), dtype=dtype)(x)
     for filters in (256, 128):
-        x = layers.Activation("relu", dtype=dtype)(layers.BatchNormalization(dtype=dtype)(x))
+        x = layers.Activation("relu", dtype=dtype)(fused.BatchNormalization(dtype=dtype)(x))
         x = layers.Conv2DTranspose(filters, 5, strides=2, padding="same", kernel_initializer=init, dtype=dtype)(x)
-    x = layers.Activation("relu", dtype=dtype)(layers.BatchNormalization(dtype=dtype)(x))
+    x = layers.Activation("relu", dtype=dtype)(fused.BatchNormalization(dtype=dtype)(x))
     x = layers.Conv2DTranspose(channels, 5, strides=2, padding="same", kernel_initializer=init, dtype=dtype)(x)
     if size < SIZE:
         x = layers.Cropping2D((SIZE - size) // 2, dtype=dtype)(x)
@@ -78,7 +79,7 @@ def dcgan32_discriminator(channels: int, dtype) -> keras.Model:
     x = layers.LeakyReLU(negative_slope=0.2, dtype=dtype)(x)
     for filters in (128, 256):
         x = layers.Conv2D(filters, 5, strides=2, padding="same", kernel_initializer=init, dtype=dtype)(x)
-        x = layers.LeakyReLU(negative_slope=0.2, dtype=dtype)(layers.BatchNormalization(dtype=dtype)(x))
+        x = layers.LeakyReLU(negative_slope=0.2, dtype=dtype)(fused.BatchNormalization(dtype=dtype)(x))
     logit = layers.Dense(1, kernel_initializer=init, dtype="float32")(layers.Flatten(dtype=dtype)(x))
     return keras.Model(image, logit, name="discriminator")
 
@@ -160,8 +161,8 @@ class Dcgan(ImageGanFamily):
             g, d = cifar_generator(cfg.noise_dim, channels, dtype), cifar_discriminator(channels, cfg.dropout, dtype)
         self.networks = {"generator": g, "discriminator": d}
         self.optimizers = {
-            "generator": keras.optimizers.Adam(cfg.g_lr, beta_1=cfg.beta1),
-            "discriminator": keras.optimizers.Adam(cfg.d_lr, beta_1=cfg.beta1),
+            "generator": fused.adam(cfg.g_lr, beta_1=cfg.beta1),
+            "discriminator": fused.adam(cfg.d_lr, beta_1=cfg.beta1),
         }
         self._compile(self._step_body)
         self._predict = make_predictor(g, cfg.noise_dim)

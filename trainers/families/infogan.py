@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from trainers import fused
 from trainers.families.base import keras_dtype
 from trainers.families.image_family import ImageGanFamily
 from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
@@ -66,7 +67,7 @@ def build_image_generator(
     x = layers.Dense(start * start * 128, dtype=dtype)(inputs)
     x = layers.Reshape((start, start, 128), dtype=dtype)(x)
     for filters, strides in ((128, 2), (64, 2), (32, 1), (channels, 1)):
-        x = layers.BatchNormalization(dtype=dtype)(x)
+        x = fused.BatchNormalization(dtype=dtype)(x)
         x = layers.Activation("relu", dtype=dtype)(x)
         x = layers.Conv2DTranspose(filters, 5, strides=strides, padding="same", dtype=dtype)(x)
     outputs = layers.Activation("sigmoid", dtype="float32")(x)
@@ -130,8 +131,8 @@ class InfoGan(ImageGanFamily):
             "discriminator": build_discriminator(cfg.num_labels, dtype),
         }
         self.optimizers = {
-            "generator": keras.optimizers.RMSprop(cfg.g_lr),
-            "discriminator": keras.optimizers.RMSprop(cfg.d_lr),
+            "generator": fused.rmsprop(cfg.g_lr),
+            "discriminator": fused.rmsprop(cfg.d_lr),
         }
         self._compile(self._simultaneous_body if cfg.update == "simultaneous" else self._step_body)
         self._predict = make_predictor(self.networks["generator"], self.input_dim)

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from trainers import fused
 from trainers.families.base import keras_dtype
 from trainers.families.image_family import ImageGanFamily
 from trainers.families.infogan import (
@@ -75,9 +76,9 @@ def build_gen1(num_labels: int, z_dim: int, feature_dim: int, dtype) -> keras.Mo
     """label + z1 -> Dense512-BN-Dense512-BN-Dense256 = fake f1."""
     inputs = keras.Input((num_labels + z_dim,))
     x = layers.Dense(512, activation="relu", dtype=dtype)(inputs)
-    x = layers.BatchNormalization(dtype=dtype)(x)
+    x = fused.BatchNormalization(dtype=dtype)(x)
     x = layers.Dense(512, activation="relu", dtype=dtype)(x)
-    x = layers.BatchNormalization(dtype=dtype)(x)
+    x = fused.BatchNormalization(dtype=dtype)(x)
     f1 = layers.Dense(feature_dim, activation="relu", dtype="float32")(x)
     return keras.Model(inputs, f1, name="gen1")
 
@@ -128,7 +129,7 @@ class StackedGan(ImageGanFamily):
             "dis0": build_dis0(cfg.z_dim, dtype, q_activation),
         }
         self.optimizers = {
-            name: keras.optimizers.RMSprop(cfg.d_lr if name.startswith("dis") else cfg.g_lr)
+            name: fused.rmsprop(cfg.d_lr if name.startswith("dis") else cfg.g_lr)
             for name in ("dis1", "dis0", "gen1", "gen0")
         }
         self.encoder_accuracy: float | None = None

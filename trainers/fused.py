@@ -2,7 +2,7 @@
 
 Keras writes each variable's update as about fourteen small graph ops (reads, products, a square
 root, a division, two assignments); on a CPU each op costs the executor a few microseconds whatever
-its size, and InfoGAN's two updates are a third of its step's ops. TensorFlow's ResourceApplyRMSProp
+its size, and a GAN step's two updates are a third of its ops. TensorFlow's ResourceApplyRMSProp
 and ResourceApplyAdam do the same arithmetic as Keras (same formulas, same slots) in one op each.
 
 The slots, their order and the checkpoints stay Keras's own, so runs saved before resume unchanged.

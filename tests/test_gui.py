@@ -3,12 +3,15 @@
 import importlib.util
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QLabel
+from shiboken6 import isValid
 
 from explorer.main_window import MainWindow
 from trainers.run import RunDir
@@ -26,8 +29,8 @@ def window(qtbot, tmp_path):
     if win.worker is not None:
         win.worker.control.stop()
     win.close()
-    threads = win.findChildren(QThread)
-    qtbot.waitUntil(lambda: not any(t.isRunning() for t in threads), timeout=10000)
+    threads = win.findChildren(QThread)  # a finished training thread deletes itself meanwhile
+    qtbot.waitUntil(lambda: not any(isValid(t) and t.isRunning() for t in threads), timeout=10000)
     qtbot.waitUntil(lambda: not multiprocessing.active_children(), timeout=10000)  # no training process left
 
 
@@ -429,11 +432,13 @@ def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
 
 
 def open_one_step_run(qtbot, window, run_dir, family, *options):
-    """Train `family` for one step from the CLI, then open the run in the window's explorer."""
-    from trainers.cli import main
-
+    """Train `family` for one step from the CLI, then open the run in the window's explorer. The CLI runs
+    in its own process, as the app's training does: TensorFlow training on this thread beside the
+    window's render thread is a pairing the app never makes."""
     quick = "--steps 1 --batch-size 8 --metrics-every 0 --precision float32".split()
-    assert main(["train", family, "--out", str(run_dir), *quick, *options]) == 0
+    command = [sys.executable, "-m", "trainers.cli", "train", family, "--out", str(run_dir), *quick, *options]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
     wait_for_model(qtbot, window)
     with qtbot.waitSignal(window.model_loaded, timeout=30000):
         window.open_path(run_dir)
@@ -453,7 +458,9 @@ def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path
 def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
     qtbot, window, tmp_path, fashion_folder
 ):
-    open_one_step_run(qtbot, window, tmp_path / "acgan", "acgan", "--data", "fashion", "--config", "head=fake-class")
+    open_one_step_run(
+        qtbot, window, tmp_path / "acgan", "acgan", "--data", str(fashion_folder), "--config", "head=fake-class"
+    )
     ex = window.explorer
     assert set(ex.sliders) == {"digit", "z"}
     caption = ex.controls_form.labelForField(ex.sliders["digit"])

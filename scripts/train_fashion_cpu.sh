@@ -3,7 +3,7 @@
 #   1. the project's Fashion-MNIST classifier (the judge of label accuracy and the Fréchet distance),
 #      EPOCHS epochs on the 68,000 non-held-out images, into resources/models/classifier-fashion (2026-12-01);
 #   2. ACGAN with the fake-class head, the source's 32×32 DCGAN generator and a moving average of its
-#      weights, STEPS steps (the shipped model: stopped at 12,033 on 2026-12-02; rerunning resumes the run);
+#      weights, STEPS steps (the shipped model: its checkpoint at 18,000, 2026-12-02; rerunning resumes the run);
 #   then evaluated on 10,000 samples.
 # Needs Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 # Usage: scripts/train_fashion_cpu.sh OUT_DIR [EPOCHS] [STEPS]

@@ -67,7 +67,7 @@ class TrainingView(QWidget):
         self._running = False
         self._build()
         self._redraw_timer = QTimer(self, interval=REDRAW_MS)
-        self._redraw_timer.timeout.connect(self._flush)
+        self._redraw_timer.timeout.connect(self.flush)
         self._redraw_timer.start()
         self._on_family_changed()
 
@@ -418,7 +418,8 @@ class TrainingView(QWidget):
         """Slot for the worker's batches: just queue; the timer draws (keeps the event loop free)."""
         self._pending.extend(messages)
 
-    def _flush(self):
+    def flush(self):
+        """Draw what has arrived (the redraw timer calls this; so does the window before it reads is_live_lab)."""
         if not self._pending:
             if self.losses.has_undrawn or self.metrics.has_undrawn:  # curves still to make, nothing new
                 self.losses.redraw()

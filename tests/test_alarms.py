@@ -83,7 +83,7 @@ def test_the_training_view_shows_an_alarm_until_the_next_run(qtbot):
     view.show()
     assert not view.alarm.isVisible()
     view.on_update([StepFigures(7, 10, dict(PERFECT)), Alarm(7, "Possible mode collapse at step 7: …")])
-    view._flush()
+    view.flush()
     assert view.alarm.isVisible() and "mode collapse at step 7" in view.alarm.text()
     view.reset()
     assert not view.alarm.isVisible()

@@ -360,6 +360,19 @@ def test_the_1d_lab_trains_live_with_its_own_panels_and_settings(qtbot, window):
     assert "step 0" in t.timeline_label.text() and t.lab.frame.step == 0  # replay the first frame
 
 
+def test_a_lab_whose_frames_and_final_generator_arrive_in_one_batch_keeps_its_tab(qtbot, window):
+    """A fast run while the window is busy: its first frames and its final generator come in one batch."""
+    from trainers.run import build_model
+    from trainers.updates import GeneratorSnapshot, SampleSnapshot
+
+    t = choose_lab(window, 400)
+    window.tabs.setCurrentWidget(t)
+    lab = build_model("gauss1d", {})
+    final = GeneratorSnapshot(400, "gauss1d", lab.config_dict(), lab.state(generators_only=True))
+    window._on_update([SampleSnapshot(0, lab.preview()), final])
+    assert window.tabs.currentWidget() is t and t.is_live_lab
+
+
 def test_the_lab_pauses_steps_one_at_a_time_and_exports_its_animation(qtbot, window, tmp_path, monkeypatch):
     from PIL import Image
     from PySide6.QtWidgets import QFileDialog

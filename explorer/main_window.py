@@ -300,16 +300,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Taking the generator as it is now…", 3000)
 
     def _on_update(self, messages: list):
+        generators = [m for m in messages if isinstance(m, GeneratorSnapshot)]
         self.training.on_update([m for m in messages if not isinstance(m, GeneratorSnapshot)])
-        for message in messages:
-            if isinstance(message, GeneratorSnapshot):
-                # a fast run's first frames can share a batch with its final generator: draw them first,
-                # since whether the run plays as a live lab is known only once they are on the timeline
-                self.training.flush()
-                # asked for (F6), or the run's final generator: a lab that plays live keeps its tab at the end
-                switch = self._wants_snapshot or not self.training.is_live_lab
-                self._wants_snapshot = False
-                self._explore_snapshot(message, switch)
+        if generators:
+            # a fast run's first frames can share a batch with its final generator: draw them first,
+            # since whether the run plays as a live lab is known only once they are on the timeline
+            self.training.flush()
+        for message in generators:
+            # asked for (F6), or the run's final generator: a lab that plays live keeps its tab at the end
+            switch = self._wants_snapshot or not self.training.is_live_lab
+            self._wants_snapshot = False
+            self._explore_snapshot(message, switch)
 
     def _explore_snapshot(self, snapshot: GeneratorSnapshot, switch_tab: bool = True):
         self.explorer.show_weights(

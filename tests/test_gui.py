@@ -145,8 +145,12 @@ def test_a_model_with_the_same_sliders_reuses_them_with_its_own_captions(qtbot, 
     ex = window.explorer
     slider = ex.sliders["code1"]
     assert "slant" in ex.controls_form.labelForField(slider).text()  # from the shipped card
+    # TensorFlow runs on this thread only while the render thread is idle (its reading ahead done),
+    # as in the app, where every model is built on the render thread.
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
+        slider.setValue(0.5)
     bare = build_model("infogan", ex.model.config_dict())  # untrained: no card, no measured effects
-    with qtbot.waitSignal(ex.strips_rendered, timeout=10000):
+    with qtbot.waitSignals([ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
         ex.set_model(bare, "bare")
     assert ex.sliders["code1"] is slider and ex.model is bare
     assert ex.controls_form.labelForField(slider).text() == "code1"

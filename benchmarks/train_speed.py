@@ -1,8 +1,9 @@
 """Training speed against what the machine can do, in one run: its matmul rate, each family's arithmetic
 per step, ms per step at batch 64, 8 and 1 through the public CLI, the fixed cost per step, the
-efficiency and the ratio to the book's own script.
+efficiency and the ratio to the book's own script: timed in the same run with --book (a checkout of the
+book's repository, benchmarks/book_speed.py), else its figures from the days they were measured.
 
-    python benchmarks/train_speed.py [--steps 200] [--small-steps 400] [--families infogan,...]
+    python benchmarks/train_speed.py [--steps 200] [--small-steps 400] [--families infogan,...] [--book PATH]
 
 ms per step: a 20-step `gan-explorer train` run (with any preparation, such as StackedGAN's encoder),
 then two copies of it resumed in fresh processes, by 20 steps and by 20 + S steps; (difference) / S:
@@ -120,6 +121,12 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="timed steps at batch 64")
     parser.add_argument("--small-steps", type=int, default=400, help="timed steps at batch 8 and 1")
     parser.add_argument("--families", default=",".join(CONFIGS))
+    parser.add_argument(
+        "--book",
+        type=Path,
+        help="a checkout of the book's repository: its InfoGAN script is timed in this run too "
+        "(benchmarks/book_speed.py; needs tf-keras and matplotlib)",
+    )
     args = parser.parse_args()
     fast_bf16 = cpu_has_fast_bfloat16()
     precision = "bfloat16" if fast_bf16 else "float32"
@@ -127,9 +134,15 @@ def main():
     rates = {name: matmul_gflops(name) for name in ("float32", "bfloat16")}
     print(f"CPU: {cpu}, {os.cpu_count()} cores, AVX-512-BF16/AMX: {fast_bf16}; training precision {precision}")
     print(f"TensorFlow 4096x4096 matmul: float32 {rates['float32']:.0f} GFLOP/s, bfloat16 {rates['bfloat16']:.0f}")
+    measured_book = {}
+    if args.book:
+        from book_speed import SCRIPTS, time_steps
+
+        measured_book["infogan"] = time_steps(args.book.resolve(), SCRIPTS["infogan"], BASE_STEPS, args.steps)
+        print(f"The book's InfoGAN script, timed here: {measured_book['infogan']:.1f} ms per step at batch 64")
     header = (
         f"{'model':<22}{'GFLOP/step':>11}{'ms b64':>9}{'ms b8':>8}{'ms b1':>8}{'b1, k=1':>9}{'fixed ms':>10}"
-        f"{'efficiency':>12}{'book ms':>9}{'vs book':>9}{'book, this hour':>17}"
+        f"{'efficiency':>12}{'book ms':>9}{'vs book':>9}{'book, this hour':>17}{'book timed here':>17}"
     )
     print(header)
     for name in args.families.split(","):
@@ -146,9 +159,11 @@ def main():
         book_rate = BOOK_FLOAT32_GFLOPS.get(fast_bf16)
         scaled = book * book_rate / rates["float32"] if book and book_rate else None
         this_hour = f"{scaled:>8.0f} {scaled / b64:>6.2f}x" if scaled else f"{'-':>17}"
+        timed = measured_book.get(family)
+        timed_here = f"{timed:>8.0f} {timed / b64:>6.2f}x" if timed else f"{'-':>17}"
         print(
             f"{name:<22}{flop:>11.1f}{b64:>9.1f}{b8:>8.1f}{b1:>8.1f}{b1_single:>9.1f}{fixed:>10.1f}"
-            f"{efficiency:>11.0%}{book or float('nan'):>9.0f}{versus}{this_hour}"
+            f"{efficiency:>11.0%}{book or float('nan'):>9.0f}{versus}{this_hour}{timed_here}"
         )
     for family in ("infogan", "stackedgan"):
         rate = gpu_steps_per_second(family, 2000)

@@ -1,7 +1,7 @@
 """The book's own chapter-6 scripts (Keras 2), timed on this machine, for the side-by-side ratio that
 benchmarks/train_speed.py prints against the project.
 
-    pip install tf-keras matplotlib          # Keras 2 beside Keras 3, and the scripts' plotting
+    pip install -e ".[book]"                 # tf-keras (Keras 2 beside Keras 3) and matplotlib
     python benchmarks/book_speed.py --book PATH [--script infogan|PATH] [--skip 20] [--steps 200]
 
 PATH is a checkout of the book's repository (Advanced-Deep-Learning-with-Keras, by Rowel Atienza);

@@ -80,6 +80,13 @@ def write_mnist(path: Path) -> None:
 
 def time_steps(book: Path, script: str, skip: int, steps: int) -> float:
     """ms per step between printed steps `skip` and `skip + steps` of the book's script."""
+    import importlib.util
+
+    missing = [name for name in ("tf_keras", "matplotlib") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(f"The book's scripts need {' and '.join(missing)}: pip install -e '.[book]'")
+    if not (book / script).is_file():
+        raise SystemExit(f"No {script} in {book}: give --book a checkout of the book's repository.")
     with tempfile.TemporaryDirectory() as tmp:
         mnist = Path(tmp) / "mnist.npz"
         write_mnist(mnist)
@@ -117,8 +124,6 @@ def main():
     if args.child:
         run_child(args.book.resolve(), script, args.mnist)
         return
-    if not (args.book / script).is_file():
-        raise SystemExit(f"No {script} in {args.book}: give --book a checkout of the book's repository.")
     ms = time_steps(args.book.resolve(), script, args.skip, args.steps)
     print(f"book {args.script}: {ms:.1f} ms per step at batch 64 (steps {args.skip}-{args.skip + args.steps})")
 

@@ -148,7 +148,7 @@ def test_a_model_with_the_same_sliders_reuses_them_with_its_own_captions(qtbot, 
     # TensorFlow runs on this thread only while the render thread is idle (its reading ahead done),
     # as in the app, where every model is built on the render thread.
     with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
-        slider.setValue(0.5)
+        slider.setValue(-0.5 if slider.value() == 0.5 else 0.5)  # a change, whatever the value was
     bare = build_model("infogan", ex.model.config_dict())  # untrained: no card, no measured effects
     with qtbot.waitSignals([ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
         ex.set_model(bare, "bare")

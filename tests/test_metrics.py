@@ -37,6 +37,19 @@ def test_identical_feature_sets_have_zero_distance_and_shifted_ones_do_not():
     assert metrics.frechet_distance(a, a + 1.0) == pytest.approx(8.0, rel=0.01)
 
 
+def test_the_frechet_figure_is_the_mean_over_every_run_of_reference_size():
+    from trainers.evaluation import chunked_frechet
+
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=(300, 4))
+    near, far = rng.normal(size=(300, 4)), rng.normal(size=(300, 4)) + 2.0  # two runs: one close, one shifted
+    mean, lowest, highest = chunked_frechet(np.concatenate([near, far, near[:100]]), reference)  # a part-run: unused
+    each = [metrics.frechet_distance(near, reference), metrics.frechet_distance(far, reference)]
+    assert (lowest, highest) == pytest.approx((min(each), max(each)))
+    assert mean == pytest.approx(np.mean(each)) and highest > 4 * lowest
+    assert chunked_frechet(near[:120], reference)[0] == pytest.approx(metrics.frechet_distance(near[:120], reference))
+
+
 def test_spearman_detects_monotone_effects():
     x = np.linspace(-2, 2, 50)
     assert metrics.spearman(x, x**3) == pytest.approx(1.0)

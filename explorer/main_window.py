@@ -37,6 +37,7 @@ def fine_tune_source_or_none(path: Path):
 
 class MainWindow(QMainWindow):
     model_loaded = Signal(str)  # title of the model now in the explorer
+    training_batch = Signal(object)  # each batch of training messages, emitted on this (the window's) thread
 
     def __init__(self, open_path: Path | None = None, runs_home: Path = RUNS_HOME):
         super().__init__()
@@ -220,7 +221,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return
         self.worker = TrainingWorker(request)
-        self.worker.update.connect(self._on_update)
+        self.worker.updates_ready.connect(self._take_updates)
         self.worker.notice.connect(self._show_notice)
         self.worker.failed.connect(self.show_error)
         self.worker.finished.connect(self._on_training_finished)
@@ -298,6 +299,12 @@ class MainWindow(QMainWindow):
             self._wants_snapshot = True
             self.worker.control.request_snapshot()
             self.statusBar().showMessage("Taking the generator as it is now…", 3000)
+
+    def _take_updates(self):
+        worker = self.sender()  # the worker that signalled, even if a newer run has started since
+        for batch in worker.take_updates() if isinstance(worker, TrainingWorker) else []:
+            self.training_batch.emit(batch)
+            self._on_update(batch)
 
     def _on_update(self, messages: list):
         generators = [m for m in messages if isinstance(m, GeneratorSnapshot)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -11,10 +12,12 @@ from trainers.updates import Failed, Notice
 
 
 class TrainingWorker(QObject):
-    """Bridges a training process (trainers.session) to the window: relays its messages as
-    signals from this QThread. `control` pauses, resumes and stops it across the process boundary."""
+    """Bridges a training process (trainers.session) to the window from this QThread. Its batches of
+    messages wait in a queue and `updates_ready` (no payload) tells the window to `take_updates()`: no
+    Python object rides a cross-thread signal, the path on which PySide has crashed (DESIGN.md).
+    `control` pauses, resumes and stops the process across the process boundary."""
 
-    update = Signal(object)  # a list of trainers.updates messages (frozen dataclasses of plain data)
+    updates_ready = Signal()  # take_updates() has batches of trainers.updates messages (plain data)
     notice = Signal(str)  # one-line messages for the status bar
     failed = Signal(str)  # one clear sentence for an error dialog
     finished = Signal()
@@ -24,6 +27,16 @@ class TrainingWorker(QObject):
         self.request = request
         self.process = TrainingProcess(request)
         self.control = self.process.control
+        self._batches: queue.SimpleQueue[list] = queue.SimpleQueue()
+
+    def take_updates(self) -> list[list]:
+        """Every batch relayed so far, oldest first (called on the window's thread)."""
+        batches = []
+        while True:
+            try:
+                batches.append(self._batches.get_nowait())
+            except queue.Empty:
+                return batches
 
     @Slot()
     def run(self):
@@ -48,7 +61,8 @@ class TrainingWorker(QObject):
             else:
                 rest.append(message)
         if rest:
-            self.update.emit(rest)
+            self._batches.put(rest)
+            self.updates_ready.emit()
 
     def kill(self) -> None:
         self.process.terminate()

@@ -246,7 +246,7 @@ def main():
     t.metrics_every.setValue(0)
     rates = []
     window.start_training()
-    window.worker.update.connect(lambda batch: rates.extend(m.steps_per_s for m in batch if hasattr(m, "steps_per_s")))
+    window.training_batch.connect(lambda batch: rates.extend(m.steps_per_s for m in batch if hasattr(m, "steps_per_s")))
     while not rates:
         rest(0.05)
     probe = StallProbe(app)  # training view on screen, plots and grids updating, no interaction

@@ -154,13 +154,14 @@ class Renderer(QObject):
         self._likely_next = None  # () -> latent batches, worked out only once the user pauses
         self._read_ahead: list[dict] = []
         self._next_read_ahead.connect(self._read_ahead_one, Qt.ConnectionType.QueuedConnection)
-        self._idle = None  # a QTimer, made on the render thread at the first request
+        self._idle = None  # a QTimer, made on the render thread at the first request; touched there only
+        self.read_ahead_after_ms = READ_AHEAD_AFTER_IDLE_MS  # read on the render thread at each request
 
     def _restart_idle_timer(self) -> None:
         if self._idle is None:
-            self._idle = QTimer(self, singleShot=True, interval=READ_AHEAD_AFTER_IDLE_MS)
+            self._idle = QTimer(self, singleShot=True)
             self._idle.timeout.connect(self._start_read_ahead)
-        self._idle.start()
+        self._idle.start(self.read_ahead_after_ms)
 
     @Slot(int, object, object, object, object)
     def render(self, token: int, model, main_latents: dict, strips: dict, read_ahead: Callable[[], list]):
@@ -216,6 +217,7 @@ class Renderer(QObject):
 class ExplorerView(QWidget):
     rendered = Signal()  # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every traversal strip is up to date
+    read_ahead_done = Signal()  # the renderer's, re-emitted here: everything likely next is in the cache
     strip_export_requested = Signal(str, bool)  # (strip name, as GIF) from a strip's context menu
     _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
@@ -263,6 +265,9 @@ class ExplorerView(QWidget):
         self._open_request.connect(self._renderer.open)
         self._renderer.model_opened.connect(self.model_opened)  # re-emitted here, on the GUI thread
         self._renderer.open_failed.connect(self.open_failed)
+        # Re-emitted on this thread: a slot called on the render thread must not touch GUI-thread objects
+        # (a waiting test's QTimer stopped there stays registered and later fires at freed memory).
+        self._renderer.read_ahead_done.connect(self.read_ahead_done)
         self._render_thread.finished.connect(self._renderer.deleteLater)  # its timer dies on its own thread
         self._render_thread.start()
 

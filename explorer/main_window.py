@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBo
 from superqt.utils import create_worker
 
 from explorer.explorer_view import ExplorerView
+from explorer.gc_policy import GuiThreadCollector
 from explorer.training_view import TrainingView
 from explorer.workers import TrainingWorker, load_backends, start_in_thread
 from trainers.data import KINDS
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
     def __init__(self, open_path: Path | None = None, runs_home: Path = RUNS_HOME):
         super().__init__()
         self.setWindowTitle("GAN Latent Explorer")
+        self._collector = GuiThreadCollector(self)  # before any thread of this window runs Python
         self.resize(1280, 820)
         self.settings = QSettings("GANLatentExplorer", "GANLatentExplorer")
         self.runs_home = runs_home
@@ -388,4 +390,5 @@ class MainWindow(QMainWindow):
             self.thread.wait(KILL_TIMEOUT_MS)
         QThreadPool.globalInstance().waitForDone(CLOSE_TIMEOUT_MS)  # a TensorFlow import still under way
         self.explorer.shutdown()
+        self._collector.release()  # every thread of this window has stopped
         event.accept()

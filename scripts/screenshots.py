@@ -50,7 +50,7 @@ def lab_mid_training(app, window, out: Path, at_step: int = 1500):
     t.steps.setValue(3000)
     seen = []
     window.start_training()
-    window.worker.update.connect(lambda batch: seen.extend(m.step for m in batch if isinstance(m, StepFigures)))
+    window.training_batch.connect(lambda batch: seen.extend(m.step for m in batch if isinstance(m, StepFigures)))
     while not seen or seen[-1] < at_step:
         pump(app, 0.01)
     window.toggle_pause()  # hold the frame still while it is drawn

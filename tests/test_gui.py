@@ -52,6 +52,12 @@ def test_opens_on_the_shipped_model(qtbot, window):
     assert window.explorer.main_pane.image.shape == (28, 28)
 
 
+def test_python_collects_garbage_on_the_gui_thread_only_while_a_window_is_open(qtbot, window):
+    assert not gc.isenabled()  # the window's timer collects instead (explorer/gc_policy.py)
+    window.close()
+    assert gc.isenabled()
+
+
 def test_every_slider_changes_the_image_and_only_the_right_strips(qtbot, window):
     wait_for_model(qtbot, window)
     ex = window.explorer
@@ -152,10 +158,10 @@ def test_a_model_with_the_same_sliders_reuses_them_with_its_own_captions(qtbot, 
     assert "slant" in ex.controls_form.labelForField(slider).text()  # from the shipped card
     # TensorFlow runs on this thread only while the render thread is idle (its reading ahead done),
     # as in the app, where every model is built on the render thread.
-    with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex.read_ahead_done], timeout=10000):
         slider.setValue(-0.5 if slider.value() == 0.5 else 0.5)  # a change, whatever the value was
     bare = build_model("infogan", ex.model.config_dict())  # untrained: no card, no measured effects
-    with qtbot.waitSignals([ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
+    with qtbot.waitSignals([ex.strips_rendered, ex.read_ahead_done], timeout=10000):
         ex.set_model(bare, "bare")
     assert ex.sliders["code1"] is slider and ex.model is bare
     assert ex.controls_form.labelForField(slider).text() == "code1"
@@ -313,11 +319,11 @@ def test_seen_and_neighbouring_digits_redraw_without_running_the_generator(qtbot
     wait_for_model(qtbot, window)
     ex = window.explorer
     calls = count_generator_runs(ex.model)
-    with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex._renderer.read_ahead_done], timeout=10000):
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered, ex.read_ahead_done], timeout=10000):
         ex.sliders["code1"].setValue(1.0)  # then the neighbouring digits are read ahead while the user looks
     seen = len(calls)
     assert seen > 2  # the change itself, then the neighbouring digits
-    ex._renderer._idle.setInterval(60000)  # no more reading ahead: every run from here on is counted
+    ex._renderer.read_ahead_after_ms = 60000  # no more reading ahead: every run from here on is counted
     before = ex.main_pane.image.copy()
     with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
         ex.step_digit(1)

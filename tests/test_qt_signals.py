@@ -46,3 +46,50 @@ def test_cross_thread_signal_flood_does_not_crash():
     result = subprocess.run([sys.executable, "-c", FLOOD], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.split()[-1]) > 1000
+
+
+COLLECT_ELSEWHERE = textwrap.dedent("""
+    import gc, os, threading
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+    from explorer.gc_policy import GuiThreadCollector
+
+    app = QApplication([])
+    window = QWidget()
+    GuiThreadCollector(window)
+
+    class Holder:
+        pass
+
+    def timer_in_a_cycle():
+        timer = QTimer()
+        timer.timeout.connect(lambda: None)
+        timer.start(5)
+        holder = Holder()
+        holder.timer, holder.me = timer, holder  # freed only by the cyclic collector
+
+    for _ in range(50):
+        timer_in_a_cycle()
+
+    def allocate():  # enough allocations that automatic collection would start on this thread
+        for _ in range(20000):
+            x = []
+            x.append(x)
+
+    worker = threading.Thread(target=allocate)
+    worker.start()
+    worker.join()
+    QTimer.singleShot(300, app.quit)
+    app.exec()
+    print("survived")
+""")
+
+
+def test_garbage_with_gui_timers_is_collected_on_the_gui_thread_only():
+    # Without the window's collector this script segfaults: the worker thread's collection frees the
+    # timers, Qt cannot unregister them from there, and the event loop fires one at freed memory.
+    result = subprocess.run([sys.executable, "-c", COLLECT_ELSEWHERE], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "survived" in result.stdout
+    assert "Timers cannot be stopped from another thread" not in result.stderr

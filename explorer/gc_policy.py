@@ -1,0 +1,59 @@
+"""Python's cyclic garbage collector, run on the GUI thread only while a window lives.
+
+Automatic collection starts on whichever thread happens to allocate: the training relay unpickling a
+batch, the render thread running TensorFlow. When that collection frees a Qt object of the GUI thread
+(a closed window's plot item, a replaced widget), Qt unregisters its timers from the wrong thread, and
+the GUI thread later fires a timer at freed memory: a segfault inside the event loop, seen in full test
+runs. So, as pyqtgraph's GarbageCollector does, automatic collection is switched off while a window is
+open and a timer on the GUI thread collects instead, generation by generation, as the counts call for."""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+COLLECT_EVERY_MS = 500
+
+_holders = 0  # windows that hold automatic collection off
+
+
+class GuiThreadCollector(QObject):
+    """Owned by a window: `release()` (when the window closes, its threads stopped, or at the latest when
+    it is destroyed) turns automatic collection back on once no other window holds it off."""
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        global _holders
+        self._threshold = gc.get_threshold()
+        _holders += 1
+        gc.disable()
+        self._timer = QTimer(self, interval=COLLECT_EVERY_MS)
+        self._timer.timeout.connect(self.collect_due)
+        self._timer.start()
+        held = [True]  # shared with the closure below, which outlives this object's wrapper
+        self._held = held
+        parent.destroyed.connect(lambda: _let_go(held))
+
+    def collect_due(self) -> None:
+        """Collect each generation whose count has passed its threshold, youngest first (as Python would)."""
+        counts = gc.get_count()
+        for generation in range(3):
+            if counts[generation] <= self._threshold[generation]:
+                return
+            gc.collect(generation)
+
+    def release(self) -> None:
+        self._timer.stop()
+        _let_go(self._held)
+
+
+def _let_go(held: list[bool]) -> None:
+    global _holders
+    if not held[0]:
+        return
+    held[0] = False
+    _holders -= 1
+    if _holders == 0:
+        gc.collect()  # the closing window's garbage, here on the GUI thread
+        gc.enable()

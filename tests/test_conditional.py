@@ -85,6 +85,23 @@ def test_the_heads_have_the_outputs_the_source_describes():
     assert set(separate.optimizers) == {"generator", "discriminator", "classifier"}
 
 
+def test_batch_stddev_lets_the_discriminator_see_a_batch_of_look_alikes(small_mnist):
+    from trainers.families.infogan import BatchStddev
+
+    model = Acgan(AcganConfig(head="fake-class", precision="float32", batch_stddev=True))
+    d = model.networks["discriminator"]
+    assert any(isinstance(layer, BatchStddev) for layer in d.layers)
+    varied = small_mnist.images[:16].astype("float32")[..., None] / 255.0
+    alike = np.repeat(varied[:1], 16, axis=0)
+    channel = BatchStddev()
+    assert np.allclose(np.asarray(channel(alike))[..., -1], np.sqrt(1e-8), atol=1e-6)  # no spread at all
+    assert np.asarray(channel(varied))[..., -1].min() > 0.05
+    # the same first image reads differently beside look-alikes than beside a varied batch
+    assert not np.allclose(np.asarray(d(alike))[0], np.asarray(d(varied))[0], atol=1e-6)
+    logs = model.train_step(*model.batches(small_mnist, 8, 0).next())
+    assert all(np.isfinite(v) for v in logs.values())
+
+
 def test_the_separate_classifier_learns_from_real_digits_only(small_mnist):
     model = Acgan(AcganConfig(head="classifier", precision="float32"))
     images, labels = model.batches(small_mnist, 8, 0).next()

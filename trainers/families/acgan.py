@@ -41,12 +41,18 @@ class AcganConfig(ConditionalConfig):
         "aux head: the class loss also covers fakes with their requested class (the book); false = real images only",
     )
     label_weight: float = setting(1.0, "weight of the class loss beside the real/fake loss", low=0, high=1e6)
+    batch_stddev: bool = setting(
+        False,
+        "D also sees how much the batch's features vary (minibatch standard deviation): against same-looking samples",
+    )
 
 
-def build_heads_discriminator(head: str, num_labels: int, shape: tuple[int, int, int], dtype) -> keras.Model:
+def build_heads_discriminator(
+    head: str, num_labels: int, shape: tuple[int, int, int], dtype, batch_stddev: bool = False
+) -> keras.Model:
     """The book's trunk; aux: [real/fake logit, class logits]; fake-class: n + 1 logits; classifier: one logit."""
     image = keras.Input(shape)
-    features = image_discriminator_trunk(image, dtype)
+    features = image_discriminator_trunk(image, dtype, batch_stddev)
     if head == "classifier":
         return keras.Model(image, layers.Dense(1, dtype="float32")(features), name="discriminator")
     hidden = layers.Dense(128, dtype=dtype)(features)
@@ -77,7 +83,9 @@ class Acgan(ClassConditionalGan):
     def __init__(self, config: AcganConfig | None = None):
         super().__init__(config or AcganConfig())
         cfg = self.config
-        networks = {"discriminator": partial(build_heads_discriminator, cfg.head, cfg.num_labels)}
+        networks = {
+            "discriminator": partial(build_heads_discriminator, cfg.head, cfg.num_labels, batch_stddev=cfg.batch_stddev)
+        }
         if cfg.head == "classifier":
             networks["classifier"] = partial(build_real_classifier, cfg.num_labels)
         self._start(networks, self._step_body)

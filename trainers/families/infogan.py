@@ -74,10 +74,25 @@ def build_image_generator(
     return keras.Model(inputs, outputs, name=name)
 
 
-def image_discriminator_trunk(inputs, dtype):
-    """4 x [LeakyReLU(0.2), Conv2D(k=5)] with 32/2, 64/2, 128/2, 256/1 filters, no BatchNorm."""
+class BatchStddev(layers.Layer):
+    """One more channel: how much the features vary across the batch, averaged over them (Karras et al.
+    2018). A generator that draws the images of a class all alike shows it here, so D can tell."""
+
+    def call(self, x):
+        spread = ops.mean(ops.sqrt(ops.var(ops.cast(x, "float32"), axis=0) + 1e-8))
+        return ops.concatenate([x, ops.ones_like(x[..., :1]) * ops.cast(spread, x.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
+def image_discriminator_trunk(inputs, dtype, batch_stddev: bool = False):
+    """4 x [LeakyReLU(0.2), Conv2D(k=5)] with 32/2, 64/2, 128/2, 256/1 filters, no BatchNorm; with
+    `batch_stddev`, the batch's spread joins the features before the last convolution."""
     x = inputs
     for filters, strides in ((32, 2), (64, 2), (128, 2), (256, 1)):
+        if batch_stddev and filters == 256:
+            x = BatchStddev(dtype=dtype)(x)
         x = layers.LeakyReLU(negative_slope=0.2, dtype=dtype)(x)
         x = layers.Conv2D(filters, 5, strides=strides, padding="same", dtype=dtype)(x)
     return layers.Flatten(dtype=dtype)(x)

@@ -93,3 +93,50 @@ def test_garbage_with_gui_timers_is_collected_on_the_gui_thread_only():
     assert result.returncode == 0, result.stderr[-2000:]
     assert "survived" in result.stdout
     assert "Timers cannot be stopped from another thread" not in result.stderr
+
+
+def full_passes_while(collector, rounds: int) -> int:
+    import gc
+
+    passes = []
+    watch = lambda phase, info: passes.append(1) if phase == "stop" and info["generation"] == 2 else None
+    gc.callbacks.append(watch)
+    try:
+        kept = []
+        for _ in range(rounds):
+            kept.append([[] for _ in range(800)])  # survivors: they move up the generations
+            collector.collect_due()
+    finally:
+        gc.callbacks.remove(watch)
+    return len(passes)
+
+
+def test_the_window_collector_frees_cycles_and_skips_needless_full_passes(qapp):
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QObject
+
+    from explorer.gc_policy import GuiThreadCollector
+
+    class Node:
+        pass
+
+    owner = QObject()
+    collector = GuiThreadCollector(owner)
+    try:
+        assert not gc.isenabled()
+        nodes = [Node() for _ in range(1000)]
+        for node in nodes:
+            node.me = node  # a cycle each: only the cyclic collector frees them
+        probe = weakref.ref(nodes[0])
+        del nodes, node
+        collector.collect_due()
+        assert probe() is None
+        collector._long_lived = 10**9  # a huge old generation: what was promoted is never a quarter of it
+        assert full_passes_while(collector, 150) == 0
+        collector._long_lived = 0
+        assert full_passes_while(collector, 150) >= 1
+    finally:
+        collector.release()
+    assert gc.isenabled()

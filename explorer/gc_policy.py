@@ -3,9 +3,10 @@
 Automatic collection starts on whichever thread happens to allocate: the training relay unpickling a
 batch, the render thread running TensorFlow. When that collection frees a Qt object of the GUI thread
 (a closed window's plot item, a replaced widget), Qt unregisters its timers from the wrong thread, and
-the GUI thread later fires a timer at freed memory: a segfault inside the event loop, seen in full test
-runs. So, as pyqtgraph's GarbageCollector does, automatic collection is switched off while a window is
-open and a timer on the GUI thread collects instead, generation by generation, as the counts call for."""
+the GUI thread later fires a timer at freed memory: a segfault inside the event loop (a script in
+tests/test_qt_signals.py shows it). So, as pyqtgraph's GarbageCollector does, automatic collection is
+switched off while a window is open and a timer on the GUI thread collects instead, generation by
+generation, as the counts call for."""
 
 from __future__ import annotations
 

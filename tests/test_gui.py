@@ -23,10 +23,6 @@ pytestmark = pytest.mark.timeout(240)
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    # Earlier tests' models and tensors are freed here, while no render thread runs TensorFlow, not by a
-    # collection that happens to start on this thread while the new window's render thread traces a model
-    # (two crashes of the whole run, in tests that load a model just after another test's window closed).
-    gc.collect()
     win = MainWindow(runs_home=tmp_path / "runs")
     qtbot.addWidget(win)
     win.show()

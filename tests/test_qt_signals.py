@@ -1,8 +1,15 @@
-"""Guard against PySide6 releases that abort on cross-thread signals (6.12.0 does, see DESIGN.md)."""
+"""Guards for Qt and threads: PySide6 releases that abort on cross-thread signals (6.12.0 does, see
+DESIGN.md), and garbage with GUI timers collected off the GUI thread."""
 
+import gc
 import subprocess
 import sys
 import textwrap
+import weakref
+
+from PySide6.QtCore import QObject
+
+from explorer.gc_policy import GuiThreadCollector
 
 FLOOD = textwrap.dedent("""
     import os, sys
@@ -96,8 +103,6 @@ def test_garbage_with_gui_timers_is_collected_on_the_gui_thread_only():
 
 
 def full_passes_while(collector, rounds: int) -> int:
-    import gc
-
     passes = []
     watch = lambda phase, info: passes.append(1) if phase == "stop" and info["generation"] == 2 else None
     gc.callbacks.append(watch)
@@ -112,13 +117,6 @@ def full_passes_while(collector, rounds: int) -> int:
 
 
 def test_the_window_collector_frees_cycles_and_skips_needless_full_passes(qapp):
-    import gc
-    import weakref
-
-    from PySide6.QtCore import QObject
-
-    from explorer.gc_policy import GuiThreadCollector
-
     class Node:
         pass
 

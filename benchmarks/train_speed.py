@@ -8,8 +8,11 @@ book's repository, benchmarks/book_speed.py), else its figures from the days the
 ms per step: a 20-step `gan-explorer train` run (with any preparation, such as StackedGAN's encoder),
 then two copies of it resumed in fresh processes, by 20 steps and by 20 + S steps; (difference) / S:
 start-up, loading, tracing and the first steps cancel out. The fixed cost is the
-intercept of ms per step against batch size through batch 1 and batch 8. Arithmetic is counted from
-the traced training step (trainers/arithmetic.py); efficiency = that arithmetic / time / matmul rate.
+intercept of ms per step against batch size through batch 1 and batch 8; beside it, the optimizer
+updates alone (timed in this process) and their memory floor (the bytes they must move / the measured
+bandwidth), work every step does whatever its batch. Arithmetic is counted from the traced training
+step (trainers/arithmetic.py) per precision; its floor is each precision's share at that precision's
+matmul rate, and efficiency = floor / ms per step at batch 64.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -62,16 +67,71 @@ def matmul_gflops(dtype_name: str, n: int = 4096, reps: int = 6) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def step_gflop(family: str, config: list[str], batch: int) -> float:
-    from trainers.arithmetic import step_gflop as graph_gflop
-    from trainers.data import load_dataset
+def built_model(family: str, config: list[str], precision: str):
     from trainers.families import family_entry
     from trainers.run import build_model
     from trainers.settings import parse_overrides
 
     overrides = parse_overrides(family_entry(family).config_class, config)
-    model = build_model(family, {"precision": "float32", **overrides})
-    return graph_gflop(model, model.batches(load_dataset("bundled"), batch, 0).next())
+    return build_model(family, {**overrides, "precision": precision})
+
+
+def step_gflop(model, batch: int) -> dict[str, float]:
+    """GFLOP of one training step per precision its ops run in (a frozen float32 encoder stays float32)."""
+    from trainers.arithmetic import step_gflop_by_precision
+    from trainers.data import load_dataset
+
+    return step_gflop_by_precision(model, model.batches(load_dataset("bundled"), batch, 0).next())
+
+
+def floor_ms(gflop: dict[str, float], rates: dict[str, float]) -> float:
+    """The step's arithmetic at the machine's matmul rate for each precision: the time it cannot beat."""
+    return sum(count / rates.get(dtype, rates["float32"]) for dtype, count in gflop.items()) * 1000
+
+
+def memory_gb_per_s(megabytes: int = 256, reps: int = 5) -> float:
+    """Bytes read and written per second by a large elementwise product (the weight update's kind of work)."""
+    source = np.random.default_rng(0).random(megabytes * 2**18, dtype=np.float32)
+    target = np.empty_like(source)
+    best = float("inf")
+    for _ in range(reps):
+        start = time.perf_counter()
+        np.multiply(source, 1.0001, out=target)
+        best = min(best, time.perf_counter() - start)
+    return 2 * source.nbytes / best / 1e9
+
+
+def update_ms(model, reps: int = 50) -> float:
+    """ms of one step's optimizer updates alone (every network's weights, gradients held fixed): work no
+    batch size shrinks, so the fixed cost per step cannot go below it."""
+    import tensorflow as tf
+
+    pairs = [
+        (opt, [tf.fill(v.shape, tf.constant(1e-3, v.dtype)) for v in model.networks[name].trainable_variables], name)
+        for name, opt in model.optimizers.items()
+    ]
+
+    @tf.function
+    def apply_all():
+        for opt, grads, name in pairs:
+            opt.apply_gradients(zip(grads, model.networks[name].trainable_variables))
+
+    for _ in range(3):
+        apply_all()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(reps):
+            apply_all()
+        best = min(best, (time.perf_counter() - start) / reps)
+    return best * 1000
+
+
+def update_floor_ms(model, gb_per_s: float) -> float:
+    """The least memory traffic of an RMSprop or Adam update: read each weight, its slot and its gradient,
+    write the weight and the slot (float32), at the measured bandwidth."""
+    weights = sum(int(np.prod(v.shape)) for name in model.optimizers for v in model.networks[name].trainable_variables)
+    return weights * 5 * 4 / (gb_per_s * 1e9) * 1000
 
 
 def train_cli(run: Path, family, config, batch, steps, extra, env, resume=False) -> float:
@@ -134,6 +194,8 @@ def main():
     rates = {name: matmul_gflops(name) for name in ("float32", "bfloat16")}
     print(f"CPU: {cpu}, {os.cpu_count()} cores, AVX-512-BF16/AMX: {fast_bf16}; training precision {precision}")
     print(f"TensorFlow 4096x4096 matmul: float32 {rates['float32']:.0f} GFLOP/s, bfloat16 {rates['bfloat16']:.0f}")
+    bandwidth = memory_gb_per_s()
+    print(f"Memory: {bandwidth:.1f} GB/s read + written by a 256 MB elementwise product")
     measured_book = {}
     if args.book:
         from book_speed import SCRIPTS, time_steps
@@ -141,19 +203,24 @@ def main():
         measured_book["infogan"] = time_steps(args.book.resolve(), SCRIPTS["infogan"], BASE_STEPS, args.steps)
         print(f"The book's InfoGAN script, timed here: {measured_book['infogan']:.1f} ms per step at batch 64")
     header = (
-        f"{'model':<22}{'GFLOP/step':>11}{'ms b64':>9}{'ms b8':>8}{'ms b1':>8}{'b1, k=1':>9}{'fixed ms':>10}"
-        f"{'efficiency':>12}{'book ms':>9}{'vs book':>9}{'book, this hour':>17}{'book timed here':>17}"
+        f"{'model':<22}{'GFLOP/step':>11}{'of it f32':>10}{'floor ms':>9}{'ms b64':>9}{'ms b8':>8}{'ms b1':>8}"
+        f"{'b1, k=1':>9}{'fixed ms':>10}{'update ms':>10}{'its floor':>10}{'efficiency':>12}"
+        f"{'book ms':>9}{'vs book':>9}{'book, this hour':>17}{'book timed here':>17}"
     )
     print(header)
     for name in args.families.split(","):
         family, config = CONFIGS[name]
-        flop = step_gflop(family, config, 64)
+        model = built_model(family, config, precision)
+        gflop = step_gflop(model, 64)
+        flop, floor = sum(gflop.values()), floor_ms(gflop, rates)
+        update, update_floor = update_ms(model), update_floor_ms(model, bandwidth)
+        del model
         b64 = ms_per_step(family, config, 64, args.steps)
         b8 = ms_per_step(family, config, 8, args.small_steps)
         b1 = ms_per_step(family, config, 1, args.small_steps)
         b1_single = ms_per_step(family, config, 1, args.small_steps, ["--steps-per-call", "1"])
         fixed = b1 - (b8 - b1) / 7
-        efficiency = flop / (b64 / 1000) / rates[precision]
+        efficiency = floor / b64
         book = BOOK_MS.get((family, fast_bf16))
         versus = f"{book / b64:>8.2f}x" if book else f"{'-':>9}"
         book_rate = BOOK_FLOAT32_GFLOPS.get(fast_bf16)
@@ -162,8 +229,9 @@ def main():
         timed = measured_book.get(family)
         timed_here = f"{timed:>8.0f} {timed / b64:>6.2f}x" if timed else f"{'-':>17}"
         print(
-            f"{name:<22}{flop:>11.1f}{b64:>9.1f}{b8:>8.1f}{b1:>8.1f}{b1_single:>9.1f}{fixed:>10.1f}"
-            f"{efficiency:>11.0%}{book or float('nan'):>9.0f}{versus}{this_hour}{timed_here}"
+            f"{name:<22}{flop:>11.1f}{gflop.get('float32', 0):>10.1f}{floor:>9.1f}{b64:>9.1f}{b8:>8.1f}{b1:>8.1f}"
+            f"{b1_single:>9.1f}{fixed:>10.1f}{update:>10.1f}{update_floor:>10.1f}{efficiency:>11.0%}"
+            f"{book or float('nan'):>9.0f}{versus}{this_hour}{timed_here}"
         )
     for family in ("infogan", "stackedgan"):
         rate = gpu_steps_per_second(family, 2000)

@@ -102,3 +102,57 @@ def test_a_layer_name_is_the_same_as_keras_batch_norm():
     """Shipped weights are matched by layer order and name: the fused layer must not rename anything."""
     keras.backend.clear_session()
     assert fused.BatchNormalization().name == "batch_normalization"
+
+
+@pytest.mark.parametrize("size", [3, 5])
+def test_the_one_channel_convolution_computes_what_keras_conv2d_does(size):
+    """Forward, input gradient and kernel gradient, on a one-channel image (the custom input gradient)."""
+    keras.backend.clear_session()
+    images = tf.random.normal((3, 12, 12, 1), seed=3)
+    plain = keras.layers.Conv2D(6, size, padding="same", activation="relu")
+    ours = fused.Conv2D(6, size, padding="same", activation="relu")
+    plain.build(images.shape)
+    ours.build(images.shape)
+    ours.set_weights(plain.get_weights())
+    results = []
+    for layer in (plain, ours):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            out = layer(images)
+            loss = tf.reduce_sum(tf.sin(out) * tf.range(6, dtype=tf.float32))  # unequal weight per channel
+        results.append([out, *tape.gradient(loss, [images, *layer.trainable_variables])])
+    for expected, got in zip(*results):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+    assert np.abs(results[1][1].numpy()).max() > 0.1  # the input gradient is not trivially zero
+
+
+def test_the_one_channel_input_gradient_replaces_tensorflows_kernel_only_where_it_applies():
+    def input_gradient_ops(layer, shape):
+        x = tf.TensorSpec(shape, tf.float32)
+
+        @tf.function
+        def grad(images):
+            with tf.GradientTape() as tape:
+                tape.watch(images)
+                loss = tf.reduce_sum(layer(images))
+            return tape.gradient(loss, images)
+
+        return [op.type for op in grad.get_concrete_function(x).graph.get_operations()]
+
+    assert "Conv2DBackpropInput" not in input_gradient_ops(fused.Conv2D(4, 3, padding="same"), (2, 8, 8, 1))
+    # more than one channel, a stride, or 'valid' padding: TensorFlow's own kernel
+    assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3, padding="same"), (2, 8, 8, 2))
+    assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3, strides=2, padding="same"), (2, 8, 8, 1))
+    assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3), (2, 8, 8, 1))
+    keras.backend.clear_session()
+    assert fused.Conv2D(4, 3).name == "conv2d"  # saved runs match layers by order and name
+
+
+def test_a_stackedgan_step_counts_its_frozen_encoder_as_float32(small_mnist):
+    """The encoder is float32 inside a bfloat16 step: its arithmetic is timed against the float32 rate."""
+    from trainers.arithmetic import step_gflop_by_precision
+
+    model = build_model("stackedgan", {"precision": "bfloat16"})
+    counts = step_gflop_by_precision(model, model.batches(small_mnist, 64, 0).next())
+    assert 65 < counts["bfloat16"] < 80  # the same G and D as InfoGAN's
+    assert 2 < counts["float32"] < 6  # encoder0 on real and fake digits, its input gradient; the float32 heads

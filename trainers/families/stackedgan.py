@@ -61,7 +61,7 @@ class StackedGanConfig:
 def build_encoders(num_labels: int, feature_dim: int):
     """Classifier Conv64-MaxPool-Conv64-MaxPool-Dense256 (encoder0) -> Dense(labels) (encoder1)."""
     image = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
-    x = layers.Conv2D(64, 3, padding="same", activation="relu")(image)
+    x = fused.Conv2D(64, 3, padding="same", activation="relu")(image)  # its input gradient: the fakes' read-back
     x = layers.MaxPooling2D()(x)
     x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
     x = layers.MaxPooling2D()(x)

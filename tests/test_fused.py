@@ -140,10 +140,11 @@ def test_the_one_channel_input_gradient_replaces_tensorflows_kernel_only_where_i
         return [op.type for op in grad.get_concrete_function(x).graph.get_operations()]
 
     assert "Conv2DBackpropInput" not in input_gradient_ops(fused.Conv2D(4, 3, padding="same"), (2, 8, 8, 1))
-    # more than one channel, a stride, or 'valid' padding: TensorFlow's own kernel
+    # more than one channel, a stride, 'valid' padding or sizes unknown when traced: TensorFlow's own kernel
     assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3, padding="same"), (2, 8, 8, 2))
     assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3, strides=2, padding="same"), (2, 8, 8, 1))
     assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3), (2, 8, 8, 1))
+    assert "Conv2DBackpropInput" in input_gradient_ops(fused.Conv2D(4, 3, padding="same"), (2, None, None, 1))
     keras.backend.clear_session()
     assert fused.Conv2D(4, 3).name == "conv2d"  # saved runs match layers by order and name
 

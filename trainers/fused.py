@@ -1,4 +1,6 @@
-"""RMSprop and Adam whose per-variable update is one fused TensorFlow kernel.
+"""Faster TensorFlow paths for three things a GAN step does, with Keras's arithmetic and state:
+RMSprop's and Adam's update (one kernel per variable), BatchNorm's training pass (FusedBatchNormV3),
+and the input gradient of a convolution over a one-channel image (Conv2D, below).
 
 Keras writes each variable's update as about fourteen small graph ops (reads, products, a square
 root, a division, two assignments); on a CPU each op costs the executor a few microseconds whatever
@@ -161,8 +163,8 @@ class Conv2D(keras.layers.Conv2D):
     product and K×K shifted sums instead of TensorFlow's Conv2DBackpropInput.
 
     oneDNN's input-gradient kernel with one output channel runs at ~7 GFLOP/s on these CPUs: at batch 64,
-    StackedGAN's frozen encoder reading the fake digits back spends 8-10 ms a step in it, 3.4x what the
-    product does. Same arithmetic (equal to float rounding), same weights; the forward pass and the
+    StackedGAN's frozen encoder reading the fake digits back spent ~8 ms a step in it, 3.4x what the
+    product takes. Same arithmetic (equal to float rounding), same weights; the forward pass and the
     kernel's gradient are TensorFlow's own. Other shapes, strides, paddings and JAX run Keras's code.
     Same class name, so layer names (and with them saved runs) do not change.
     """
@@ -171,6 +173,7 @@ class Conv2D(keras.layers.Conv2D):
         size = kernel.shape[0]
         return (
             _on_tensorflow()
+            and None not in inputs.shape[1:3]  # the shifted sums slice at sizes known when traced
             and kernel.shape[2] == 1
             and kernel.shape[0] == kernel.shape[1]
             and size % 2 == 1

@@ -25,7 +25,8 @@ def step_gflop_by_precision(model, batch: tuple) -> dict[str, float]:
     arrays = model.step_arrays(*batch)
     graph = model.runner._step.get_concrete_function(*[tf.TensorSpec(a.shape, a.dtype) for a in arrays]).graph
     todo = [op for op in graph.get_operations() if op._is_stateful] + [t.op for t in graph.outputs]
-    seen, flops = set(), {}
+    seen: set[str] = set()
+    flops: dict[str, int] = {}
     while todo:
         op = todo.pop()
         if op.name in seen:

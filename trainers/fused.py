@@ -163,8 +163,8 @@ class Conv2D(keras.layers.Conv2D):
     product and K×K shifted sums instead of TensorFlow's Conv2DBackpropInput.
 
     oneDNN's input-gradient kernel with one output channel runs at ~7 GFLOP/s on these CPUs: at batch 64,
-    StackedGAN's frozen encoder reading the fake digits back spent ~8 ms a step in it, 3.4x what the
-    product takes. Same arithmetic (equal to float rounding), same weights; the forward pass and the
+    a frozen encoder reading generated digits back spent ~8 ms a step in it, 3.4x what the product
+    takes. Same arithmetic (equal to float rounding), same weights; the forward pass and the
     kernel's gradient are TensorFlow's own. Other shapes, strides, paddings and JAX run Keras's code.
     Same class name, so layer names (and with them saved runs) do not change.
     """

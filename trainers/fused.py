@@ -217,10 +217,8 @@ def _single_channel_input_gradient(d_out, kernel):
     size, channels = kernel.shape[0], kernel.shape[3]
     half = size // 2
     height, width = d_out.shape[1], d_out.shape[2]
-    taps = tf.reshape(tf.transpose(tf.reshape(kernel, (size * size, channels))), (channels, size * size))
-    spread = tf.reshape(
-        tf.matmul(tf.reshape(d_out, (-1, channels)), taps), tf.concat([tf.shape(d_out)[:3], [size * size]], 0)
-    )
+    taps = tf.transpose(tf.reshape(kernel, (size * size, channels)))  # channel -> its K×K taps
+    spread = tf.reshape(tf.matmul(tf.reshape(d_out, (-1, channels)), taps), (-1, height, width, size * size))
     padded = tf.pad(spread, [[0, 0], [half, half], [half, half], [0, 0]])
     total = 0.0
     for a in range(size):

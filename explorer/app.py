@@ -17,8 +17,11 @@ def run_app(argv: list[str]) -> int:
     if open_path is not None and not open_path.exists():
         sys.stderr.write(f"gan-explorer: {open_path} does not exist; give a run directory or an exported model.\n")
         return 2
+    from explorer.gc_policy import hold_collection_off_for_exit
     from explorer.main_window import MainWindow
 
     window = MainWindow(open_path)
     window.show()
-    return app.exec()
+    code = app.exec()
+    hold_collection_off_for_exit()  # the window is destroyed on return: no collection inside Qt's destructors
+    return code

@@ -6,10 +6,19 @@ batch, the render thread running TensorFlow. When that collection frees a Qt obj
 the GUI thread later fires a timer at freed memory: a segfault inside the event loop (a script in
 tests/test_qt_signals.py shows it). So, as pyqtgraph's GarbageCollector does, automatic collection is
 switched off while a window is open and a timer on the GUI thread collects instead, generation by
-generation, as the counts call for."""
+generation, as the counts call for.
+
+Automatic collection must also never start inside a Qt destructor. Destroying a QObject with a Python
+subclass asks Python for overrides while Qt holds one of its pooled signal-slot mutexes; the allocation
+can start a collection, and if that frees a QObject whose mutex is the same one of the pool, the thread
+waits on itself for ever. At exit PySide destroys every remaining QObject that way, so from the first
+exit handler on, collection stays off (the interpreter's last collection runs after PySide's teardown,
+when the Qt objects are gone), and a window destroyed without being closed lets collection go only once
+the event loop is back on a clean stack."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 
 from PySide6.QtCore import QObject, QTimer
@@ -17,6 +26,7 @@ from PySide6.QtCore import QObject, QTimer
 COLLECT_EVERY_MS = 500
 
 _holders = 0  # windows that hold automatic collection off
+_exiting = False  # set by the first exit handler: collection stays off through Qt's teardown
 
 
 class GuiThreadCollector(QObject):
@@ -35,7 +45,8 @@ class GuiThreadCollector(QObject):
         self._timer.start()
         held = [True]  # shared with the closure below, which outlives this object's wrapper
         self._held = held
-        parent.destroyed.connect(lambda: _let_go(held))
+        # a destroyed signal fires mid-destruction: let go from the event loop, never from here
+        parent.destroyed.connect(lambda: QTimer.singleShot(0, lambda: _let_go(held)))
 
     def collect_due(self) -> None:
         """Collect each generation whose count has passed its threshold, youngest first, as Python would;
@@ -65,5 +76,17 @@ def _let_go(held: list[bool]) -> None:
         return
     held[0] = False
     _holders -= 1
-    if _holders == 0:
+    if _holders == 0 and not _exiting:
         gc.enable()  # no full collection here: it takes ~0.25 s with TensorFlow loaded, and closing must be quick
+
+
+def hold_collection_off_for_exit() -> None:
+    """Automatic collection off for the rest of the process: what is left is freed after Qt's teardown.
+    Runs as the first exit handler (registered after PySide's own, so called before it); the app calls it
+    as soon as its event loop returns, before its window is destroyed."""
+    global _exiting
+    _exiting = True
+    gc.disable()
+
+
+atexit.register(hold_collection_off_for_exit)  # atexit runs handlers last in, first out: before PySide's

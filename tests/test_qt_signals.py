@@ -76,7 +76,7 @@ COLLECT_ELSEWHERE = textwrap.dedent("""
         holder = Holder()
         holder.timer, holder.me = timer, holder  # freed only by the cyclic collector
 
-    for _ in range(50):
+    for _ in range(1000):  # enough that two of them share one of Qt's pooled mutexes (see below)
         timer_in_a_cycle()
 
     def allocate():  # enough allocations that automatic collection would start on this thread
@@ -90,10 +90,15 @@ COLLECT_ELSEWHERE = textwrap.dedent("""
     QTimer.singleShot(300, app.quit)
     app.exec()
     print("survived")
+    # Exit with the window and the cycles alive. A collection at every allocation: if one started inside
+    # a Qt destructor during PySide's teardown, it would free a timer whose pooled mutex that destructor
+    # holds, and the process would hang here (it did, 5 of 5 runs, on some machines with the default
+    # threshold; with this one, every run).
+    gc.set_threshold(1)
 """)
 
 
-def test_garbage_with_gui_timers_is_collected_on_the_gui_thread_only():
+def test_garbage_with_gui_timers_is_collected_on_the_gui_thread_only_and_the_process_exits():
     # Without the window's collector this script segfaults: the worker thread's collection frees the
     # timers, Qt cannot unregister them from there, and the event loop fires one at freed memory.
     result = subprocess.run([sys.executable, "-c", COLLECT_ELSEWHERE], capture_output=True, text=True, timeout=60)
@@ -137,4 +142,17 @@ def test_the_window_collector_frees_cycles_and_skips_needless_full_passes(qapp):
         assert full_passes_while(collector, 150) >= 1
     finally:
         collector.release()
+    assert gc.isenabled()
+
+
+def test_a_window_destroyed_unclosed_lets_collection_go_from_the_event_loop_only(qapp):
+    from PySide6.QtWidgets import QWidget
+    from shiboken6 import delete
+
+    window = QWidget()
+    GuiThreadCollector(window)
+    assert not gc.isenabled()
+    delete(window)  # its destroyed signal fires mid-destruction: enabling collection there could hang
+    assert not gc.isenabled()
+    qapp.processEvents()
     assert gc.isenabled()

@@ -59,10 +59,17 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     train.add_argument("--steps", type=positive_int, default=None, help="total steps (default: the family's)")
     train.add_argument("--batch-size", type=positive_int, default=None, help="default: the family's")
     train.add_argument(
-        "--data", default="auto", help="image families: auto, bundled, keras, an IDX folder or an .npz with x/y"
+        "--data",
+        default=None,
+        help="image families: auto (the default), bundled, keras, an IDX folder or an .npz with x/y",
     )
     train.add_argument("--out", type=Path, required=True, help="run directory")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out; --config, --precision and --batch-size given with it change the run "
+        "from there on (recorded in its run.json), if its networks keep their shapes",
+    )
     train.add_argument(
         "--init-from",
         type=Path,
@@ -93,7 +100,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="live quality metrics every N steps (0 = off); for the image families about 1.5 s "
         "per check on a 2-core CPU",
     )
-    train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument("--seed", type=non_negative_int, default=None, help="default 0; a resumed run keeps its own")
     train.add_argument(
         "--devices",
         default="1",
@@ -127,10 +134,15 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         ("export", "copy a run's generator into a folder the explorer can open"),
     ):
         p = sub.add_parser(name, help=text, add_help=name != "generate")
-        p.add_argument("run", type=Path, help="run directory or exported model folder")
+        p.add_argument(
+            "run", type=Path, help="run directory or exported model folder", nargs="?" if name == "generate" else None
+        )
     sub.choices["sample"].add_argument("--n", type=positive_int, default=100)
     sub.choices["sample"].add_argument("--out", type=Path, required=True)
     sub.choices["sample"].add_argument("--seed", type=non_negative_int, default=0)
+    sub.choices["sample"].add_argument(
+        "--force", action="store_true", help="replace --out even if another program wrote it"
+    )
     sub.choices["evaluate"].add_argument("--n", type=positive_int, default=10000)
     sub.choices["evaluate"].add_argument("--json", action="store_true")
     sub.choices["evaluate"].add_argument("--save-card", action="store_true", help="write card.json beside the model")
@@ -214,38 +226,25 @@ def cmd_train(args, _rest) -> int:
 
     from trainers.families.base import preset_named
     from trainers.loop import LoopSettings, TrainControl
-    from trainers.run import RunDir, RunInfo
+    from trainers.run import RunDir, RunInfo, with_resume_changes
     from trainers.session import open_trainer
-    from trainers.settings import parse_overrides
 
     entry = family_entry(args.family)
     run = RunDir(args.out)
     preset = preset_named(entry.load(), args.preset) if args.preset else None
     training = preset.training if preset else {}
+    config = _config_flags(entry, args, preset)
+    changed: dict = {}
     if args.resume:
-        if args.init_from or args.generator_warmup or preset:
-            raise UserFacingError(
-                "--init-from, --generator-warmup and --preset start a new run; leave them out with "
-                "--resume (a resumed run keeps its settings, and keeps the warm-up in its run.json)."
-            )
-        info = run.read_info()
-        if info.family != args.family:
-            raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")
+        info, changed = with_resume_changes(_resumable_info(run, args), config, args.batch_size)
     else:
-        fields = entry.config_class.__dataclass_fields__
-        config = {**(preset.config if preset else {}), "seed": args.seed}
-        if args.precision is not None:
-            if "precision" not in fields:
-                raise UserFacingError(f"--precision: {entry.title} has no precision setting; leave it out.")
-            config["precision"] = args.precision
-        config.update(parse_overrides(entry.config_class, args.config))
         if args.generator_warmup and not args.init_from:
             raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
         batch_size = args.batch_size or training.get("batch_size") or entry.defaults.batch_size
         info = RunInfo(
             args.family,
-            config,
-            data=args.data,
+            {**config, "seed": args.seed or 0},
+            data=args.data or "auto",
             batch_size=batch_size,
             init_from=str(args.init_from) if args.init_from else None,
             generator_warmup_steps=args.generator_warmup,
@@ -257,11 +256,11 @@ def cmd_train(args, _rest) -> int:
         grid_every=args.grid_every,
         checkpoint_every=args.checkpoint_every,
         metrics_every=args.metrics_every,
-        seed=args.seed,
+        seed=info.config.get("seed", 0),
         generator_warmup_steps=info.generator_warmup_steps,
         steps_per_call=args.steps_per_call,
     )
-    trainer, start = open_trainer(run, info, args.resume, settings, print, devices=args.devices)
+    trainer, start = open_trainer(run, info, args.resume, settings, print, devices=args.devices, changed=changed)
     control = TrainControl()
     previous = signal.signal(signal.SIGINT, lambda *_: (control.stop(), tqdm.write("Stopping after this step…")))
     bar = tqdm(total=settings.steps, initial=start, unit="step", dynamic_ncols=True)
@@ -275,6 +274,55 @@ def cmd_train(args, _rest) -> int:
         f"--out {run.path} --resume --steps N"
     )
     return 0
+
+
+def _config_flags(entry, args, preset) -> dict:
+    """The settings that --preset, --precision and --config give (checked: one line for a bad one)."""
+    from trainers.settings import parse_overrides
+
+    config = dict(preset.config if preset else {})
+    if args.precision is not None:
+        if "precision" not in entry.config_class.__dataclass_fields__:
+            raise UserFacingError(f"--precision: {entry.title} has no precision setting; leave it out.")
+        config["precision"] = args.precision
+    overrides = parse_overrides(entry.config_class, args.config)
+    if "seed" in overrides:
+        raise UserFacingError("--config seed=...: give the seed as --seed N.")
+    return {**config, **overrides}
+
+
+def _resumable_info(run, args):
+    """The run's info, once the flags that only a new run takes are refused (one line naming them)."""
+    new_run_only = [
+        flag
+        for flag, given in (
+            ("--init-from", args.init_from),
+            ("--generator-warmup", args.generator_warmup),
+            ("--preset", args.preset),
+        )
+        if given
+    ]
+    if new_run_only:
+        raise UserFacingError(
+            f"{', '.join(new_run_only)} start a new run; leave them out with --resume (a resumed run keeps its "
+            "starting point, and keeps the warm-up in its run.json)."
+        )
+    info = run.read_info()
+    if info.family != args.family:
+        raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")
+    seed = info.config.get("seed", 0)
+    if args.seed is not None and args.seed != seed:
+        raise UserFacingError(f"--seed {args.seed}: a resumed run keeps its seed ({seed}); leave --seed out.")
+    if args.data is not None and args.data != info.data:
+        raise UserFacingError(
+            f"--data {args.data}: a resumed run keeps its data ({info.data}); leave --data out, or start a new "
+            f"run from its weights with --init-from {args.out}."
+        )
+    if not run.checkpoint_path.is_file():
+        raise UserFacingError(
+            f"{args.out} has no checkpoint to resume (its start failed); start it again without --resume."
+        )
+    return info
 
 
 def _show(bar, update) -> None:
@@ -311,6 +359,31 @@ def finite_float(text: str) -> float:
     return value
 
 
+GENERATE_HELP = """usage: gan-explorer generate RUN [flags] [-o OUT.png]
+
+Write a PNG from chosen latent values of the model in RUN (a run directory or exported model folder).
+Its flags follow the model's controls (the class, each code and noise shift, --sweep, --seed):
+gan-explorer generate RUN --help lists them, e.g. for the shipped InfoGAN:
+  gan-explorer generate resources/models/infogan --help"""
+
+
+def class_value(control):
+    """argparse type for a class control: its number, or its name as the data names it (any case)."""
+    simple = lambda text: "".join(ch for ch in text.lower() if ch.isalnum())
+    by_name = {simple(name): i for i, name in enumerate(control.class_names)}
+
+    def parse(text: str) -> int:
+        if simple(text) in by_name:
+            return by_name[simple(text)]
+        try:
+            return int(text)
+        except ValueError:
+            names = f" or a class name ({', '.join(control.class_names)})" if control.class_names else ""
+            raise argparse.ArgumentTypeError(f"expected 0-{control.n - 1}{names}, got '{text}'") from None
+
+    return parse
+
+
 def class_names_help(control) -> str:
     names = ", ".join(f"{i} {name}" for i, name in enumerate(control.class_names))
     return f" ({names})" if names else ""
@@ -328,8 +401,8 @@ def generate_parser(spec) -> argparse.ArgumentParser:
                 f"--{c.name}",
                 *also,
                 dest=c.name,
-                metavar="N",
-                type=int,
+                metavar="N" if not c.class_names else "N|NAME",
+                type=class_value(c),
                 default=None,
                 help=f"0-{c.n - 1}{class_names_help(c)}; default: a grid of all {c.n}",
             )
@@ -348,20 +421,28 @@ def generate_parser(spec) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     parser.add_argument("-o", "--out", type=Path, default=Path("generated.png"))
     parser.add_argument("--scale", type=positive_int, default=3, help="pixel zoom of the PNG")
+    parser.add_argument("--force", action="store_true", help="replace --out even if another program wrote it")
     return parser
 
 
 def cmd_generate(args, rest) -> int:
     from trainers.families.base import ImageSamples
-    from trainers.images import save_png
+    from trainers.images import check_replaceable, save_png
     from trainers.run import load_model
 
+    asks_help = "-h" in rest or "--help" in rest
+    if args.run is None:
+        if asks_help:
+            print(GENERATE_HELP)
+            return 0
+        raise UserFacingError("generate needs a run directory or model folder: gan-explorer generate RUN [flags].")
     model = load_model(args.run)
     spec = _spec_with_card(model)
-    if "-h" in rest or "--help" in rest:
+    if asks_help:
         generate_parser(spec).print_help()
         return 0
     opts = generate_parser(spec).parse_args([str(args.run), *rest])
+    check_replaceable(opts.out, opts.force)
     values = {c.name: getattr(opts, c.name) for c in spec.swept}
     values["seed"] = opts.seed
     if isinstance(model.sample_kind, ImageSamples):
@@ -415,9 +496,10 @@ def cmd_sample(args, _rest) -> int:
     import numpy as np
 
     from trainers.families.base import ImageSamples
-    from trainers.images import atomic_write, make_grid, save_png, to_uint8
+    from trainers.images import atomic_write, check_replaceable, make_grid, save_png, to_uint8
     from trainers.run import load_model
 
+    check_replaceable(args.out, args.force)
     model = load_model(args.run)
     latents = model.latent_spec.sample(args.n, np.random.default_rng(args.seed))
     samples = model.generate_arrays(latents)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainers.errors import NPZ_READ_ERRORS, UserFacingError
+from trainers.errors import NPZ_READ_ERRORS, UserFacingError, read_error_reason
 from trainers.paths import BUNDLED_MNIST, FASHION_MNIST_DIR, KERAS_MNIST_CACHE
 
 HELD_OUT = 2000  # last digits of every source: never trained on by the evaluation classifier
@@ -175,7 +175,7 @@ def _open_npz(path: Path):
         return np.load(path, allow_pickle=False)
     except NPZ_READ_ERRORS as exc:
         raise UserFacingError(
-            f"{path} is not a readable .npz file ({exc}); re-download or pick another file."
+            f"{path} is not a readable .npz file ({read_error_reason(exc)}); re-download or pick another file."
         ) from None
 
 
@@ -184,7 +184,10 @@ def _array(npz, key: str, path: Path) -> np.ndarray:
     try:
         return npz[key]
     except NPZ_READ_ERRORS as exc:
-        raise UserFacingError(f"{path}: array '{key}' cannot be read ({exc}); the file is damaged.") from None
+        reason = read_error_reason(exc)
+        if "pickled" in reason:
+            raise UserFacingError(f"{path}: array '{key}' cannot be read: {reason}.") from None
+        raise UserFacingError(f"{path}: array '{key}' cannot be read ({reason}); the file is damaged.") from None
 
 
 def validated(x, y, path, source: str, kind: str = "mnist") -> Dataset:
@@ -254,8 +257,8 @@ def _read_idx(path: Path) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise UserFacingError(f"{path} could not be read ({exc}); re-download it.") from None
+    except (OSError, EOFError, MemoryError, zlib.error) as exc:
+        raise UserFacingError(f"{path} could not be read ({read_error_reason(exc)}); re-download it.") from None
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] != 0x08:
         raise UserFacingError(f"{path} is not an IDX file of unsigned bytes (bad magic number).")
     ndim = raw[3]

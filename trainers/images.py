@@ -70,13 +70,49 @@ def _write_error(path: Path, exc: OSError):
     return UserFacingError(f"Could not write {path} ({exc.strerror or exc}); the last complete copy is kept.")
 
 
+SOFTWARE = "GAN Latent Explorer"  # written into every PNG: the mark of a file this program may replace
+
+
 def save_png(path: Path, image: np.ndarray, scale: int = 1) -> None:
     from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
 
     picture = Image.fromarray(image if image.dtype == np.uint8 else to_uint8(image))
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
-    atomic_write(path, lambda tmp: picture.save(tmp, format="PNG"))
+    text = PngInfo()
+    text.add_text("Software", SOFTWARE)
+    atomic_write(path, lambda tmp: picture.save(tmp, format="PNG", pnginfo=text))
+
+
+def written_by_us(path: Path) -> bool:
+    """A PNG with our Software mark, or an .npz holding samples as `sample` writes them."""
+    try:
+        if path.suffix.lower() == ".png":
+            from PIL import Image
+
+            with Image.open(path) as picture:
+                return picture.format == "PNG" and picture.info.get("Software") == SOFTWARE
+        if path.suffix.lower() == ".npz":
+            with np.load(path, allow_pickle=False) as f:
+                keys = set(f.files)
+            return bool(keys & {"images", "samples"}) and any(k.startswith("latent_") for k in keys)
+    except Exception:  # unreadable, damaged, not what its name says: not ours
+        return False
+    return False
+
+
+def check_replaceable(path: Path, force: bool) -> None:
+    """Refuse (one line) to write over a file this program did not write, unless `force`."""
+    from trainers.errors import UserFacingError
+
+    path = Path(path)
+    if path.is_dir():
+        raise UserFacingError(f"{path} is a folder; give a file name to write.")
+    if path.exists() and not force and not written_by_us(path):
+        raise UserFacingError(
+            f"{path} exists and was not written by gan-explorer; choose another name, or pass --force to replace it."
+        )
 
 
 def save_gif(path: Path, frames: list[np.ndarray], fps: float = 8.0, scale: int = 4) -> None:

@@ -301,8 +301,8 @@ class Trainer:
         bad = [k for k, v in losses.items() if not math.isfinite(v)]
         if bad:
             raise TrainingDiverged(
-                f"Training diverged at step {self.step + 1} ({', '.join(bad)} not finite); the last good "
-                f"checkpoint in {self.run.path} is kept: resume from it with a lower learning rate."
+                f"Training diverged at step {self.step + 1} ({', '.join(bad)} not finite); "
+                + self.run.kept_checkpoint()
             )
 
     def _prepare(self, on_update, control: TrainControl) -> None:

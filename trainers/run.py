@@ -6,12 +6,12 @@ import json
 import os
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from trainers.errors import NPZ_READ_ERRORS, UserFacingError
+from trainers.errors import NPZ_READ_ERRORS, TrainingDiverged, UserFacingError, read_error_reason
 from trainers.images import atomic_write
 
 RUN_FILE = "run.json"
@@ -34,6 +34,20 @@ class RunInfo:
     init_from: str | None = None  # a fine-tune: the run or model folder whose weights it started from
     generator_warmup_steps: int = 0  # a fine-tune's first steps train the discriminators only
     created: float = field(default_factory=time.time)
+    changes: list = field(default_factory=list)  # settings changed on resume: {"step": 120, "d_lr": 1e-4}, ...
+
+
+def with_resume_changes(info: RunInfo, config: dict, batch_size: int | None) -> tuple[RunInfo, dict]:
+    """(the run's info with the settings a resume gives, what differs): the change is recorded in
+    `changes` at the step the run resumes from. The caller checks that the networks still load."""
+    changed = {k: v for k, v in config.items() if info.config.get(k) != v}
+    if batch_size is not None and batch_size != info.batch_size:
+        changed["batch_size"] = batch_size
+    if not changed:
+        return info, {}
+    new_config = {**info.config, **{k: v for k, v in changed.items() if k != "batch_size"}}
+    changes = [*info.changes, {"step": info.step, **changed}]
+    return replace(info, config=new_config, batch_size=batch_size or info.batch_size, changes=changes), changed
 
 
 # --- the schema of the JSON files: one check per file kind, one line naming the file and the field ---------
@@ -48,6 +62,7 @@ RUN_FIELDS = {  # field: (accepted types, also None)
     "init_from": ((str,), True),
     "generator_warmup_steps": ((int,), False),
     "created": ((int, float), False),
+    "changes": ((list,), False),
 }
 
 
@@ -139,6 +154,18 @@ def read_json(path: Path) -> dict:
         raise UserFacingError(f"{path} is corrupt ({type(exc).__name__}); restore it or start a new run.") from None
 
 
+def non_finite_arrays(arrays: dict[str, np.ndarray]) -> list[str]:
+    """Names of the floating-point arrays holding a NaN or an infinity (bfloat16 included)."""
+    bad = []
+    for name, array in arrays.items():
+        array = np.asarray(array)
+        if array.dtype.kind in "biuSUO":
+            continue
+        if not np.isfinite(array.astype(np.float32, copy=False)).all():
+            bad.append(name)
+    return bad
+
+
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     # numpy's stubs take savez's **kwds for its allow_pickle flag
     atomic_write(path, lambda tmp: np.savez(tmp, **arrays))  # type: ignore[arg-type]
@@ -152,7 +179,7 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
             return {k: f[k] for k in f.files}
     except NPZ_READ_ERRORS as exc:
         raise UserFacingError(
-            f"Checkpoint {path} is corrupt ({type(exc).__name__}); delete it or resume from another run."
+            f"Checkpoint {path} is damaged ({read_error_reason(exc)}); delete it or resume from another run."
         ) from None
 
 
@@ -177,12 +204,25 @@ class RunDir:
     def exists(self) -> bool:
         return self.info_path.is_file()
 
+    def make_folder(self) -> None:
+        """The run's folder, or one line saying why it cannot be one."""
+        if self.path.exists() and not self.path.is_dir():
+            raise UserFacingError(f"{self.path} is a file, not a folder: choose another --out for the run.")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserFacingError(
+                f"Cannot make the run folder {self.path}: {exc.strerror}; choose another --out."
+            ) from None
+
     def create(self, info: RunInfo, overwrite: bool = False) -> None:
-        if self.exists() and not overwrite:
+        """Write a new run's run.json. A folder whose run never wrote a checkpoint (its start failed) is
+        taken over; one with a checkpoint is refused unless `overwrite`."""
+        self.make_folder()
+        if self.exists() and self.checkpoint_path.is_file() and not overwrite:
             raise UserFacingError(
                 f"{self.path} already holds a run; pass --resume to continue it or choose another --out."
             )
-        self.path.mkdir(parents=True, exist_ok=True)
         self.grids.mkdir(exist_ok=True)
         self.write_info(info)
 
@@ -193,12 +233,27 @@ class RunDir:
         write_json(self.info_path, info.__dict__)
 
     def save_checkpoint(self, model, step: int) -> None:
+        """Replace the checkpoint with the model at `step`, unless a weight or optimizer slot is not finite:
+        then the last finite checkpoint stays and TrainingDiverged says which step it holds."""
         arrays = model.state()
+        bad = non_finite_arrays(arrays)
+        if bad:
+            shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+            raise TrainingDiverged(f"Training diverged by step {step} ({shown} not finite); {self.kept_checkpoint()}")
         arrays[STEP_KEY] = np.array(step, np.int64)
         save_arrays(self.checkpoint_path, arrays)
         info = self.read_info()
         info.step = step
         self.write_info(info)
+
+    def kept_checkpoint(self) -> str:
+        """After a divergence: which checkpoint is left, and how to go on from it."""
+        if not self.checkpoint_path.is_file():
+            return f"no checkpoint was written in {self.path}: start again with a lower learning rate."
+        return (
+            f"the last finite checkpoint, step {self.read_info().step}, is kept in {self.path}: resume from it "
+            "with a lower learning rate (--resume --config KEY=VALUE, e.g. g_lr, d_lr)."
+        )
 
     def load_checkpoint(self, model) -> int:
         arrays = load_arrays(self.checkpoint_path)
@@ -250,8 +305,14 @@ class RunDir:
 
     # --- one process per run ---------------------------------------------------------------
     def lock(self) -> RunLock:
-        """Hold the run for this process (until `release` or the process ends, however it ends)."""
-        return RunLock(self.path)
+        """Hold the run for this process (until `release` or the process ends, however it ends), and clear
+        the temporary files that a process killed mid-write left (atomic_write's `.NAME-*` files)."""
+        held = RunLock(self.path)
+        for name in (CHECKPOINT, RUN_FILE, "history.csv", "metrics.csv"):
+            stem, suffix = os.path.splitext(name)
+            for leftover in self.path.glob(f".{stem}-*{suffix}"):
+                leftover.unlink(missing_ok=True)
+        return held
 
 
 def _row_at_or_before(line: str, step: int) -> bool:
@@ -314,6 +375,14 @@ def family_config(family: str, config: dict, **overrides):
     return checked_config(cls.config_class, {**config, **overrides})
 
 
+def stored_config(family: str, config: dict, path: Path):
+    """A file's settings checked as flags would be, before any override (e.g. sampling in float32)."""
+    try:
+        return family_config(family, config)
+    except UserFacingError as exc:
+        raise UserFacingError(f"{path}: {exc} Restore the file, or train the model again.") from None
+
+
 def build_model(family: str, config: dict, **overrides):
     """A fresh model of `family` with `config` (checked: family_config)."""
     from trainers.families import family_class
@@ -329,12 +398,14 @@ def load_model(path: Path, precision: str | None = "float32"):
     overrides = {"precision": precision} if precision else {}
     if (path / MODEL_FILE).is_file():
         family, config = checked_model_meta(read_json(path / MODEL_FILE), path / MODEL_FILE)
+        stored_config(family, config, path / MODEL_FILE)
         model = build_model(family, config, **overrides)
         model.load_state(load_arrays(path / GENERATOR), generators_only=True)
         model.card = read_card(path)
         return model
     run = RunDir(path)
     info = run.read_info()
+    stored_config(info.family, info.config, run.info_path)
     model = build_model(info.family, info.config, **overrides)
     run.load_checkpoint(model)
     model.card = read_card(path)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from trainers.errors import UserFacingError
+from trainers.errors import IncompatibleCheckpoint, UserFacingError
 from trainers.loop import TrainControl
 from trainers.updates import Failed, Notice, StepFigures
 
@@ -44,9 +44,13 @@ class TrainingRequest:
     devices: str = "1"  # "1", "all" or a count: data-parallel on JAX (trainers.devices)
 
 
-def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None], devices: str = "1"):
+def open_trainer(
+    run, info, resume: bool, settings, say: Callable[[str], None], devices: str = "1", changed: dict | None = None
+):
     """(Trainer, start step) for `info`: data loaded, model built (on `devices`: trainers.devices), the
-    run created or its checkpoint loaded. The CLI and the app's training process both start here."""
+    run created or its checkpoint loaded. The CLI and the app's training process both start here.
+    `changed`: the settings a resume changes (trainers.run.with_resume_changes), kept only if the run's
+    networks still load with them."""
     from trainers.devices import use_devices
     from trainers.families import family_class
     from trainers.loop import Trainer
@@ -69,8 +73,11 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None], 
     if resume:
         lock = run.lock()  # one process per run: a second resume gets one line naming the holder
         try:
-            start = run.load_checkpoint(model)
+            start = _load_for_resume(run, model, changed or {})
             run.repair_history(start)
+            if changed:
+                run.write_info(info)
+                say("Resuming with " + ", ".join(f"{k}={v}" for k, v in changed.items()) + f" from step {start}.")
         except BaseException:
             lock.release()
             raise
@@ -78,10 +85,28 @@ def open_trainer(run, info, resume: bool, settings, say: Callable[[str], None], 
         if info.init_from:
             init_weights(model, Path(info.init_from))
         info.config = model.config_dict()
-        run.create(info)
-        lock = run.lock()
+        run.make_folder()
+        lock = run.lock()  # before run.json: a run starting in the same folder is not taken over
+        try:
+            run.create(info)
+        except BaseException:
+            lock.release()
+            raise
     metrics_fn = cls.live_metrics(dataset, say) if settings.metrics_every else None
     return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn, lock=lock), start
+
+
+def _load_for_resume(run, model, changed: dict) -> int:
+    try:
+        return run.load_checkpoint(model)
+    except IncompatibleCheckpoint:
+        if not [k for k in changed if k != "batch_size"]:
+            raise
+        given = " ".join(f"--config {k}={v}" for k, v in changed.items() if k != "batch_size")
+        raise UserFacingError(
+            f"{given}: changes the shapes of the networks in {run.path}, which a resume keeps; leave it out, or "
+            f"start a new run from these weights with --init-from {run.path}."
+        ) from None
 
 
 def run_session(

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from trainers.errors import UserFacingError
+from trainers.errors import IncompatibleCheckpoint, UserFacingError
 from trainers.latent import LatentSpec
 
 ProgressFn = Callable[[str, float, dict], bool]  # (phase, fraction done, figures) -> stop now?
@@ -174,10 +174,10 @@ def check_arrays(arrays: dict[str, np.ndarray], expected: list[tuple[str, tuple]
     """Every expected key is there with its shape, as finite numbers: one line naming the first that is not."""
     for key, shape in expected:
         if key not in arrays:
-            raise UserFacingError(f"Checkpoint lacks '{key}': it was written by another model or version.")
+            raise IncompatibleCheckpoint(f"Checkpoint lacks '{key}': it was written by another model or version.")
         value = arrays[key]
         if tuple(value.shape) != tuple(shape):
-            raise UserFacingError(
+            raise IncompatibleCheckpoint(
                 f"Checkpoint '{key}' has shape {value.shape}, the model expects {tuple(shape)}: "
                 "incompatible model settings."
             )
@@ -224,8 +224,10 @@ class KerasGanFamily(GanFamily):
             opt.build(self.networks[name].trainable_variables)
         self.runner = make_runner(self.networks, self.optimizers, step_body)
         self._rng = np.random.default_rng(self.config.seed)
-        # the configured rates, read before any checkpoint can restore a warm-up's 0
-        self._generator_lrs = {n: float(_numpy(self.optimizers[n].learning_rate)) for n in self.generator_networks}
+        # the configured rates, read before any checkpoint can restore its own (a warm-up's 0, or the rate
+        # a run had before it was resumed with another)
+        self._configured_lrs = {n: float(_numpy(o.learning_rate)) for n, o in self.optimizers.items()}
+        self._generator_lrs = {n: self._configured_lrs[n] for n in self.generator_networks}
 
     def freeze_generators(self, frozen: bool) -> None:
         self.sync()
@@ -261,6 +263,9 @@ class KerasGanFamily(GanFamily):
         check_arrays(arrays, [(key, tuple(variable.shape)) for key, variable in pairs])
         for key, variable in pairs:
             variable.assign(arrays[key])
+        if optimizers:  # the settings say the rate, not the checkpoint: a resume may lower it
+            for name, rate in getattr(self, "_configured_lrs", {}).items():
+                self.optimizers[name].learning_rate = rate
         if getattr(self, "runner", None) is not None:
             self.runner.reload()
 

@@ -1,0 +1,150 @@
+"""Launch the real app, use it, close its window, and time how long the process takes to end.
+
+    python benchmarks/app_exit.py [--launches 20] [--platform offscreen|xcb] [--scenarios shown,model,training,models]
+
+Each launch goes through `explorer.app.run_app`, as `gan-explorer` does, and closes the window the way a
+click on its close button does (`close()`: the window's closeEvent). Scenarios, cycled over the launches:
+  shown     closed as soon as the window shows (TensorFlow still loading in the background)
+  model     closed once the shipped InfoGAN is drawn (TensorFlow loaded) and a slider moved
+  training  closed while an InfoGAN run trains in its child process (after its first step)
+  models    closed after opening every shipped model one after the other
+A launch that has not ended 30 s after its close counts as a hang. The goal: every exit within 3 s.
+For xcb, run under Xvfb: xvfb-run -a python benchmarks/app_exit.py --platform xcb
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HANG_S = 30.0
+GOAL_S = 3.0
+
+CHILD = r"""
+import sys, time
+from pathlib import Path
+from PySide6.QtCore import QTimer
+import explorer.app
+from explorer.main_window import MainWindow
+from trainers.updates import StepFigures
+
+scenario, runs_home = sys.argv[1], Path(sys.argv[2])
+shown = MainWindow.show
+
+def close(window, *_):
+    print("closing", time.time(), flush=True)
+    window.close()
+
+def when(test, then, every_ms=50):
+    QTimer.singleShot(every_ms, lambda: then() if test() else when(test, then, every_ms))
+
+def drive(window):
+    window.runs_home = runs_home
+    drawn = lambda: window.explorer.model is not None
+    if scenario == "shown":
+        QTimer.singleShot(0, lambda: close(window))
+    elif scenario == "model":
+        def move_and_close():
+            window.explorer.sliders["code1"].setValue(1.0)
+            QTimer.singleShot(300, lambda: close(window))
+        when(drawn, move_and_close)
+    elif scenario == "training":
+        stepped = []
+        def train():
+            window.training_batch.connect(lambda batch: stepped.extend(m for m in batch if isinstance(m, StepFigures)))
+            window.training.select_family("infogan")
+            window.training.steps.setValue(100000)
+            window.start_training()
+            when(lambda: stepped, lambda: close(window))
+        when(lambda: drawn() and window.backend_ready, train)
+    elif scenario == "models":
+        paths = [p for _, p in window.shipped_models()]
+        def next_model():
+            if not paths:
+                return close(window)
+            path = paths.pop(0)
+            window.open_path(path)
+            when(lambda: window._opening is None and window.explorer.model is not None, next_model)
+        when(lambda: drawn() and window.backend_ready, next_model)
+
+def show_and_drive(self):
+    shown(self)
+    drive(self)
+
+MainWindow.show = show_and_drive
+code = explorer.app.run_app([])
+print("returned", time.time(), flush=True)
+sys.exit(code)
+"""
+
+
+def launch(scenario: str, platform: str) -> tuple[float | None, str]:
+    """(seconds from the close to the process's end, or None for a hang; the child's last stderr line)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": platform, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    with tempfile.TemporaryDirectory() as runs:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, scenario, runs],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        closed_at = None
+        for line in child.stdout:
+            if line.startswith("closing"):
+                closed_at = float(line.split()[1])
+                break
+        try:
+            child.wait(timeout=HANG_S)
+            ended = time.time()
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            ended = None
+        err = child.stderr.read().strip().splitlines()
+        child.stdout.close()
+        child.stderr.close()
+    if closed_at is None:
+        return None, f"never closed (exit code {child.returncode}): {err[-1] if err else ''}"
+    return (ended - closed_at if ended is not None else None), (err[-1] if err else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--launches", type=int, default=20)
+    parser.add_argument("--platform", default="offscreen")
+    parser.add_argument("--scenarios", default="shown,model,training,models")
+    args = parser.parse_args()
+    scenarios = args.scenarios.split(",")
+    results: dict[str, list] = {s: [] for s in scenarios}
+    for i in range(args.launches):
+        scenario = scenarios[i % len(scenarios)]
+        seconds, last_line = launch(scenario, args.platform)
+        results[scenario].append(seconds)
+        shown = "HANG" if seconds is None else f"{seconds:.2f} s"
+        print(f"launch {i + 1:2d} {scenario:9s} exit {shown}" + (f"   ({last_line})" if seconds is None else ""))
+    print(f"\n{args.platform}: seconds from close() to the end of the process (goal <= {GOAL_S:g} s, no hang)")
+    worst_all = 0.0
+    hangs = 0
+    for scenario, values in results.items():
+        done = [v for v in values if v is not None]
+        hangs += len(values) - len(done)
+        worst = max(done) if done else float("nan")
+        worst_all = max(worst_all, worst) if done else worst_all
+        print(
+            f"  {scenario:9s} {len(values):2d} launches  median {sorted(done)[len(done) // 2]:.2f}  max {worst:.2f}"
+            f"  hangs {len(values) - len(done)}"
+            if done
+            else f"  {scenario:9s} all hung"
+        )
+    met = hangs == 0 and worst_all <= GOAL_S
+    print(f"  every exit within {GOAL_S:g} s: {'met' if met else 'NOT met'} (worst {worst_all:.2f} s, hangs {hangs})")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

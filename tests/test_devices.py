@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.cli_args import quick_train_args
+from tests.test_jax_without_tensorflow import NO_TENSORFLOW
 
 ROOT = Path(__file__).resolve().parents[1]
 TWO_CPU_DEVICES = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
 
-SAME_LOSSES = """
+SAME_LOSSES = (
+    NO_TENSORFLOW
+    + """
 import json, sys
 import keras, numpy as np
 from trainers.data import load_dataset
@@ -42,8 +45,10 @@ gap = lambda a, b: max(abs(x[k] - y[k]) for x, y in zip(a, b) for k in x)
 together = gap(train("1", 1, "simultaneous")[0], train("2", 2, "simultaneous")[0])
 print(json.dumps({"devices": [one_devices, two_devices], "gap": gap(one, two), "gap_k": gap(one, two_k),
                   "gap_simultaneous": together,
-                  "shape": list(shape), "steps": len(two_k)}))
+                  "shape": list(shape), "steps": len(two_k),
+                  "tensorflow": sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow")}))
 """
+)
 
 
 def run_python(code: str, *args: str, env: dict | None = None, timeout: int = 280):
@@ -65,6 +70,7 @@ def test_two_devices_give_the_losses_of_one_for_the_same_global_batch():
     out = run_python(SAME_LOSSES, env=TWO_CPU_DEVICES)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["tensorflow"] == []  # imported by nothing on this path
     assert result["devices"] == [1, 2]  # the weights really are replicated on both devices
     assert result["gap"] < 1e-4 and result["gap_k"] < 1e-4  # also k steps per call (a scan) on two devices
     assert result["gap_simultaneous"] < 1e-4  # and the simultaneous update (one jax.vjp, two pullbacks)
@@ -72,8 +78,9 @@ def test_two_devices_give_the_losses_of_one_for_the_same_global_batch():
 
 
 def test_the_cli_trains_data_parallel_and_says_so(tmp_path):
-    args = ["-m", "explorer", "train", "infogan", "--steps", "2", "--out", str(tmp_path / "run"), "--devices", "2"]
-    out = run_python("", *args, *quick_train_args(metrics_every=0)[:-2], env=TWO_CPU_DEVICES)
+    cli = NO_TENSORFLOW + "from explorer.__main__ import main\nsys.exit(main(sys.argv[1:]))\n"
+    args = ["train", "infogan", "--steps", "2", "--out", str(tmp_path / "run"), "--devices", "2"]
+    out = run_python(cli, *args, *quick_train_args(metrics_every=0)[:-2], env=TWO_CPU_DEVICES)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "data-parallel on 2 devices" in out.stdout
     assert (tmp_path / "run" / "checkpoint.npz").is_file()

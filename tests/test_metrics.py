@@ -50,6 +50,17 @@ def test_the_frechet_figure_is_the_mean_over_every_run_of_reference_size():
     assert chunked_frechet(near[:120], reference)[0] == pytest.approx(metrics.frechet_distance(near[:120], reference))
 
 
+def test_the_kernel_distance_does_not_move_with_the_sample_size_where_the_frechet_distance_does():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(4000, 32))
+    same = [metrics.kernel_distance(rng.normal(size=(n, 32)), real, 20, n)[0] for n in (200, 1000)]
+    assert all(abs(v) < 0.01 for v in same)  # one distribution: 0 whatever the size
+    shifted = [metrics.kernel_distance(rng.normal(0.3, 1.0, size=(n, 32)), real, 20, n)[0] for n in (200, 1000)]
+    assert min(shifted) > 0.03 and abs(shifted[0] - shifted[1]) < 0.25 * shifted[1]  # the same value at both sizes
+    frechet = [metrics.frechet_distance(rng.normal(size=(n, 32)), real[:n]) for n in (200, 1000)]
+    assert frechet[0] > 3 * frechet[1]  # the Fréchet distance of one distribution shrinks with n: its bias
+
+
 def test_spearman_detects_monotone_effects():
     x = np.linspace(-2, 2, 50)
     assert metrics.spearman(x, x**3) == pytest.approx(1.0)
@@ -102,8 +113,9 @@ def test_live_metrics_are_cheap_plain_floats(small_mnist):
 
     live = LiveMetrics(load_dataset("bundled"), n=200)
     figures = live(load_model(SHIPPED_MODELS / "infogan"))
-    assert set(figures) == {"label_accuracy", "frechet_distance"}
+    assert set(figures) == {"label_accuracy", "frechet_distance", "kernel_distance"}
     assert figures["label_accuracy"] > 0.9 and all(type(v) is float for v in figures.values())
+    assert 0 < figures["kernel_distance"] < 1.5  # the shipped model's (~0.6); an untrained generator's reads ~100
 
 
 def test_accuracy_by_digit_shows_the_one_digit_that_is_missed():

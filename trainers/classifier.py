@@ -15,6 +15,7 @@ import numpy as np
 
 from trainers.errors import UserFacingError
 from trainers.paths import CLASSIFIER_DIR, SHIPPED_MODELS, USER_JUDGES
+from trainers.quiet import set_random_seed
 
 WEIGHTS = "classifier.weights.npz"
 REPORT = "classifier.json"
@@ -133,7 +134,7 @@ def train_classifier(epochs: int = 30, out: Path | None = None, data: str = "aut
     from trainers.data import load_dataset
     from trainers.run import save_arrays, write_json
 
-    keras.utils.set_random_seed(0)
+    set_random_seed(0)
     dataset = dataset if dataset is not None else load_dataset(data)
     out = Path(out) if out is not None else judge_folder(dataset.kind)
     train, test = dataset.split()

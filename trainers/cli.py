@@ -363,8 +363,7 @@ GENERATE_HELP = """usage: gan-explorer generate RUN [flags] [-o OUT.png]
 
 Write a PNG from chosen latent values of the model in RUN (a run directory or exported model folder).
 Its flags follow the model's controls (the class, each code and noise shift, --sweep, --seed):
-gan-explorer generate RUN --help lists them, e.g. for the shipped InfoGAN:
-  gan-explorer generate resources/models/infogan --help"""
+gan-explorer generate RUN --help lists them (RUN: e.g. any folder of resources/models)."""
 
 
 def class_value(control):

@@ -42,6 +42,34 @@ class RealReference:
     def floor(self) -> float:
         return metrics.frechet_distance(self.features_a, self.features_b)
 
+    @property
+    def features(self) -> np.ndarray:
+        """Every held-out image's features: the real side of the measures that need no floor."""
+        return np.concatenate([self.features_a, self.features_b])
+
+
+KID_SUBSETS = 100
+KID_SUBSET_SIZE = 1000
+
+
+def unbiased_figures(features: np.ndarray, reference: RealReference) -> dict[str, Any]:
+    """Figures whose expectation does not move with the sample size: the kernel distance against every
+    held-out image (and, as its noise level, between the two real halves), plus the Fréchet distance with
+    as many samples on both sides as the held-out set has, no floor needed to read it."""
+    real = reference.features
+    kid, spread = metrics.kernel_distance(features, real, KID_SUBSETS, KID_SUBSET_SIZE)
+    halves, _ = metrics.kernel_distance(reference.features_a, reference.features_b, 1, len(reference.features_a))
+    size = min(len(features), len(real))
+    return {
+        "kid": kid,
+        "kid_spread": spread,  # standard deviation over the subsets
+        "kid_subset_size": min(KID_SUBSET_SIZE, len(features), len(real)),
+        "kid_subsets": KID_SUBSETS,
+        "kid_real_halves": halves,
+        "frechet_distance_equal": metrics.frechet_distance(features[:size], real[:size]),
+        "frechet_equal_size": size,
+    }
+
 
 def sweep_latents(spec: LatentSpec, name: str, n: int, rng: np.random.Generator):
     """Everything random as in training, except `name`, spread evenly over its slider range."""
@@ -94,6 +122,7 @@ def evaluate(model, judge, reference: RealReference, n: int = 10000, seed: int =
         "frechet_sample_size": size,
         "frechet_chunks": max(n // size, 1),
         "frechet_ratio_range": [lowest / floor, highest / floor],
+        **unbiased_figures(features, reference),
         "effects": {},
     }
     if label is not None:
@@ -162,6 +191,8 @@ class LiveMetrics:
         if label is not None:
             values["label_accuracy"] = metrics.label_accuracy(predicted, latents[label.name])
         values["frechet_distance"] = metrics.frechet_distance(features, self.reference.features_b)
+        kid, _ = metrics.kernel_distance(features, self.reference.features, subsets=10, subset_size=len(features))
+        values["kernel_distance"] = kid
         return values
 
 
@@ -191,6 +222,7 @@ def format_table(result: dict) -> str:
         f"{'Fréchet distance (generated)':<34}{result['frechet_distance']:>10.3f}" + _chunks_note(result),
         f"{'Fréchet floor (real vs real)':<34}{result['frechet_floor']:>10.3f}",
         f"{'ratio to floor':<34}{result['frechet_ratio']:>10.2f}" + _range_note(result),
+        *_unbiased_lines(result),
         "",
         f"{'control':<10}{'range':<14}{'ρ thickness':>13}{'ρ slant':>10}{'drives':>12}{'min label acc':>15}",
     ]
@@ -202,6 +234,18 @@ def format_table(result: dict) -> str:
             + (f"{e['label_accuracy_min_over_range']:>15.4f}" if "label_accuracy_min_over_range" in e else f"{'-':>15}")
         )
     return "\n".join(lines)
+
+
+def _unbiased_lines(result: dict) -> list[str]:
+    if "kid" not in result:
+        return []
+    return [
+        f"{'kernel distance (KID)':<34}{result['kid']:>10.3f}"
+        f"  (± {result['kid_spread']:.3f} over {result['kid_subsets']} subsets of "
+        f"{result['kid_subset_size']:,}; real vs real {result['kid_real_halves']:.3f})",
+        f"{'Fréchet distance, equal sizes':<34}{result['frechet_distance_equal']:>10.3f}"
+        f"  ({result['frechet_equal_size']:,} generated vs every held-out image)",
+    ]
 
 
 def _chunks_note(result: dict) -> str:

@@ -9,6 +9,8 @@ import os
 import sys
 import threading
 
+import numpy as np
+
 VERBOSE_ENV = "GAN_EXPLORER_VERBOSE"
 _lock = threading.Lock()
 _loaded = False
@@ -31,13 +33,14 @@ def load_tensorflow_quietly() -> None:
         os.dup2(devnull, 2)
         try:
             import keras
-            import tensorflow as tf  # on the JAX backend too: data, TensorBoard and JAX itself load it
 
-            # its Python logger warns of "retracing" whenever several models' predictors trace: noise here
-            tf.get_logger().setLevel("ERROR")
             if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                # its Python logger warns of "retracing" whenever several models' predictors trace: noise here
+                tf.get_logger().setLevel("ERROR")
                 tf.config.list_physical_devices()  # "failed call to cuInit" and friends happen here
-            elif keras.backend.backend() == "jax":
+            elif keras.backend.backend() == "jax":  # nothing here imports TensorFlow: a JAX-only machine works
                 import jax
 
                 jax.devices()
@@ -46,3 +49,23 @@ def load_tensorflow_quietly() -> None:
             os.dup2(saved, 2)
             os.close(saved)
             os.close(devnull)
+
+
+def set_random_seed(seed: int) -> None:
+    """`keras.utils.set_random_seed`, which also seeds TensorFlow whenever it is importable, and so imports
+    it: on another backend, only what Keras's own layers and Python's and NumPy's generators use."""
+    import random
+
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        keras.utils.set_random_seed(seed)
+        return
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)  # remade from the seed
+    random.seed(seed)
+    np.random.seed(seed)

@@ -267,7 +267,9 @@ class RunDir:
             return
         path = self.path / name
         keys = list(rows[0])
-        new = not path.exists()
+        new = not path.exists() or path.stat().st_size == 0
+        if not new:
+            keys = self._header_with(path, keys)
         text = "".join(",".join(f"{row.get(k, float('nan')):.6g}" for k in keys) + "\n" for row in rows)
         try:
             with open(path, "a") as f:
@@ -278,6 +280,22 @@ class RunDir:
             from trainers.images import _write_error
 
             raise _write_error(path, exc) from None
+
+    @staticmethod
+    def _header_with(path: Path, keys: list[str]) -> list[str]:
+        """The file's columns, widened (its earlier rows padded with nan) when `keys` brings new ones, e.g. a
+        run resumed by a version that measures more."""
+        with open(path) as f:
+            header = f.readline().rstrip("\n").split(",")
+        extra = [k for k in keys if k not in header]
+        if not extra:
+            return header
+        widened = header + extra
+        lines = path.read_text().split("\n")[1:]
+        pad = ",nan" * len(extra)
+        text = ",".join(widened) + "\n" + "".join(line + pad + "\n" for line in lines if line)
+        atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+        return widened
 
     def append_alarm(self, step: int, text: str) -> None:
         """Keep a warning (trainers.alarms) with the run: alarms.txt, one 'step: text' line each."""

@@ -20,6 +20,7 @@ from trainers.families.dcgan import dcgan32_generator
 from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
 from trainers.families.infogan import build_image_generator
 from trainers.latent import LatentSpec, NoiseControl
+from trainers.quiet import set_random_seed
 from trainers.runner import make_predictor
 from trainers.settings import setting
 
@@ -69,7 +70,7 @@ class ClassConditionalGan(ImageGanFamily):
         for each, compile."""
         cfg = self.config
         self._averaged: AveragedCopy | None = None
-        keras.utils.set_random_seed(cfg.seed)
+        set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         input_dim = cfg.noise_dim + cfg.num_labels
         shape = self.data_kind.image_shape

@@ -21,6 +21,7 @@ from trainers.data import KIND_NAMES
 from trainers.families.base import ImageSamples, Preset, keras_dtype
 from trainers.families.image_family import ImageGanFamily, dataset_setting
 from trainers.latent import LatentSpec, NoiseControl
+from trainers.quiet import set_random_seed
 from trainers.runner import make_predictor
 from trainers.settings import setting
 
@@ -147,12 +148,15 @@ class Dcgan(ImageGanFamily):
             {"batch_size": 128},
         ),
     )
-    metric_panels = (("Live Fréchet distance to real digits", ("frechet_distance",)),)
+    metric_panels = (
+        ("Live Fréchet distance to real digits", ("frechet_distance",)),
+        ("Live kernel distance (KID) to real digits", ("kernel_distance",)),
+    )
 
     def __init__(self, config: DcganConfig | None = None):
         super().__init__(config or DcganConfig())
         cfg = self.config
-        keras.utils.set_random_seed(cfg.seed)
+        set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         channels = self.sample_kind.channels
         if cfg.architecture == "dcgan32":

@@ -43,6 +43,7 @@ class ImageGanFamily(KerasGanFamily):
     metric_panels: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ("Live label accuracy (generated digits)", ("label_accuracy",)),
         ("Live Fréchet distance to real digits", ("frechet_distance",)),
+        ("Live kernel distance (KID) to real digits", ("kernel_distance",)),
     )
 
     @property

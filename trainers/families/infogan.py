@@ -17,6 +17,7 @@ from trainers import fused
 from trainers.families.base import keras_dtype
 from trainers.families.image_family import ImageGanFamily
 from trainers.latent import CategoricalControl, ContinuousControl, LatentSpec, NoiseControl
+from trainers.quiet import set_random_seed
 from trainers.runner import make_predictor
 from trainers.settings import setting
 
@@ -138,7 +139,7 @@ class InfoGan(ImageGanFamily):
     def __init__(self, config: InfoGanConfig | None = None):
         super().__init__(config or InfoGanConfig())
         cfg = self.config
-        keras.utils.set_random_seed(cfg.seed)
+        set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         self.input_dim = cfg.noise_dim + cfg.num_labels + 2
         self.networks = {

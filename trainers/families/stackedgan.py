@@ -26,6 +26,7 @@ from trainers.families.infogan import (
     label_accuracy,
 )
 from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
+from trainers.quiet import set_random_seed
 from trainers.runner import make_predictor
 from trainers.settings import setting
 
@@ -116,7 +117,7 @@ class StackedGan(ImageGanFamily):
     def __init__(self, config: StackedGanConfig | None = None):
         super().__init__(config or StackedGanConfig())
         cfg = self.config
-        keras.utils.set_random_seed(cfg.seed)
+        set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         encoder0, encoder1 = build_encoders(cfg.num_labels, cfg.feature_dim)
         q_activation = None if cfg.shift_training else "tanh"  # shifted noise leaves tanh's range

@@ -27,7 +27,7 @@ def test_train_writes_checkpoint_grids_and_history(infogan_run):
     history = (infogan_run / "history.csv").read_text().splitlines()
     assert history[0].startswith("step,") and len(history) == 4
     live = (infogan_run / "metrics.csv").read_text().splitlines()
-    assert live[0] == "step,label_accuracy,frechet_distance" and len(live) == 2
+    assert live[0] == "step,label_accuracy,frechet_distance,kernel_distance" and len(live) == 3  # steps 0 and 2
 
 
 def test_resume_continues_at_the_right_step(infogan_run, tmp_path):

@@ -315,7 +315,8 @@ def test_a_colour_judge_trained_from_the_users_files_measures_colour_models(tmp_
 
     assert main([*argv, "--out", str(tmp_path / "measured")]) == 0
     metrics = (tmp_path / "measured" / "metrics.csv").read_text().splitlines()
-    assert metrics[0] == "step,label_accuracy,frechet_distance" and metrics[1].startswith("2,")
+    assert metrics[0] == "step,label_accuracy,frechet_distance,kernel_distance"
+    assert metrics[1].startswith("0,") and metrics[2].startswith("2,")
     assert "Live metrics off" not in capsys.readouterr().out
     assert main(["evaluate", str(out), "--n", "40", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

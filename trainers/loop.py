@@ -160,6 +160,7 @@ class Trainer:
         self.metrics_fn = metrics_fn
         self._lock = lock  # the run's RunLock, released when the loop ends
         self.step = 0
+        self._history: list[dict] = []  # loss rows not yet on disk: written before every checkpoint
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
         self.watch = CollapseWatch()
         self.steps_per_call = StepsPerCall(settings.steps_per_call)
@@ -193,12 +194,14 @@ class Trainer:
             self._prepare(on_update, control)
         if not self.run.checkpoint_path.exists():
             self._checkpoint()  # a run that diverges at its first step still leaves one to resume from
-        history: list[dict] = []
+        self._history = []
         started = time.perf_counter()
         window_start, window_steps = started, 0
         rate = 0.0
         if self.model.prepared and not control.stopped:
             on_update(self.snapshot())  # a first look before any step (step 0 of a new run)
+            if start_step == 0 and self.metrics_fn and s.metrics_every:
+                self._measure(on_update)  # the metrics panel starts with a figure, not empty until the first interval
         try:
             while self.step < s.steps and not control.stopped:
                 if control.paused:  # out of a pause for one step, or for good
@@ -216,7 +219,7 @@ class Trainer:
                     self._check_finite(losses)
                     self.step += 1
                     window_steps += 1
-                    history.append({"step": self.step, **losses})
+                    self._history.append({"step": self.step, **losses})
                     now = time.perf_counter()
                     if now - window_start >= 1.0:
                         rate, window_start, window_steps = window_steps / (now - window_start), now, 0
@@ -224,12 +227,12 @@ class Trainer:
                     on_update(StepFigures(self.step, s.steps, losses, rate, now - started, generators_frozen=frozen))
                     self.events.losses(self.step, losses)
                     self._raise(self.watch.on_losses(self.step, losses), on_update)
-                self._on_schedule(history, on_update)
+                self._on_schedule(on_update)
                 if control.take_checkpoint_request():
                     self._checkpoint()
                     on_update(Notice(f"Checkpoint saved at step {self.step}."))
         finally:
-            self.run.append_history(history)
+            self._flush_history()
         if self.step > start_step or not self.run.checkpoint_path.exists():
             self._checkpoint()
         if getattr(self, "_snapshot_step", None) != self.step:
@@ -273,21 +276,23 @@ class Trainer:
         if control.take_snapshot_request() and self.model.prepared:
             on_update(self.generator_snapshot())
 
-    def _on_schedule(self, history: list[dict], on_update) -> None:
-        """Snapshots, metrics and checkpoints on their schedules; flushes the loss history with checkpoints."""
+    def _on_schedule(self, on_update) -> None:
+        """Snapshots, metrics and checkpoints on their schedules."""
         s = self.settings
         if s.grid_every and self.step % s.grid_every == 0:
             on_update(self.snapshot())
         if self.metrics_fn and s.metrics_every and self.step % s.metrics_every == 0:
-            values = self.metrics_fn(self.model)
-            self.run.append_history([{"step": self.step, **values}], name="metrics.csv")
-            on_update(LiveMetrics(self.step, values))
-            self.events.metrics(self.step, values)
-            self._raise(self.watch.on_metrics(self.step, values), on_update)
+            self._measure(on_update)
         if s.checkpoint_every and self.step % s.checkpoint_every == 0:
             self._checkpoint()
-            self.run.append_history(history)
-            history.clear()
+
+    def _measure(self, on_update) -> None:
+        assert self.metrics_fn is not None
+        values = self.metrics_fn(self.model)
+        self.run.append_history([{"step": self.step, **values}], name="metrics.csv")
+        on_update(LiveMetrics(self.step, values))
+        self.events.metrics(self.step, values)
+        self._raise(self.watch.on_metrics(self.step, values), on_update)
 
     def _raise(self, alarm: str | None, on_update) -> None:
         if alarm is not None:
@@ -295,7 +300,14 @@ class Trainer:
             on_update(Alarm(self.step, alarm))
 
     def _checkpoint(self) -> None:
+        # the rows first: a kill between the two leaves rows past the checkpoint, which a resume trims
+        # (RunDir.repair_history), never a checkpoint past the rows, a gap nothing could fill
+        self._flush_history()
         self.run.save_checkpoint(self.model, self.step)
+
+    def _flush_history(self) -> None:
+        rows, self._history = self._history, []
+        self.run.append_history(rows)
 
     def _check_finite(self, losses: dict) -> None:
         bad = [k for k, v in losses.items() if not math.isfinite(v)]

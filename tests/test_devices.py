@@ -1,5 +1,6 @@
 """Data-parallel training through Keras's distribution API on JAX, on two CPU devices forced by XLA:
-the same global batch gives the same losses as one device, through the model and through the CLI."""
+the same global batch gives the same losses as one device (the CLI's data-parallel training is tested in
+tests/test_jax_without_tensorflow.py)."""
 
 import importlib.util
 import json
@@ -10,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_args import quick_train_args
-from tests.test_jax_without_tensorflow import NO_TENSORFLOW
+from tests.test_jax_without_tensorflow import NO_TENSORFLOW, TWO_CPU_DEVICES
 
 ROOT = Path(__file__).resolve().parents[1]
-TWO_CPU_DEVICES = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
 
 SAME_LOSSES = (
     NO_TENSORFLOW
@@ -75,15 +74,6 @@ def test_two_devices_give_the_losses_of_one_for_the_same_global_batch():
     assert result["gap"] < 1e-4 and result["gap_k"] < 1e-4  # also k steps per call (a scan) on two devices
     assert result["gap_simultaneous"] < 1e-4  # and the simultaneous update (one jax.vjp, two pullbacks)
     assert result["shape"] == [2, 28, 28] and result["steps"] == 4
-
-
-def test_the_cli_trains_data_parallel_and_says_so(tmp_path):
-    cli = NO_TENSORFLOW + "from explorer.__main__ import main\nsys.exit(main(sys.argv[1:]))\n"
-    args = ["train", "infogan", "--steps", "2", "--out", str(tmp_path / "run"), "--devices", "2"]
-    out = run_python(cli, *args, *quick_train_args(metrics_every=0)[:-2], env=TWO_CPU_DEVICES)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "data-parallel on 2 devices" in out.stdout
-    assert (tmp_path / "run" / "checkpoint.npz").is_file()
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 where importing TensorFlow fails, every Keras family builds and draws, StackedGAN (with its encoder), CGAN
 and ACGAN train (InfoGAN in tests/test_devices.py, whose JAX processes have no TensorFlow either; DCGAN's
 transposed convolutions take XLA ~20 s to compile on these CPUs, and its step is the same runner's), and
-live metrics, sample, evaluate and export work."""
+live metrics (the CLI training data-parallel on two CPU devices), sample, evaluate and export work."""
 
 import importlib.util
 import json
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+TWO_CPU_DEVICES = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
 
 NO_TENSORFLOW = textwrap.dedent("""
     import importlib.abc, sys
@@ -49,7 +50,8 @@ WITHOUT_TENSORFLOW = NO_TENSORFLOW + textwrap.dedent("""
         assert main([*argv, *quick, *extra]) == 0, family
     # one family through everything: live metrics, sampling, evaluation, export
     run = str(out / "acgan")
-    assert main(["train", "acgan", "--out", run, "--metrics-every", "2", "--grid-every", "1", *quick]) == 0
+    argv = ["train", "acgan", "--out", run, "--metrics-every", "2", "--grid-every", "1", "--devices", "2"]
+    assert main([*argv, *quick]) == 0  # data-parallel on the two CPU devices XLA is told to make
     assert main(["sample", run, "--n", "8", "--out", str(out / "samples.npz")]) == 0
     assert main(["evaluate", run, "--n", "200", "--json"]) == 0
     assert main(["export", run, str(out / "exported")]) == 0
@@ -60,7 +62,7 @@ WITHOUT_TENSORFLOW = NO_TENSORFLOW + textwrap.dedent("""
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 def test_every_keras_family_trains_samples_evaluates_and_exports_without_tensorflow(tmp_path):
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    env = {**os.environ, **TWO_CPU_DEVICES, "JAX_PLATFORMS": "cpu"}
     done = subprocess.run(
         [sys.executable, "-c", WITHOUT_TENSORFLOW, str(tmp_path)],
         cwd=ROOT,
@@ -71,6 +73,7 @@ def test_every_keras_family_trains_samples_evaluates_and_exports_without_tensorf
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"tensorflow": []}
+    assert "data-parallel on 2 devices" in done.stdout  # the CLI says so
     assert (tmp_path / "samples.npz").is_file() and (tmp_path / "three.png").is_file()
     for family in ("stackedgan", "cgan", "acgan"):
         assert (tmp_path / family / "checkpoint.npz").is_file(), family

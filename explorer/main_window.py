@@ -27,6 +27,17 @@ CLOSE_TIMEOUT_MS = 2300  # the training process finishes its step and writes a c
 KILL_TIMEOUT_MS = 500
 
 
+def short_location(path: Path) -> str:
+    """Where a model lives, as a person reads it: "shipped model", a path from home, or the path."""
+    path = Path(path).resolve()
+    if path.parent == SHIPPED_MODELS.resolve():
+        return "shipped model"
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def fine_tune_source_or_none(path: Path):
     from trainers.run import fine_tune_source
 
@@ -181,8 +192,9 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if path != self._opening:
             return  # the user asked for another model meanwhile
-        title = f"{model.title} — {path}"
+        title = f"{model.title} — {short_location(path)}"
         self.explorer.set_model(model, title)
+        self.explorer.title.setToolTip(str(path.resolve()))
         self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)
         if self._show_when_open:
             self.tabs.setCurrentWidget(self.explorer)

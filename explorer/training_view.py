@@ -487,7 +487,8 @@ class TrainingView(QWidget):
 
     def _label_timeline(self, index: int) -> None:
         step = self.previews[index][0]
-        self.timeline_label.setText(f"snapshot at step {step:,} ({index + 1}/{len(self.previews)})")
+        what = "step 0: the untrained generator" if step == 0 else f"snapshot at step {step:,}"
+        self.timeline_label.setText(f"{what} ({index + 1}/{len(self.previews)})")
 
     # the timeline's snapshots under the name they had when they were all image grids
     @property

@@ -48,7 +48,8 @@ def test_a_training_run_shows_in_tensorboard(small_mnist, tmp_path):
         "metrics/frechet_distance",
     } <= set(tags["scalars"])
     assert [e.step for e in events.Scalars("loss/g_loss")] == [3]
-    assert [e.value for e in events.Scalars("metrics/frechet_distance")] == [12.5]
+    metrics = events.Scalars("metrics/frechet_distance")
+    assert [(e.step, e.value) for e in metrics] == [(0, 12.5), (3, 12.5)]  # a first figure before any step
     images = events.Images("samples")
     assert [i.step for i in images] == [0, 3] and images[0].width == 302 and images[0].height == 302
     assert np.isfinite(events.Scalars("loss/d_loss")[0].value)

@@ -43,7 +43,8 @@ def wait_for_model(qtbot, win):
 def test_opens_on_the_shipped_model(qtbot, window):
     wait_for_model(qtbot, window)
     assert window.tabs.currentWidget() is window.explorer
-    assert "InfoGAN" in window.explorer.title.text()
+    assert window.explorer.title.text() == "InfoGAN — shipped model"  # no absolute path in a new user's face
+    assert window.explorer.title.toolTip().endswith("resources/models/infogan")
     assert set(window.explorer.sliders) == {"digit", "code1", "code2", "z"}
     assert window.explorer.main_pane.image.shape == (28, 28)
 

@@ -1,6 +1,6 @@
 """Keras's JAX backend on a machine without TensorFlow (a GPU machine with one CUDA stack): in a process
-where importing TensorFlow fails, every Keras family builds and draws, StackedGAN (with its encoder), CGAN
-and ACGAN train (InfoGAN in tests/test_devices.py, whose JAX processes have no TensorFlow either; DCGAN's
+where importing TensorFlow fails, DCGAN builds and draws, StackedGAN (with its encoder), CGAN and ACGAN
+train (InfoGAN in tests/test_devices.py, whose JAX processes have no TensorFlow either; DCGAN's
 transposed convolutions take XLA ~20 s to compile on these CPUs, and its step is the same runner's), and
 live metrics (the CLI training data-parallel on two CPU devices), sample, evaluate and export work."""
 
@@ -41,9 +41,8 @@ WITHOUT_TENSORFLOW = NO_TENSORFLOW + textwrap.dedent("""
     digits = load_dataset("bundled").take(600)
     np.savez(out / "digits.npz", x=digits.images, y=digits.labels)
     quick = ["--steps", "2", "--batch-size", "8", "--data", str(out / "digits.npz"), "--precision", "float32"]
-    for family in ("infogan", "stackedgan", "dcgan", "cgan", "acgan"):  # every family's module and networks
-        model = build_model(family, {"precision": "float32"})
-        assert model.generate_arrays(model.latent_spec.sample(2, np.random.default_rng(0))).shape[0] == 2
+    model = build_model("dcgan", {"precision": "float32"})  # the one family not trained below or there
+    assert model.generate_arrays(model.latent_spec.sample(2, np.random.default_rng(0))).shape[0] == 2
     # training: StackedGAN (its encoder's preparation too) and CGAN; InfoGAN's in tests/test_devices.py
     for family, extra in (("stackedgan", ["--config", "encoder_epochs=1"]), ("cgan", [])):
         argv = ["train", family, "--out", str(out / family), "--metrics-every", "0", "--grid-every", "100"]

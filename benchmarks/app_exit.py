@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HANG_S = 30.0
@@ -62,14 +63,15 @@ def drive(window):
             when(lambda: stepped, lambda: close(window))
         when(lambda: drawn() and window.backend_ready, train)
     elif scenario == "models":
-        paths = [p for _, p in window.shipped_models()]
-        def next_model():
+        paths = [p for _, p in window.shipped_models()][1:]  # the first is open already
+        def next_model(*_):
             if not paths:
                 return close(window)
-            path = paths.pop(0)
-            window.open_path(path)
-            when(lambda: window._opening is None and window.explorer.model is not None, next_model)
-        when(lambda: drawn() and window.backend_ready, next_model)
+            window.open_path(paths.pop(0))
+        def start():
+            window.model_loaded.connect(lambda *_: QTimer.singleShot(200, next_model))
+            next_model()
+        when(lambda: drawn() and window.backend_ready, start)
 
 def show_and_drive(self):
     shown(self)
@@ -94,10 +96,14 @@ def launch(scenario: str, platform: str) -> tuple[float | None, str]:
             env=env,
         )
         closed_at = None
+        # a scenario that never closes the window is reported, not waited for (a watchdog ends the child)
+        watchdog = threading.Timer(180, child.kill)
+        watchdog.start()
         for line in child.stdout:
             if line.startswith("closing"):
                 closed_at = float(line.split()[1])
                 break
+        watchdog.cancel()
         try:
             child.wait(timeout=HANG_S)
             ended = time.time()

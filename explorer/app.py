@@ -9,6 +9,7 @@ from pathlib import Path
 
 def run_app(argv: list[str]) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
@@ -24,4 +25,23 @@ def run_app(argv: list[str]) -> int:
     window.show()
     code = app.exec()
     hold_collection_off_for_exit()  # the window is destroyed on return: no collection inside Qt's destructors
+    if QThreadPool.globalInstance().activeThreadCount():
+        leave_now(code)
     return code
+
+
+def leave_now(code: int) -> None:
+    """End the process without Qt's teardown, which waits for every thread of Qt's pool: a TensorFlow import
+    still under way there (a window closed within seconds of its launch) cannot be interrupted and would
+    hold the exit for seconds. Nothing is left to save: the window stopped its training run (checkpoint
+    written) when it closed; settings and output streams are flushed here."""
+    import multiprocessing
+
+    from PySide6.QtCore import QSettings
+
+    QSettings("GANLatentExplorer", "GANLatentExplorer").sync()
+    for child in multiprocessing.active_children():  # none after a normal close; never leave one behind
+        child.terminate()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -25,6 +25,7 @@ RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
 MAX_RECENT = 8
 CLOSE_TIMEOUT_MS = 2300  # the training process finishes its step and writes a checkpoint
 KILL_TIMEOUT_MS = 500
+POOL_WAIT_MS = 300  # a task of Qt's pool about to end; a TensorFlow import under way is left (explorer/app.py)
 
 
 def short_location(path: Path) -> str:
@@ -400,7 +401,7 @@ class MainWindow(QMainWindow):
         if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS) and self.worker is not None:
             self.worker.kill()  # its last checkpoint on disk stays valid
             self.thread.wait(KILL_TIMEOUT_MS)
-        QThreadPool.globalInstance().waitForDone(CLOSE_TIMEOUT_MS)  # a TensorFlow import still under way
+        QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)  # the app leaves without a TensorFlow import
         self.explorer.shutdown()
         self._collector.release()  # every thread of this window has stopped
         event.accept()

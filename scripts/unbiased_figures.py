@@ -20,18 +20,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BEGIN, END = "<!-- unbiased figures: scripts/unbiased_figures.py -->", "<!-- end of unbiased figures -->"
-KID_GOAL = 0.5  # see GOAL_TEXT
 GOAL_TEXT = (
-    "The goal, restated on the unbiased measure: **KID ≤ {goal}**. The earlier goal (Fréchet ratio ≤ 3 at 1,000 "
-    "samples a side) allowed a true distance of about twice the real-vs-real Fréchet floor, a bias that shrinks "
-    "with the sample size; KID has none (real vs real reads 0 up to its noise, ± {noise:.2f} here over subsets of "
-    "1,000), so its goal is an absolute one in the judge's feature units: {goal} is where the shipped models "
-    "that look like real digits to a person part from those that do not (the table in the README)."
+    "The goal, restated on the unbiased measure: **KID no larger than that of real held-out images moved one pixel "
+    "sideways** (half of them shifted, against the other half: {yardstick:.3f} here), i.e. the generated images are "
+    "at least as close to real ones as real ones are to themselves after a shift a person barely sees. The earlier "
+    "goal (Fréchet ratio ≤ 3 at 1,000 samples a side) allowed a true distance of about twice the Fréchet "
+    "distance's bias at that size; KID has no bias (real vs real reads {halves:.3f}), so its goal needs a yardstick "
+    "in the judge's own feature units rather than a ratio. On MNIST, for scale: blurred by a Gaussian of σ 0.5 px "
+    "real digits read 1.9, of σ 1 px 15.3, and an untrained generator 34.0 (2026-12-05)."
 )
 
 
+def goal_met(card: dict) -> bool:
+    return card["kid"] <= card["kid_real_shifted"]
+
+
 def section(card: dict) -> str:
-    met = card["kid"] <= KID_GOAL
+    met = goal_met(card)
     lines = [
         BEGIN,
         "## Unbiased figures (kernel distance)",
@@ -46,10 +51,12 @@ def section(card: dict) -> str:
         f"held-out real images | **{card['kid']:.3f}** ± {card['kid_spread']:.3f} (sd over {card['kid_subsets']} "
         f"subsets of {card['kid_subset_size']:,}) |",
         f"| KID between the two real halves (its noise level) | {card['kid_real_halves']:.3f} |",
+        f"| KID of real half A moved one pixel sideways, vs half B (the goal's yardstick) | "
+        f"{card['kid_real_shifted']:.3f} |",
         f"| Fréchet distance at equal sizes: {card['frechet_equal_size']:,} generated vs the "
         f"{card['frechet_equal_size']:,} held-out images | {card['frechet_distance_equal']:.3f} |",
         "",
-        GOAL_TEXT.format(goal=KID_GOAL, noise=card["kid_spread"])
+        GOAL_TEXT.format(yardstick=card["kid_real_shifted"], halves=card["kid_real_halves"])
         + f" This model: {card['kid']:.3f}, {'met' if met else '**missed**'}.",
         END,
     ]
@@ -81,10 +88,11 @@ def main() -> int:
         write_section(folder / "MODEL_CARD.md", section(card))
         rows.append(
             f"| {folder.name} | {card['frechet_ratio']:.2f} | {card['frechet_distance_equal']:.2f} | "
-            f"{card['kid']:.3f} ± {card['kid_spread']:.3f} | {'met' if card['kid'] <= KID_GOAL else 'missed'} |"
+            f"{card['kid']:.3f} ± {card['kid_spread']:.3f} | {card['kid_real_shifted']:.3f} | "
+            f"{'met' if goal_met(card) else 'missed'} |"
         )
-    print("| model | Fréchet ratio (1,000 a side) | Fréchet, 2,000 a side | KID (± sd) | KID ≤ 0.5 |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| model | Fréchet ratio (1,000 a side) | Fréchet, 2,000 a side | KID (± sd) | yardstick | goal |")
+    print("| --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     return 0
 

@@ -30,13 +30,16 @@ class RealReference:
 
     features_a: np.ndarray
     features_b: np.ndarray
+    features_a_shifted: np.ndarray | None = None  # half A moved one pixel sideways: the KID goal's yardstick
 
     @classmethod
     def from_dataset(cls, dataset, judge) -> RealReference:
         _, held_out = dataset.split()
-        _, features = judge(held_out.images / 255.0)
+        images = held_out.images / 255.0
+        _, features = judge(images)
         half = len(features) // 2
-        return cls(features[:half], features[half : 2 * half])
+        _, shifted = judge(np.roll(images[:half], 1, axis=2))
+        return cls(features[:half], features[half : 2 * half], shifted)
 
     @property
     def floor(self) -> float:
@@ -58,9 +61,16 @@ def unbiased_figures(features: np.ndarray, reference: RealReference) -> dict[str
     as many samples on both sides as the held-out set has, no floor needed to read it."""
     real = reference.features
     kid, spread = metrics.kernel_distance(features, real, KID_SUBSETS, KID_SUBSET_SIZE)
-    halves, _ = metrics.kernel_distance(reference.features_a, reference.features_b, 1, len(reference.features_a))
+    n_half = len(reference.features_a)
+    halves, _ = metrics.kernel_distance(reference.features_a, reference.features_b, 1, n_half)
     size = min(len(features), len(real))
+    shifted = {}
+    if reference.features_a_shifted is not None:
+        shifted["kid_real_shifted"], _ = metrics.kernel_distance(
+            reference.features_a_shifted, reference.features_b, 1, n_half
+        )
     return {
+        **shifted,  # real half A moved one pixel sideways vs half B: a change a person barely sees
         "kid": kid,
         "kid_spread": spread,  # standard deviation over the subsets
         "kid_subset_size": min(KID_SUBSET_SIZE, len(features), len(real)),
@@ -243,6 +253,11 @@ def _unbiased_lines(result: dict) -> list[str]:
         f"{'kernel distance (KID)':<34}{result['kid']:>10.3f}"
         f"  (± {result['kid_spread']:.3f} over {result['kid_subsets']} subsets of "
         f"{result['kid_subset_size']:,}; real vs real {result['kid_real_halves']:.3f})",
+        *(
+            [f"{'KID of real images moved 1 pixel':<34}{result['kid_real_shifted']:>10.3f}  (the goal's yardstick)"]
+            if "kid_real_shifted" in result
+            else []
+        ),
         f"{'Fréchet distance, equal sizes':<34}{result['frechet_distance_equal']:>10.3f}"
         f"  ({result['frechet_equal_size']:,} generated vs every held-out image)",
     ]

@@ -33,12 +33,13 @@ class RealReference:
     features_a_shifted: np.ndarray | None = None  # half A moved one pixel sideways: the KID goal's yardstick
 
     @classmethod
-    def from_dataset(cls, dataset, judge) -> RealReference:
+    def from_dataset(cls, dataset, judge, with_yardstick: bool = False) -> RealReference:
+        """`with_yardstick`: also judge half A moved one pixel (the evaluation's, not the live metrics')."""
         _, held_out = dataset.split()
         images = held_out.images / 255.0
         _, features = judge(images)
         half = len(features) // 2
-        _, shifted = judge(np.roll(images[:half], 1, axis=2))
+        shifted = judge(np.roll(images[:half], 1, axis=2))[1] if with_yardstick else None
         return cls(features[:half], features[half : 2 * half], shifted)
 
     @property
@@ -286,7 +287,9 @@ def judged_evaluation(model, n: int, progress=None) -> dict:
     kind = model.data_kind
     judge = load_judge(kind.name)
     dataset = load_dataset(reference_data_spec(kind.name))
-    result = evaluate(model, judge, RealReference.from_dataset(dataset, judge), n=n, progress=progress)
+    result = evaluate(
+        model, judge, RealReference.from_dataset(dataset, judge, with_yardstick=True), n=n, progress=progress
+    )
     result["real_data"] = dataset.source
     return result
 

@@ -1,4 +1,5 @@
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -6,10 +7,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="gan-explorer-tests-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# JAX compiles every program anew in each process (~25 s of a JAX test's 50 s on these CPUs); the tests' JAX
+# processes build the same networks, so they share one cache, made once before the workers start and inherited
+# by them and their children. It starts empty in every test session; a size limit turns on its file lock, so
+# that no process reads an entry another is still writing.
+OWN_JAX_CACHE = ""
+if "PYTEST_XDIST_WORKER" not in os.environ and "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    OWN_JAX_CACHE = os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="gan-explorer-jax-cache-")
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_COMPILATION_CACHE_MAX_SIZE"] = str(4 << 30)
 
 import pytest
 
 from trainers.data import load_dataset
+
+
+def pytest_unconfigure(config):
+    if OWN_JAX_CACHE:
+        shutil.rmtree(OWN_JAX_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

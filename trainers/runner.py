@@ -229,7 +229,27 @@ def make_predictor(model, input_shape):
 
         fn = tf.function(lambda x: model(x, training=False), input_signature=[tf.TensorSpec(shape, tf.float32)])
         return lambda x: keras.tree.map_structure(to_numpy, fn(tf.constant(x, tf.float32)))
-    return lambda x: keras.tree.map_structure(to_numpy, model(x, training=False))
+    return jax_predictor(model)
+
+
+def jax_predictor(model):
+    """One compiled program per batch size, not one per operation and shape: called eagerly, each layer's
+    operations compile separately on JAX (hundreds of small compilations, ~10 s, before a model's first image).
+    The weights are arguments, so a training model's current values are read at every call."""
+    import jax
+
+    def call(trainable, non_trainable, x):
+        return model.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+    compiled = jax.jit(call)
+    to_numpy = keras.ops.convert_to_numpy
+
+    def predict(x):
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+        return keras.tree.map_structure(to_numpy, compiled(trainable, non_trainable, np.asarray(x, np.float32)))
+
+    return predict
 
 
 def to_floats(logs: dict) -> dict[str, float]:

@@ -133,7 +133,12 @@ class CurvePanel(pg.GraphicsLayoutWidget):
         return self.plots[group]
 
     def redraw(self) -> None:
+        new_plot = False
         for name in [n for n in self._ordered(self.series) if n not in self.items][:NEW_CURVES_PER_REDRAW]:
+            if self.group_of(name) not in self.plots:
+                if new_plot:
+                    break  # a plot costs ~17 ms to make: one per redraw keeps the event loop's pauses short
+                new_plot = True
             color = COLORS[len(self.items) % len(COLORS)]
             plot = self._plot_for(self.group_of(name))
             faint = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(160), width=1))

@@ -270,6 +270,15 @@ class ExplorerView(QWidget):
         self._renderer.read_ahead_done.connect(self.read_ahead_done)
         self._render_thread.finished.connect(self._renderer.deleteLater)  # its timer dies on its own thread
         self._render_thread.start()
+        self.strips_box.hide()  # shown with a model that has strips
+        self.main_pane.show_message(
+            "No model open: open a run or a shipped model from the File menu (Ctrl+O), or train one in the Train tab."
+        )
+
+    def show_waiting(self, title: str, message: str) -> None:
+        """Before a model arrives: what is coming, in the title and the empty image pane."""
+        self.title.setText(title)
+        self.main_pane.show_message(message)
 
     def shutdown(self) -> None:
         """Stop the strip thread (called when the window closes)."""
@@ -341,7 +350,7 @@ class ExplorerView(QWidget):
         seed_row.addWidget(resample)
         self.controls_form.addRow("noise seed", seed_row)
         for control in self.spec.traversed:
-            pane = ImagePane(min_height=70)
+            pane = ImagePane(min_height=40, fit_height=True)
             self._add_export_actions(pane, control.name)
             self.strip_panes[control.name] = pane
             self.strip_captions[control.name] = QLabel(strip_caption(control))

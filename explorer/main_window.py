@@ -18,7 +18,7 @@ from trainers.data import KINDS
 from trainers.errors import UserFacingError
 from trainers.families import FAMILIES, family_entry
 from trainers.paths import SHIPPED_MODELS
-from trainers.run import MODEL_FILE, checked_model_meta, read_json
+from trainers.run import MODEL_FILE, checked_model_meta, family_of, read_json
 from trainers.updates import GeneratorSnapshot
 
 RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
@@ -82,7 +82,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.statusBar().showMessage("Starting TensorFlow in the background…")
         # superqt's worker on Qt's thread pool: the import runs off the GUI thread, its end comes back as a signal
-        self._warmup = create_worker(load_backends, _start_thread=False)
+        self._loaded_families: set[str] = set()
+        first = family_of(self._queued_open) if self._queued_open is not None else None
+        if first is not None:
+            self.explorer.show_waiting(
+                f"Opening {family_entry(first).title} — {short_location(self._queued_open)}…",
+                "The generator draws here as soon as TensorFlow has started in the background (a few seconds).",
+            )
+        self._warmup = create_worker(load_backends, first, _start_thread=False)
+        self._warmup.yielded.connect(self._on_family_loaded)
         self._warmup.returned.connect(self._on_backend_ready)
         self._warmup.errored.connect(self._on_backend_failed)
         self._warmup.start()
@@ -164,6 +172,12 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
 
     # --- models -----------------------------------------------------------------------------
+    def _on_family_loaded(self, family: str):
+        self._loaded_families.add(family)
+        if self._queued_open is not None and family_of(self._queued_open) == family:
+            path, self._queued_open = self._queued_open, None
+            self.open_path(path, show=False)  # opened at start-up: the tab the user is on stays
+
     def _on_backend_ready(self, _result=None):
         self.backend_ready = True
         self.training.set_backend_ready()
@@ -180,7 +194,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path, show: bool = True) -> bool:
         """Start opening `path` (read off the GUI thread); `model_loaded` fires once it is shown.
         False when it waits for TensorFlow's start (it opens then)."""
-        if not self.backend_ready:
+        if not self.backend_ready and family_of(path) not in self._loaded_families:
             self._queued_open = path
             return False
         self._opening = Path(path)
@@ -200,7 +214,7 @@ class MainWindow(QMainWindow):
         if self._show_when_open:
             self.tabs.setCurrentWidget(self.explorer)
         self._remember(path)
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        self.statusBar().showMessage(f"Opened {model.title} ({short_location(path)})", 5000)
         self.model_loaded.emit(title)
 
     def _on_open_failed(self, path: str, message: str):

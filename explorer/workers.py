@@ -68,13 +68,15 @@ class TrainingWorker(QObject):
         self.process.terminate()
 
 
-def load_backends() -> None:
-    """Import every family's module (TensorFlow and Keras for those that use them); run off the GUI thread,
-    so the window shows at once and stays responsive."""
+def load_backends(first: str | None = None):
+    """Import every family's module (TensorFlow and Keras for those that use them), `first` first, yielding
+    each family's name once it can build models; run off the GUI thread, so the window shows at once and
+    stays responsive, and the model it opens on is drawn before the other families have loaded."""
     from trainers.families import FAMILIES
 
-    for entry in FAMILIES:
+    for entry in sorted(FAMILIES, key=lambda entry: entry.name != first):
         entry.load()
+        yield entry.name
 
 
 def start_in_thread(worker: QObject, parent: QObject) -> QThread:

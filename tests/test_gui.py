@@ -41,7 +41,15 @@ def wait_for_model(qtbot, win):
 
 
 def test_opens_on_the_shipped_model(qtbot, window):
+    # until the generator draws, the pane says what is coming (no empty black box)
+    assert window.explorer.title.text() == "Opening InfoGAN — shipped model…"
+    assert "as soon as TensorFlow has started" in window.explorer.main_pane.message
     wait_for_model(qtbot, window)
+    assert window.explorer.main_pane.message == ""
+    assert window.statusBar().currentMessage() == "Opened InfoGAN (shipped model)"
+    for pane in window.explorer.strip_panes.values():  # each strip as tall as its images at its width
+        rows, cols = pane.image.shape[:2]
+        assert pane.height() == max(pane.min_height, round(pane.width() * rows / cols))
     assert window.tabs.currentWidget() is window.explorer
     assert window.explorer.title.text() == "InfoGAN — shipped model"  # no absolute path in a new user's face
     assert window.explorer.title.toolTip().endswith("resources/models/infogan")
@@ -445,6 +453,9 @@ def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
     for step in range(5):
         panel.add(step, {"d_loss": 1.0 / (step + 1), "g_loss": 0.5, "g_label_acc": 0.9})
     panel.redraw()
+    assert set(panel.plots) == {"Discriminator"}  # one new plot per redraw: each costs the event loop ~17 ms
+    while panel.has_undrawn:  # the redraw timer's next ticks
+        panel.redraw()
     assert set(panel.plots) == {"Discriminator", "Generator", "Accuracies"}
     assert panel.plots["Accuracies"].getViewBox().viewRange()[1] == pytest.approx([0, 1], abs=0.05)
     sample = panel.legends["Discriminator"].items[0][0]
@@ -566,3 +577,14 @@ def test_the_train_tab_trains_data_parallel_on_two_devices(qtbot, window, monkey
     assert "KERAS_BACKEND" not in os.environ or os.environ["KERAS_BACKEND"] != "jax"  # the window's own is kept
     run = RunDir(sorted(window.runs_home.iterdir())[-1])
     assert run.read_info().step == 2 and "d_loss" in t.losses.items
+
+
+def test_the_model_opened_at_launch_has_its_family_loaded_first():
+    from explorer.workers import load_backends
+    from trainers.families import FAMILIES
+    from trainers.paths import SHIPPED_MODELS
+    from trainers.run import family_of
+
+    assert family_of(SHIPPED_MODELS / "dcgan") == "dcgan" and family_of(SHIPPED_MODELS) is None
+    order = list(load_backends("dcgan"))
+    assert order[0] == "dcgan" and sorted(order) == sorted(entry.name for entry in FAMILIES)

@@ -408,6 +408,18 @@ def build_model(family: str, config: dict, **overrides):
     return family_class(family)(family_config(family, config, **overrides))
 
 
+def family_of(path: Path) -> str | None:
+    """The family a run directory or exported model names, without loading anything; None where it
+    cannot be read (opening it then says why)."""
+    path = Path(path)
+    try:
+        if (path / MODEL_FILE).is_file():
+            return checked_model_meta(read_json(path / MODEL_FILE), path / MODEL_FILE)[0]
+        return RunDir(path).read_info().family
+    except (UserFacingError, OSError, ValueError):
+        return None
+
+
 def load_model(path: Path, precision: str | None = "float32"):
     """Load a run directory (full checkpoint) or an exported model (generator only) for sampling."""
     path = Path(path)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBo
 from superqt.utils import create_worker
 
 from explorer.explorer_view import ExplorerView
-from explorer.gc_policy import GuiThreadCollector
+from explorer.gc_policy import GuiThreadCollector, keep_imports_out_of_collections
 from explorer.training_view import TrainingView
 from explorer.workers import TrainingWorker, load_backends, start_in_thread
 from trainers.data import KINDS
@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
 
     # --- models -----------------------------------------------------------------------------
     def _on_family_loaded(self, family: str):
+        if family_entry(family).needs_tensorflow:
+            keep_imports_out_of_collections()  # TensorFlow and Keras are in; no model is built yet
         self._loaded_families.add(family)
         if self._queued_open is not None and family_of(self._queued_open) == family:
             path, self._queued_open = self._queued_open, None

@@ -45,6 +45,7 @@ def test_opens_on_the_shipped_model(qtbot, window):
     assert window.explorer.title.text() == "Opening InfoGAN — shipped model…"
     assert "as soon as TensorFlow has started" in window.explorer.main_pane.message
     wait_for_model(qtbot, window)
+    assert gc.get_freeze_count() > 100_000  # TensorFlow's objects: out of the GUI thread's collections
     assert window.explorer.main_pane.message == ""
     assert window.statusBar().currentMessage() == "Opened InfoGAN (shipped model)"
     for pane in window.explorer.strip_panes.values():  # each strip as tall as its images at its width

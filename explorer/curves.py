@@ -132,12 +132,13 @@ class CurvePanel(pg.GraphicsLayoutWidget):
                     plot.addItem(line)
         return self.plots[group]
 
-    def redraw(self) -> None:
+    def redraw(self) -> bool:
+        """Curves up to date; True when a new plot was made (one at most: each costs the event loop ~15 ms)."""
         new_plot = False
         for name in [n for n in self._ordered(self.series) if n not in self.items][:NEW_CURVES_PER_REDRAW]:
             if self.group_of(name) not in self.plots:
                 if new_plot:
-                    break  # a plot costs ~17 ms to make: one per redraw keeps the event loop's pauses short
+                    break  # the rest at the next redraw
                 new_plot = True
             color = COLORS[len(self.items) % len(COLORS)]
             plot = self._plot_for(self.group_of(name))
@@ -152,6 +153,7 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             every = -(-series.n // MAX_POINTS_DRAWN)  # a fast family logs thousands of steps a second
             raw.setData(series.steps[::every], series.raw[::every])
             smooth.setData(series.steps[::every], series.smooth[::every])
+        return new_plot
 
     @property
     def has_undrawn(self) -> bool:

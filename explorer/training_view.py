@@ -422,8 +422,7 @@ class TrainingView(QWidget):
         """Draw what has arrived (the redraw timer calls this; so does the window before it reads is_live_lab)."""
         if not self._pending:
             if self.losses.has_undrawn or self.metrics.has_undrawn:  # curves still to make, nothing new
-                self.losses.redraw()
-                self.metrics.redraw()
+                self._redraw_curves()
             return
         pending, self._pending = self._pending, []
         last_status = None
@@ -446,10 +445,14 @@ class TrainingView(QWidget):
         now = time.monotonic()
         if now - self._curves_drawn_at >= CURVES_EVERY_S or any(isinstance(m, Finished) for m in pending):
             self._curves_drawn_at = now
-            self.losses.redraw()
-            self.metrics.redraw()
+            self._redraw_curves()
         if last_status is not None:
             self._show_status(last_status)
+
+    def _redraw_curves(self) -> None:
+        """Both panels, but never two new plots in one go: the metrics wait for the next redraw then."""
+        if not self.losses.redraw():
+            self.metrics.redraw()
 
     # --- samples and their timeline --------------------------------------------------------------
     def _add_previews(self, snapshots: list) -> None:

@@ -57,6 +57,7 @@ def test_each_update_changes_only_its_own_network(model, small_mnist):
     assert all(np.array_equal(a, b) for a, b in zip(d_before, weights(model, "discriminator")))
 
 
+@pytest.mark.long
 def test_cli_train_sample_evaluate_for_an_unconditional_family(tmp_path, capsys):
     out = tmp_path / "dc"
     assert main(["train", "dcgan", "--steps", "2", "--out", str(out), *TRAIN]) == 0

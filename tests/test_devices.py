@@ -65,6 +65,7 @@ def run_python(code: str, *args: str, env: dict | None = None, timeout: int = 28
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 
 
+@pytest.mark.long
 def test_two_devices_give_the_losses_of_one_for_the_same_global_batch():
     out = run_python(SAME_LOSSES, env=TWO_CPU_DEVICES)
     assert out.returncode == 0, out.stderr[-2000:]

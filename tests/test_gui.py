@@ -186,6 +186,7 @@ def configure_short_run(win, steps):
     t.metrics_every.setValue(2)
 
 
+@pytest.mark.long
 def test_live_training_pause_resume_explore_and_finish(qtbot, window):
     wait_for_model(qtbot, window)
     configure_short_run(window, 6)
@@ -238,6 +239,7 @@ def test_closing_while_the_training_process_starts_is_fast_and_leaves_no_process
     qtbot.waitUntil(lambda: not process.alive, timeout=2000)
 
 
+@pytest.mark.long
 def test_resume_a_saved_run_from_the_gui(qtbot, window):
     wait_for_model(qtbot, window)
     configure_short_run(window, 2)
@@ -525,6 +527,7 @@ def test_a_class_conditional_model_of_colour_images_in_the_explorer(qtbot, windo
     qtbot.waitUntil(lambda: len(ex.strip_images) == len(ex.strip_panes), timeout=10000)
 
 
+@pytest.mark.long
 def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_path):
     from test_colour_data import write_cifar_folder
 
@@ -561,6 +564,7 @@ def test_acgan_and_a_colour_dcgan_train_from_the_train_tab(qtbot, window, tmp_pa
     assert RunDir(run).read_info().config["dataset"] == "cifar10"
 
 
+@pytest.mark.long
 def test_the_train_tab_trains_data_parallel_on_two_devices(qtbot, window, monkeypatch):
     if importlib.util.find_spec("jax") is None:  # checked without importing it
         pytest.skip("JAX is not installed")

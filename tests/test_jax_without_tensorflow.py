@@ -59,6 +59,7 @@ WITHOUT_TENSORFLOW = NO_TENSORFLOW + textwrap.dedent("""
 """)
 
 
+@pytest.mark.long
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 def test_every_keras_family_trains_samples_evaluates_and_exports_without_tensorflow(tmp_path):
     env = {**os.environ, **TWO_CPU_DEVICES, "JAX_PLATFORMS": "cpu"}

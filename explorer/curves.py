@@ -86,6 +86,7 @@ class CurvePanel(pg.GraphicsLayoutWidget):
         self.title = title
         self.series: dict[str, Series] = {}
         self.items: dict[str, tuple] = {}
+        self.has_new = False  # values added since the curves were last drawn
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
         self._declared: dict[str, str] = {}
@@ -105,6 +106,7 @@ class CurvePanel(pg.GraphicsLayoutWidget):
     def add(self, step: int, values: dict) -> None:
         for name, value in values.items():
             self.series.setdefault(name, Series(self.smoothing)).append(step, value)
+        self.has_new = self.has_new or bool(values)
 
     def _plot_for(self, group: str) -> pg.PlotItem:
         if group not in self.plots:
@@ -152,6 +154,7 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             every = -(-series.n // MAX_POINTS_DRAWN)  # a fast family logs thousands of steps a second
             raw.setData(series.steps[::every], series.raw[::every])
             smooth.setData(series.steps[::every], series.smooth[::every])
+        self.has_new = False
         return False
 
     @property
@@ -174,3 +177,4 @@ class CurvePanel(pg.GraphicsLayoutWidget):
     def clear_curves(self) -> None:
         self.clear()
         self.series, self.items, self.plots, self.legends = {}, {}, {}, {}
+        self.has_new = False

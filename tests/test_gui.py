@@ -447,6 +447,36 @@ def test_a_preset_fills_the_settings_form_and_the_run_records_it(qtbot, window):
     assert t.settings.values()["optimizer"] == "adam" and t.steps.value() == 3000
 
 
+def test_the_training_view_draws_one_view_per_tick(qtbot, monkeypatch):
+    """Losses, metrics and the newest sample each paint for 8–25 ms at a fast run's rates: never in one tick."""
+    from explorer.training_view import TrainingView
+    from trainers.updates import LiveMetrics, SampleSnapshot
+
+    view = TrainingView()
+    qtbot.addWidget(view)
+    view.show()
+    view._redraw_timer.stop()  # the test ticks
+    drawn = []
+    for name, owner, method in (
+        ("losses", view.losses, "redraw"),
+        ("metrics", view.metrics, "redraw"),
+        ("sample", view.grid_pane, "show_image"),
+    ):
+        original = getattr(owner, method)
+        monkeypatch.setattr(owner, method, lambda *a, _o=original, _n=name: (drawn.append(_n), _o(*a))[1])
+    grids = [np.full((8, 8), step, np.uint8) for step in range(3)]
+    losses = [StepFigures(step, 10, {"d_loss": 1.0, "g_loss": 2.0}) for step in range(3)]
+    view.on_update([*losses, LiveMetrics(2, {"fid": 3.0}), *(SampleSnapshot(s, g) for s, g in enumerate(grids))])
+    per_tick = []
+    for _ in range(20):
+        before = len(drawn)
+        view.flush()
+        per_tick.append(len(drawn) - before)
+    assert max(per_tick) == 1 and {"losses", "metrics", "sample"} <= set(drawn)
+    assert drawn.count("sample") == 1 and view.grid_pane.image[0, 0] == 2  # the newest, drawn once
+    assert not (view.losses.has_undrawn or view.metrics.has_undrawn)
+
+
 def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
     from explorer.curves import CurvePanel
 

@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
+from explorer.directions_panel import DirectionsFinder, DirectionsPanel
 from explorer.imageview import ImagePane
 from explorer.lab_view import Frame1DView
 from trainers.errors import UserFacingError
 from trainers.families.base import Samples1D
 from trainers.images import make_grid, save_gif, save_png
-from trainers.latent import SEED, CategoricalControl, LatentSpec, NoiseControl
+from trainers.latent import SEED, CategoricalControl, DirectionControl, LatentSpec, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
 READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
@@ -44,7 +45,8 @@ def control_caption(control, value: int = 0) -> str:
 
 
 def strip_caption(control) -> str:
-    return f"{control_caption(control)}: {control.low:g} → {control.high:g}"
+    unit = "σ" if isinstance(control, DirectionControl) else ""
+    return f"{control_caption(control)}: {control.low:g}{unit} → {control.high:g}{unit}"
 
 
 def slider_layout(spec: LatentSpec) -> tuple:
@@ -222,7 +224,9 @@ class ExplorerView(QWidget):
     _render_request = Signal(int, object, object, object, object)
     _build_request = Signal(str, object, object, str)
     _open_request = Signal(str)
+    _find_request = Signal(object, object, str, int, bool)  # (model, folder, method, k, cached only)
     model_opened = Signal(object, str)  # (model, path) from open_in_background
+    directions_found = Signal()  # the directions' sliders are in place (tests)
     open_failed = Signal(str, str)  # (path, one-line reason)
 
     def __init__(self, parent=None):
@@ -249,6 +253,10 @@ class ExplorerView(QWidget):
         left.addWidget(self.title)
         left.addWidget(self.output, 1)
         left.addWidget(self.controls_box)
+        self.directions = DirectionsPanel()
+        self.directions.hide()  # shown with a model that has a noise vector to search
+        left.addWidget(self.directions)
+        self._folder: Path | None = None
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addWidget(self.strips_box, 3)
@@ -270,6 +278,7 @@ class ExplorerView(QWidget):
         self._renderer.read_ahead_done.connect(self.read_ahead_done)
         self._render_thread.finished.connect(self._renderer.deleteLater)  # its timer dies on its own thread
         self._render_thread.start()
+        self._start_finder()
         self.strips_box.hide()  # shown with a model that has strips
         self.main_pane.show_message(
             "No model open: open a run or a shipped model from the File menu (Ctrl+O), or train one in the Train tab."
@@ -280,15 +289,30 @@ class ExplorerView(QWidget):
         self.title.setText(title)
         self.main_pane.show_message(message)
 
+    def _start_finder(self) -> None:
+        self._finder = DirectionsFinder()
+        self._finder_thread = QThread(self)
+        self._finder.moveToThread(self._finder_thread)
+        self._find_request.connect(self._finder.find)
+        self._finder.progress.connect(self.directions.show_progress)
+        self._finder.found.connect(self._apply_directions)
+        self._finder.said.connect(self._directions_said)
+        self.directions.requested.connect(lambda method, k: self.find_directions(method, k))
+        self._finder_thread.finished.connect(self._finder.deleteLater)
+        self._finder_thread.start()
+
     def shutdown(self) -> None:
-        """Stop the strip thread (called when the window closes)."""
+        """Stop the strip and directions threads (called when the window closes)."""
         self._renderer.latest = -1
-        self._render_thread.quit()
-        self._render_thread.wait(3000)
+        self._finder.cancel()  # at its next measured direction
+        for thread in (self._render_thread, self._finder_thread):
+            thread.quit()
+            thread.wait(3000)
 
     # --- model ----------------------------------------------------------------------------
-    def set_model(self, model, title: str = "") -> None:
-        """Show `model` (anything with latent_spec and generate_arrays); sliders follow its spec."""
+    def set_model(self, model, title: str = "", folder: Path | None = None) -> None:
+        """Show `model` (anything with latent_spec and generate_arrays); sliders follow its spec. `folder`:
+        where it was read from (its directions are cached there)."""
         same_spec = (
             self.model is not None
             and self.spec is not None
@@ -315,6 +339,40 @@ class ExplorerView(QWidget):
         if values:
             self.set_values(values, redraw=False)
         self.redraw()
+        self._offer_directions(model, folder)
+
+    # --- discovered directions ---------------------------------------------------------
+    def _offer_directions(self, model, folder: Path | None) -> None:
+        """The panel for a model with a noise vector; its cached directions, if any, come in on their own."""
+        self._folder = folder
+        offered = bool(getattr(model, "noise_sites", dict)())
+        self.directions.setVisible(offered)
+        self.directions.idle("")
+        if offered:
+            self._find_request.emit(model, folder, *self.directions.settings, True)
+
+    def find_directions(self, method: str | None = None, k: int | None = None) -> None:
+        """Find and measure directions in the open model's noise (seconds, off this thread)."""
+        if self.model is None or not self.directions.isVisible():
+            return
+        default_method, default_k = self.directions.settings
+        self.directions.busy()
+        self._find_request.emit(self.model, self._folder, method or default_method, k or default_k, False)
+
+    def _apply_directions(self, model, directions: list, method: str) -> None:
+        if model is not self.model:
+            return  # another model was opened meanwhile
+        values = {k: v for k, v in self.values().items() if not k.startswith("dir")}
+        self.spec = self.spec.with_directions(directions)
+        self._build_controls()
+        self.set_values(values, redraw=False)
+        self.redraw()
+        named = sum(1 for d in directions if d.name not in ("", "mixed"))
+        self.directions.idle(f"{len(directions)} by {method}, {named} named by a measured effect")
+        self.directions_found.emit()
+
+    def _directions_said(self, line: str) -> None:
+        self.directions.idle(line)
 
     def open_in_background(self, path: Path) -> None:
         """Read `path` off the GUI thread; `model_opened` or `open_failed` answers."""

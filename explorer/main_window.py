@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Next class (digit)", lambda: self.explorer.step_class(1), "Ctrl+Right")
         self._action(view_menu, "Previous class (digit)", lambda: self.explorer.step_class(-1), "Ctrl+Left")
         self._action(view_menu, "Resample noise", self.explorer.resample, "R")
+        self._action(view_menu, "Find directions in the noise", lambda: self.explorer.find_directions(), "D")
 
     def _refresh_recent(self):
         self.recent_menu.clear()
@@ -210,7 +211,7 @@ class MainWindow(QMainWindow):
         if path != self._opening:
             return  # the user asked for another model meanwhile
         title = f"{model.title} — {short_location(path)}"
-        self.explorer.set_model(model, title)
+        self.explorer.set_model(model, title, folder=path)
         self.explorer.title.setToolTip(str(path.resolve()))
         self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)
         if self._show_when_open:

@@ -623,3 +623,33 @@ def test_the_model_opened_at_launch_has_its_family_loaded_first():
     assert family_of(SHIPPED_MODELS / "dcgan") == "dcgan" and family_of(SHIPPED_MODELS) is None
     order = list(load_backends("dcgan"))
     assert order[0] == "dcgan" and sorted(order) == sorted(entry.name for entry in FAMILIES)
+
+
+def test_directions_found_in_the_noise_become_named_sliders_and_come_back_from_the_cache(qtbot, window, tmp_path):
+    import shutil
+
+    from trainers.paths import SHIPPED_MODELS
+
+    folder = tmp_path / "dcgan"
+    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        window.open_path(folder)
+    assert ex.directions.isVisible() and "dir0" not in ex.sliders
+    ex.directions.k.setValue(2)
+    with qtbot.waitSignal(ex.directions_found, timeout=120000):
+        qtbot.keyClick(window, Qt.Key.Key_D)  # the Explore menu's shortcut
+        assert not ex.directions.button.isEnabled()  # busy, off the GUI thread
+    assert {"dir0", "dir1"} <= set(ex.sliders) and {"dir0", "dir1"} <= set(ex.strip_panes)
+    label = ex.controls_form.labelForField(ex.sliders["dir0"]).text()
+    assert label.startswith("dir0 · ") and len(label) > len("dir0 · ")  # its measured name
+    qtbot.waitUntil(lambda: {"dir0", "dir1"} <= set(ex.strip_images), timeout=10000)
+    before = ex.current_image.copy()
+    with qtbot.waitSignal(ex.rendered, timeout=10000):
+        ex.sliders["dir0"].setValue(3.0)
+    assert np.abs(ex.current_image - before).mean() > 0.01  # moving along it changes the image
+    assert (folder / "directions-sefa.json").is_file()
+    with qtbot.waitSignal(ex.directions_found, timeout=30000):  # opened again: read back, nothing to click
+        window.open_path(folder)
+    assert "dir1" in ex.sliders and ex.directions.button.isEnabled()

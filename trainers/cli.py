@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 from trainers.errors import UserFacingError
 from trainers.families import family_entry, family_names
 
-COMMANDS = ("train", "generate", "sample", "evaluate", "export", "compare", "judge")
+COMMANDS = ("train", "generate", "sample", "evaluate", "export", "compare", "directions", "judge")
 
 
 def whole_number_at_least(minimum: int):
@@ -164,6 +165,14 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     compare.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="a setting applied to every cell"
     )
+    directions = sub.add_parser(
+        "directions",
+        help="find directions in the model's noise (SeFa or GANSpace), measure what each does, and cache them",
+    )
+    directions.add_argument("run", type=Path, help="run directory or exported model folder")
+    directions.add_argument("--method", choices=("sefa", "ganspace"), default="sefa")
+    directions.add_argument("--k", type=positive_int, default=8, help="directions per noise vector")
+    directions.add_argument("--json", action="store_true")
     judge = sub.add_parser(
         "judge",
         help="train the classifier that measures models of a colour data set (label accuracy, Fréchet distance) "
@@ -213,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             "evaluate": cmd_evaluate,
             "export": cmd_export,
             "compare": cmd_compare,
+            "directions": cmd_directions,
             "judge": cmd_judge,
         }[args.command](args, rest)
     except UserFacingError as exc:
@@ -416,6 +426,14 @@ def generate_parser(spec) -> argparse.ArgumentParser:
         choices=[c.name for c in spec.swept],
         help=f"sweep this control over its range (one column per value, {row})",
     )
+    parser.add_argument(
+        "--direction",
+        type=non_negative_int,
+        default=None,
+        metavar="N",
+        help="move along discovered direction N (gan-explorer directions RUN lists them); --sweep direction:N too",
+    )
+    parser.add_argument("--amount", type=finite_float, default=0.0, help="how far along --direction, in σ")
     parser.add_argument("--steps", type=positive_int, default=10, help="values in a sweep")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
     parser.add_argument("-o", "--out", type=Path, default=Path("generated.png"))
@@ -437,6 +455,11 @@ def cmd_generate(args, rest) -> int:
         raise UserFacingError("generate needs a run directory or model folder: gan-explorer generate RUN [flags].")
     model = load_model(args.run)
     spec = _spec_with_card(model)
+    rest = [DIRECTION_SWEEP.sub(r"dir\1", flag) for flag in rest]  # --sweep direction:3 is --sweep dir3
+    if any(flag.startswith(("--direction", "--dir")) or flag.startswith("dir") for flag in rest):
+        from trainers.directions import directions_for
+
+        spec = spec.with_directions(directions_for(model, args.run, say=_say))  # cached, or found now
     if asks_help:
         generate_parser(spec).print_help()
         return 0
@@ -444,6 +467,14 @@ def cmd_generate(args, rest) -> int:
     check_replaceable(opts.out, opts.force)
     values = {c.name: getattr(opts, c.name) for c in spec.swept}
     values["seed"] = opts.seed
+    if opts.direction is not None:
+        if f"dir{opts.direction}" not in values:
+            found = sum(1 for c in spec.controls if c.name.startswith("dir"))
+            raise UserFacingError(
+                f"--direction {opts.direction}: this model has directions 0–{found - 1} "
+                "(gan-explorer directions RUN lists them)."
+            )
+        values[f"dir{opts.direction}"] = opts.amount
     if isinstance(model.sample_kind, ImageSamples):
         picture = _image_picture(model, spec, values, opts)
     else:
@@ -479,6 +510,9 @@ def _image_picture(model, spec, values: dict, opts):
     if cat is None:
         return make_grid(model.generate(values), cols=1)
     return make_grid(model.generate({**values, cat.name: np.array(classes)}), cols=len(classes))
+
+
+DIRECTION_SWEEP = re.compile(r"^direction:(\d+)$")
 
 
 def _spec_with_card(model):
@@ -566,6 +600,35 @@ def cmd_compare(args, _rest) -> int:
     if not args.json:
         print(f"{len(result['runs'])} runs in {result['wall_seconds']:.1f} s with {args.workers} worker process(es)")
     return 0
+
+
+def cmd_directions(args, _rest) -> int:
+    """The table of measured directions (from the cache beside the model when it is this model's)."""
+    import json
+
+    from tqdm import tqdm
+
+    from trainers.directions import directions_for, format_table
+    from trainers.run import load_model
+
+    model = load_model(args.run)
+    with tqdm(unit="direction", desc="measuring directions", file=sys.stderr, leave=False) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        found = directions_for(model, args.run, args.method, args.k, say=_say, progress=progress)
+    if args.json:
+        print(json.dumps({"method": args.method, "directions": [d.table_row() for d in found]}, indent=2))
+    else:
+        print(format_table(found, args.method))
+    return 0
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(f"gan-explorer: {line}\n")
 
 
 def cmd_judge(args, _rest) -> int:

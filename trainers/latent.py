@@ -66,7 +66,27 @@ class NoiseControl:
         return vectors
 
 
-Control = CategoricalControl | ContinuousControl | NoiseControl
+@dataclass(frozen=True)
+class DirectionControl:
+    """A direction found in a noise vector (trainers.directions): the slider moves that noise along
+    `vector` by value × sigma, sigma being the noise's spread along it; `attribute` is its measured name."""
+
+    name: str
+    noise: str
+    vector: tuple[float, ...]  # unit length, in the noise's space
+    sigma: float
+    low: float = -3.0
+    high: float = 3.0
+    attribute: str | None = None
+    traversal: bool = True
+
+    def shift(self, amounts: np.ndarray) -> np.ndarray:
+        """(n, dim): what `amounts` (in σ) add to the noise."""
+        return (np.asarray(amounts, np.float32)[:, None] * self.sigma) * np.asarray(self.vector, np.float32)
+
+
+Control = CategoricalControl | ContinuousControl | NoiseControl | DirectionControl
+Ranged = ContinuousControl | NoiseControl | DirectionControl
 SEED = "seed"
 
 
@@ -80,7 +100,7 @@ class LatentSpec:
                 return control
         raise KeyError(name)
 
-    def ranged(self, name: str) -> ContinuousControl | NoiseControl:
+    def ranged(self, name: str) -> Ranged:
         """A control with a slider range (a code or a noise vector), by name."""
         control = self[name]
         if isinstance(control, CategoricalControl):
@@ -99,12 +119,12 @@ class LatentSpec:
         return next((c for c in self.controls if isinstance(c, CategoricalControl)), None)
 
     @property
-    def swept(self) -> tuple[ContinuousControl | NoiseControl, ...]:
+    def swept(self) -> tuple[Ranged, ...]:
         """Controls with a slider range: CLI flags, evaluation sweeps."""
         return tuple(c for c in self.controls if not isinstance(c, CategoricalControl))
 
     @property
-    def traversed(self) -> tuple[ContinuousControl | NoiseControl, ...]:
+    def traversed(self) -> tuple[Ranged, ...]:
         """Swept controls that get a traversal strip in the explorer (the book's --p figures)."""
         return tuple(c for c in self.swept if getattr(c, "traversal", True))
 
@@ -123,6 +143,16 @@ class LatentSpec:
                 for c in self.controls
             )
         )
+
+    def with_directions(self, directions) -> LatentSpec:
+        """A copy with one slider per discovered direction (trainers.directions.Direction), named dir0, dir1, …
+        after the model's own controls; directions given before are replaced."""
+        own = tuple(c for c in self.controls if not isinstance(c, DirectionControl))
+        found = tuple(
+            DirectionControl(f"dir{i}", d.noise, tuple(float(x) for x in d.vector), float(d.sigma), attribute=d.name)
+            for i, d in enumerate(directions)
+        )
+        return LatentSpec(own + found)
 
     def validate(self, values: dict) -> None:
         for name, value in values.items():
@@ -158,6 +188,8 @@ class LatentSpec:
                 out[c.name] = value.astype(np.int32)
             elif isinstance(c, ContinuousControl):
                 out[c.name] = value.astype(np.float32)
+            elif isinstance(c, DirectionControl):  # after the noise it moves (directions come last)
+                out[c.noise] = out[c.noise] + c.shift(value)
             else:
                 out[c.name] = c.draw(rng, 1) + value.astype(np.float32)[:, None]
         return out
@@ -170,7 +202,7 @@ class LatentSpec:
                 out[c.name] = (
                     classes.astype(np.int32) if classes is not None else rng.integers(0, c.n, n).astype(np.int32)
                 )
-            else:
+            elif not isinstance(c, DirectionControl):  # random noise already goes every way
                 out[c.name] = c.sample(rng, n)
         return out
 

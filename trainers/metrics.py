@@ -49,6 +49,8 @@ def label_accuracy(predicted: np.ndarray, requested: np.ndarray) -> float:
 
 
 def spearman(values: np.ndarray, measured: np.ndarray) -> float:
+    if np.ptp(values) == 0 or np.ptp(measured) == 0:
+        return 0.0  # one of them never changes: no correlation (scipy would warn and give nan)
     rho = stats.spearmanr(values, measured).statistic
     return float(rho) if np.isfinite(rho) else 0.0
 

@@ -126,6 +126,11 @@ class GanFamily(ABC):
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         """Full latent arrays -> samples of `sample_kind`."""
 
+    def noise_sites(self) -> dict:
+        """Noise name -> trainers.directions.NoiseSite: where each noise vector enters a generator network,
+        so that directions can be discovered in it. {} (the default): the family offers none."""
+        return {}
+
     def generate(self, controls: dict, n: int | None = None) -> np.ndarray:
         return self.generate_arrays(self.latent_spec.expand(controls, n))
 

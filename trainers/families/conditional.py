@@ -134,6 +134,12 @@ class ClassConditionalGan(ImageGanFamily):
         if self._averaged is not None:
             self._averaged.invalidate()
 
+    def noise_sites(self) -> dict:
+        from trainers.directions import NoiseSite
+
+        sampled = self._averaged.copy if self._averaged is not None else self.networks["generator"]
+        return {"z": NoiseSite(sampled, 0, self.generator_inputs)}  # z comes first in the generator's input
+
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.sync()
         images = self._predict(self.generator_inputs(latents))

@@ -218,6 +218,11 @@ class Dcgan(ImageGanFamily):
         noise = self.latent_spec.noise("z")
         return (real, noise.sample(self._rng, batch), noise.sample(self._rng, batch))
 
+    def noise_sites(self) -> dict:
+        from trainers.directions import NoiseSite
+
+        return {"z": NoiseSite(self.networks["generator"], 0, lambda latents: latents["z"])}
+
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.runner.sync()
         images = (self._predict(latents["z"].astype(np.float32)) + 1.0) / 2.0

@@ -262,6 +262,11 @@ class InfoGan(ImageGanFamily):
         codes = np.stack([latents["code1"], latents["code2"]], axis=1).astype(np.float32)
         return np.concatenate([latents["z"].astype(np.float32), one_hot, codes], axis=1)
 
+    def noise_sites(self) -> dict:
+        from trainers.directions import NoiseSite
+
+        return {"z": NoiseSite(self.networks["generator"], 0, self.generator_inputs)}  # z, then digit and codes
+
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.runner.sync()
         return self._predict(self.generator_inputs(latents))[..., 0]

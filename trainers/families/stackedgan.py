@@ -251,10 +251,24 @@ class StackedGan(ImageGanFamily):
         )
 
     # --- sampling: gen1 stacked into gen0 ---------------------------------------------
+    def noise_sites(self) -> dict:
+        """z1 follows the one-hot label into gen1; z0 follows gen1's features into gen0."""
+        from trainers.directions import NoiseSite
+
+        return {
+            "z1": NoiseSite(self.networks["gen1"], self.config.num_labels, self._gen1_latents),
+            "z0": NoiseSite(self.networks["gen0"], self.config.feature_dim, self._gen0_latents),
+        }
+
+    def _gen1_latents(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        return self._gen1_inputs(latents["digit"], latents["z1"].astype(np.float32))
+
+    def _gen0_latents(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([self._predict1(self._gen1_latents(latents)), latents["z0"].astype(np.float32)], axis=1)
+
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.runner.sync()
-        f1 = self._predict1(self._gen1_inputs(latents["digit"], latents["z1"].astype(np.float32)))
-        images = self._predict0(np.concatenate([f1, latents["z0"].astype(np.float32)], axis=1))
+        images = self._predict0(self._gen0_latents(latents))
         return images[..., 0]
 
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:

@@ -1,0 +1,114 @@
+"""Directions discovered in a generator's noise: SeFa and GANSpace, their measured names, the cache, the CLI."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from trainers import directions as D
+from trainers.cli import main
+from trainers.latent import LatentSpec, NoiseControl
+from trainers.paths import SHIPPED_MODELS
+from trainers.run import load_model
+
+
+@pytest.fixture(scope="module")
+def dcgan():
+    return load_model(SHIPPED_MODELS / "dcgan")
+
+
+@pytest.fixture(scope="module")
+def stackedgan():
+    return load_model(SHIPPED_MODELS / "stackedgan")
+
+
+def test_sefa_finds_the_directions_the_first_layer_stretches_most(dcgan):
+    site = dcgan.noise_sites()["z"]
+    vectors = D.sefa(site, 100, 4)
+    assert vectors.shape == (4, 100) and np.allclose(vectors @ vectors.T, np.eye(4), atol=1e-6)
+    weights = D.noise_weights(site, 100)
+    stretch = np.linalg.norm(vectors @ weights, axis=1)
+    assert np.all(np.diff(stretch) <= 1e-9)  # largest first
+    random = D.unit_rows(np.random.default_rng(0).normal(size=(200, 100)))
+    assert stretch[0] > np.linalg.norm(random @ weights, axis=1).max()
+
+
+def test_ganspace_directions_move_the_early_activations_more_than_random_ones(dcgan):
+    site = dcgan.noise_sites()["z"]
+    vectors = D.ganspace(site, dcgan.latent_spec, "z", 3, np.random.default_rng(0), n=1000)
+    assert vectors.shape == (3, 100) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
+    start = dcgan.latent_spec.sample(64, np.random.default_rng(1))
+
+    def moved(vector):
+        shifted = dict(start, z=(start["z"] + vector).astype(np.float32))
+        return np.abs(D.early_features(site, shifted) - D.early_features(site, start)).mean()
+
+    random = D.unit_rows(np.random.default_rng(2).normal(size=(10, 100)))
+    assert moved(vectors[0]) > np.median([moved(r) for r in random])
+
+
+def test_every_noise_of_a_stacked_model_gets_its_own_directions(stackedgan):
+    found = D.discover(stackedgan, "sefa", k=2)
+    assert [d.noise for d in found] == ["z1", "z1", "z0", "z0"]
+    assert all(d.vector.shape == (stackedgan.latent_spec.noise(d.noise).dim,) and d.sigma > 0 for d in found)
+
+
+class StrokeModel:
+    """A real generator of a kind the measure must read: a vertical bar whose width follows z·(1, 0, …)
+    and nothing else; the judge's class is the bar's width in pixels."""
+
+    title = "bars"
+    latent_spec = LatentSpec((NoiseControl("z", 4, -1.0, 1.0, scale=1.0),))
+
+    def judge_view(self, images):
+        return images
+
+    def generate_arrays(self, latents):
+        width = np.clip(np.round(6 + 2 * latents["z"][:, 0]), 1, 12).astype(int)
+        images = np.zeros((len(width), 28, 28), np.float32)
+        for image, w in zip(images, width):
+            image[4:24, 14 - w // 2 : 14 - w // 2 + w] = 1.0
+        return images
+
+
+def test_a_direction_is_named_by_what_it_measurably_does():
+    model = StrokeModel()
+    along, across = (D.Direction("z", v, 1.0, {}, None, None) for v in np.eye(4, dtype=np.float32)[:2])
+    judge = lambda images: ((images > 0.5).any(axis=1).sum(axis=1), images.reshape(len(images), -1)[:, 300:340])
+    D.measure(model, [along, across], judge)
+    assert along.effects["width"] > 0.9 and along.effects["ink area"] > 0.9
+    assert along.class_kept < 0.5 and along.name.startswith("changes the class (")
+    assert abs(across.effects["width"]) < 0.1 and across.class_kept == 1.0 and across.name == "mixed"
+
+
+def test_directions_are_cached_beside_the_model_and_refused_when_damaged_or_stale(tmp_path, dcgan, monkeypatch):
+    folder = tmp_path / "dcgan"
+    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
+    said = []
+    found = D.directions_for(dcgan, folder, "sefa", k=2, say=said.append)
+    assert (folder / "directions-sefa.npz").is_file() and (folder / "directions-sefa.json").is_file()
+    assert all(d.class_kept is not None and d.frechet_ends is not None and d.name for d in found)
+    discovered = []
+    monkeypatch.setattr(D, "discover", lambda *a, **k: discovered.append(1) or found)
+    again = D.directions_for(dcgan, folder, "sefa", k=2, say=said.append)
+    assert not discovered and said == [] and [d.name for d in again] == [d.name for d in found]
+    assert all(np.array_equal(a.vector, b.vector) for a, b in zip(again, found))
+    (folder / "directions-sefa.npz").write_bytes(b"PK\x03\x04 truncated")
+    D.directions_for(dcgan, folder, "sefa", k=2, say=said.append)
+    assert len(discovered) == 1 and len(said) == 1 and "damaged" in said[0] and "\n" not in said[0]
+    D.directions_for(dcgan, folder, "sefa", k=3, say=said.append)  # other settings: another key
+    assert len(discovered) == 2 and "other weights or settings" in said[-1]
+
+
+def test_the_cli_prints_the_table_and_reads_it_back(tmp_path, capsys):
+    folder = tmp_path / "dcgan"
+    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
+    assert main(["directions", str(folder), "--k", "2"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("sefa: 2 directions") and len(table) == 3
+    assert all("thickness" in line and "slant" in line and "kept" in line for line in table[1:])
+    assert main(["directions", str(folder), "--k", "2", "--json"]) == 0
+    assert '"name"' in capsys.readouterr().out
+    assert main(["directions", str(tmp_path / "nothing")]) == 2
+    assert main(["directions", str(SHIPPED_MODELS / "gauss1d")]) == 2
+    assert "no noise vector" in capsys.readouterr().err

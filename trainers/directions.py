@@ -1,0 +1,385 @@
+"""Directions discovered in a generator's noise, and named by what they measurably do.
+
+SeFa (Shen & Zhou 2021): the top eigenvectors of AᵀA, A the weights that first multiply the noise (the
+directions that layer stretches most); weights only. GANSpace (Härkönen et al. 2020): principal components
+of the activations after that first layer over random noise, carried back to the noise by linear
+regression. Neither says what a direction means; here each is swept from many random starting points and
+measured: Spearman ρ with image attributes, how often the judge's class stays, and how far the ends
+leave the data (Fréchet distance at ±3σ over that at 0, equal sample sizes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from trainers import metrics
+from trainers.errors import UserFacingError
+
+METHODS = ("sefa", "ganspace")
+DEFAULT_K = 8
+GANSPACE_SAMPLES = 3000
+SWEEP_STARTS = 128  # random starting points per direction
+SWEEP_SIGMAS = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0])
+NAMED_RHO = 0.6  # |ρ| from which a direction is named by that attribute
+CLASS_CHANGE = 0.5  # class kept below this over ±2σ: the direction is named by the change
+ACTIVATIONS = ("ReLU", "LeakyReLU", "Activation", "ELU", "PReLU")
+FORMAT = 1  # bumped when the cached tables change meaning
+
+
+@dataclass(frozen=True)
+class NoiseSite:
+    """Where a noise vector enters a generator network: its slice of the network's input vector, and
+    how latents become that network's whole input (for GANSpace's activations)."""
+
+    network: object  # a keras.Model whose input is one vector
+    offset: int
+    inputs: Callable[[dict], np.ndarray]
+
+
+@dataclass
+class Direction:
+    noise: str  # the noise control it lives in
+    vector: np.ndarray  # unit length, in that noise's space
+    sigma: float  # spread of random noise along it (its training distribution)
+    effects: dict  # attribute -> Spearman ρ of the amount with it
+    class_kept: float | None  # share of samples the judge reads as the same class over ±2σ
+    frechet_ends: float | None  # Fréchet distance at the farther end (±3σ) over that at 0
+    name: str = ""
+
+    def table_row(self) -> dict:
+        row = asdict(self)
+        row.pop("vector")
+        return row
+
+
+# --- finding them -----------------------------------------------------------------------------------
+def first_kernel_layer(network):
+    """The first layer with a matrix of weights: the one that multiplies the noise first."""
+    for layer in network.layers:
+        kernel = getattr(layer, "kernel", None)
+        if kernel is not None and len(kernel.shape) == 2:
+            return layer
+    raise UserFacingError(f"{network.name} has no dense layer on its noise input, so it has no SeFa directions.")
+
+
+def noise_weights(site: NoiseSite, dim: int) -> np.ndarray:
+    """A's rows for this noise: (dim, units)."""
+    import keras
+
+    kernel = keras.ops.convert_to_numpy(first_kernel_layer(site.network).kernel).astype(np.float64)
+    return kernel[site.offset : site.offset + dim]
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def sefa(site: NoiseSite, dim: int, k: int) -> np.ndarray:
+    """(k, dim): eigenvectors of AᵀA with the largest eigenvalues, in the noise's space."""
+    weights = noise_weights(site, dim)
+    values, vectors = np.linalg.eigh(weights @ weights.T)
+    return unit_rows(vectors[:, np.argsort(values)[::-1][:k]].T)
+
+
+def feature_network(network):
+    """The network up to the first nonlinearity after its first dense layer (GANSpace's early activations)."""
+    import keras
+
+    layers = network.layers
+    start = layers.index(first_kernel_layer(network))
+    after = next((layer for layer in layers[start + 1 :] if type(layer).__name__ in ACTIVATIONS), layers[start])
+    return keras.Model(network.inputs, after.output)
+
+
+def early_features(site: NoiseSite, latents: dict, batch: int = 500) -> np.ndarray:
+    import keras
+
+    features = feature_network(site.network)
+    inputs = site.inputs(latents).astype(np.float32)
+    parts = [features([inputs[i : i + batch]], training=False) for i in range(0, len(inputs), batch)]
+    return np.concatenate([keras.ops.convert_to_numpy(p).reshape(len(p), -1) for p in parts]).astype(np.float64)
+
+
+def ganspace(site: NoiseSite, spec, name: str, k: int, rng: np.random.Generator, n: int = GANSPACE_SAMPLES):
+    """(k, dim): the activations' top principal components, each mapped to the noise by least squares."""
+    from scipy.sparse.linalg import svds
+
+    latents = spec.sample(n, rng)
+    features = early_features(site, latents)
+    features -= features.mean(axis=0)
+    k = min(k, min(features.shape) - 1)
+    _, singular, components = svds(features, k=k, random_state=0)
+    coordinates = features @ components[np.argsort(singular)[::-1]].T  # (n, k), largest variance first
+    noise = latents[name].astype(np.float64)
+    noise -= noise.mean(axis=0)
+    mapped, *_ = np.linalg.lstsq(coordinates, noise, rcond=None)  # coordinates @ mapped ≈ noise
+    return unit_rows(mapped)
+
+
+def spread_along(control, vectors: np.ndarray, rng: np.random.Generator, n: int = 4000) -> np.ndarray:
+    """Standard deviation of training noise projected on each direction."""
+    return (control.sample(rng, n).astype(np.float64) @ vectors.T).std(axis=0)
+
+
+def discover(model, method: str, k: int = DEFAULT_K, seed: int = 0) -> list[Direction]:
+    """Unmeasured directions of every noise vector the model has."""
+    if method not in METHODS:
+        raise UserFacingError(f"Unknown method {method!r}; use one of: {', '.join(METHODS)}.")
+    sites = model.noise_sites()
+    if not sites:
+        raise UserFacingError(f"{model.title} has no noise vector to find directions in.")
+    model.sync()
+    spec = model.latent_spec
+    rng = np.random.default_rng(seed)
+    found = []
+    for name, site in sites.items():
+        control = spec.noise(name)
+        per_noise = min(k, control.dim)
+        if method == "sefa":
+            vectors = sefa(site, control.dim, per_noise)
+        else:
+            vectors = ganspace(site, spec, name, per_noise, rng)
+        for vector, sigma in zip(vectors, spread_along(control, vectors, rng)):
+            found.append(Direction(name, vector.astype(np.float32), float(sigma), {}, None, None))
+    return found
+
+
+# --- measuring them -----------------------------------------------------------------------------------
+def image_attributes(images: np.ndarray, digits: bool) -> dict[str, np.ndarray]:
+    """Per image: ink area, the ink's width and height (share of the frame), mean intensity; and stroke
+    thickness and slant for digits. Colour images are read by their brightness."""
+    grey = images.mean(axis=-1) if images.ndim == 4 else images
+    ink = grey > 0.5
+    rows, cols = ink.any(axis=2), ink.any(axis=1)
+
+    def extent(mask):  # first to last inked row (or column), as a share of the frame
+        first = np.where(mask.any(axis=1), mask.argmax(axis=1), 0)
+        last = np.where(mask.any(axis=1), mask.shape[1] - mask[:, ::-1].argmax(axis=1), 0)
+        return (last - first) / mask.shape[1]
+
+    out = {"ink area": ink.mean(axis=(1, 2)), "width": extent(cols), "height": extent(rows)}
+    out["intensity"] = grey.mean(axis=(1, 2))
+    if digits:
+        out["thickness"], out["slant"] = metrics.thickness(grey), metrics.slant(grey)
+    return out
+
+
+def sweep_latents(spec, direction: Direction, starts: dict) -> tuple[dict, np.ndarray]:
+    """Every starting point at every amount (in σ) along the direction; (latents, amounts in σ)."""
+    n = len(next(iter(starts.values())))
+    amounts = np.repeat(SWEEP_SIGMAS, n)
+    latents = {key: np.concatenate([value] * len(SWEEP_SIGMAS)) for key, value in starts.items()}
+    shift = (amounts * direction.sigma)[:, None] * direction.vector[None, :]
+    latents[direction.noise] = (latents[direction.noise] + shift).astype(np.float32)
+    return latents, amounts
+
+
+def measure(model, directions: list[Direction], judge=None, real_features=None, seed: int = 0, progress=None):
+    """Fill in each direction's effects, class kept, Fréchet at the ends, and its name."""
+    from trainers.evaluation import generate_batched
+
+    spec = model.latent_spec
+    starts = spec.sample(SWEEP_STARTS, np.random.default_rng(seed))
+    digits = getattr(getattr(model, "data_kind", None), "name", "") == "mnist"
+    for done, direction in enumerate(directions):
+        latents, amounts = sweep_latents(spec, direction, starts)
+        view = model.judge_view(generate_batched(model, latents))
+        attributes = image_attributes(view, digits)
+        direction.effects = {key: round(metrics.spearman(amounts, value), 3) for key, value in attributes.items()}
+        if judge is not None:
+            labels, features = judge(view)
+            direction.class_kept = class_kept(labels, amounts)
+            if real_features is not None:
+                direction.frechet_ends = frechet_at_ends(features, amounts, real_features)
+            direction.name = name_of(direction, class_change(labels, amounts, spec))
+        else:
+            direction.name = name_of(direction, None)
+        if progress is not None:
+            progress(done + 1)
+    return directions
+
+
+def class_kept(labels: np.ndarray, amounts: np.ndarray) -> float:
+    """Share of samples within ±2σ that the judge reads as the class it read at 0."""
+    at_zero = labels[amounts == 0]
+    near = np.abs(amounts) <= 2
+    reference = np.tile(at_zero, len(SWEEP_SIGMAS))
+    return round(float(np.mean(labels[near] == reference[near])), 3)
+
+
+def class_change(labels: np.ndarray, amounts: np.ndarray, spec) -> str | None:
+    """The commonest change of the judged class at +3σ (or −3σ), as 'a → b'."""
+    at_zero = labels[amounts == 0]
+    pairs: Counter[tuple[int, int]] = Counter()
+    for end in (SWEEP_SIGMAS.min(), SWEEP_SIGMAS.max()):
+        pairs.update((a, b) for a, b in zip(at_zero, labels[amounts == end]) if a != b)
+    if not pairs:
+        return None
+    (before, after), _ = pairs.most_common(1)[0]
+    control = spec.categorical
+    say = control.class_name if control is not None else str
+    return f"{say(int(before))} → {say(int(after))}"
+
+
+def frechet_at_ends(features: np.ndarray, amounts: np.ndarray, real: np.ndarray) -> float:
+    """Fréchet distance of the farther end's samples to real ones over that of the samples at 0 (same
+    sample sizes on every side, so the small-sample bias is alike in both)."""
+    n = int(np.sum(amounts == 0))
+    reference = real[:n]
+    at_zero = metrics.frechet_distance(features[amounts == 0], reference)
+    ends = [metrics.frechet_distance(features[amounts == end], reference) for end in (-3.0, 3.0)]
+    return round(max(ends) / max(at_zero, 1e-9), 3)
+
+
+def name_of(direction: Direction, change: str | None) -> str:
+    if direction.class_kept is not None and direction.class_kept < CLASS_CHANGE and change:
+        return f"changes the class ({change})"
+    attribute, rho = max(direction.effects.items(), key=lambda item: abs(item[1]))
+    if abs(rho) < NAMED_RHO:
+        return "mixed"
+    kept = f", class kept {direction.class_kept:.0%}" if direction.class_kept is not None else ""
+    return f"{attribute} {rho:+.2f}{kept}"
+
+
+ROW_KEYS = ("noise", "sigma", "effects", "class_kept", "frechet_ends", "name")
+
+
+# --- the whole: cached, or found and measured -------------------------------------------------------
+def judge_and_real_features(model, say):
+    """The judge of the model's kind of images and held-out real features; (None, None), said in one line,
+    where the project has no judge of them (the directions are then measured on attributes only)."""
+    from trainers.classifier import load_judge, reference_data_spec
+    from trainers.data import load_dataset
+
+    kind = model.data_kind.name
+    try:
+        judge = load_judge(kind)
+        _, held_out = load_dataset(reference_data_spec(kind)).split()
+    except UserFacingError as exc:
+        say(f"{exc} (Directions are measured without class or Fréchet figures.)")
+        return None, None
+    _, features = judge(held_out.images[:SWEEP_STARTS] / 255.0)
+    return judge, features
+
+
+def cache_folder(folder, key: str):
+    """Beside the model where that folder can be written (a shipped model's may not be), else the user's."""
+    import os
+
+    from trainers.paths import USER_DATA
+
+    if folder is not None and os.access(folder, os.W_OK):
+        return folder
+    return USER_DATA / "directions" / key[:16]
+
+
+def cached_directions(model, folder, method: str = "sefa", k: int = DEFAULT_K, say=print):
+    """The cached directions of this model, or None (nothing cached, or a damaged or stale cache: said)."""
+    key = weights_key(model, method, k)
+    try:
+        return load(cache_folder(folder, key), method, key, model.latent_spec)
+    except UserFacingError as exc:
+        say(str(exc))
+        return None
+
+
+def directions_for(model, folder, method: str = "sefa", k: int = DEFAULT_K, say=print, progress=None):
+    """The model's measured directions: read from the cache when it is this model's, else found, measured
+    and cached. `progress(done, total)` follows the measuring (the long part)."""
+    if method not in METHODS:
+        raise UserFacingError(f"Unknown method {method!r}; use one of: {', '.join(METHODS)}.")
+    key = weights_key(model, method, k)
+    place = cache_folder(folder, key)
+    try:
+        cached = load(place, method, key, model.latent_spec)
+    except UserFacingError as exc:
+        say(str(exc))
+        cached = None
+    if cached is not None:
+        return cached
+    found = discover(model, method, k)
+    judge, real = judge_and_real_features(model, say)
+    tick = (lambda done: progress(done, len(found))) if progress else None
+    measure(model, found, judge, real, progress=tick)
+    try:
+        place.mkdir(parents=True, exist_ok=True)
+        save(place, method, key, found)
+    except (OSError, UserFacingError) as exc:
+        say(f"The directions could not be cached in {place} ({exc}); they are recomputed next time.")
+    return found
+
+
+def format_table(directions: list[Direction], method: str) -> str:
+    """One line per direction: its number, noise, σ, name, class kept, Fréchet at the ends, then each ρ."""
+    lines = [f"{method}: {len(directions)} directions (ρ: Spearman of the amount, −3σ…+3σ, with each attribute)"]
+    for i, d in enumerate(directions):
+        kept = f"{d.class_kept:.0%}" if d.class_kept is not None else "–"
+        ends = f"{d.frechet_ends:.2f}" if d.frechet_ends is not None else "–"
+        effects = "  ".join(f"{key} {rho:+.2f}" for key, rho in d.effects.items())
+        lines.append(
+            f"{i:>2} {d.noise:<3} σ {d.sigma:.2f}  {d.name:<40} kept {kept:>4}  Fréchet ends ×{ends}  {effects}"
+        )
+    return "\n".join(lines)
+
+
+# --- cache ---------------------------------------------------------------------------------------------
+def weights_key(model, method: str, k: int) -> str:
+    """Changes with any generator weight, the method, K and the cache's format."""
+    digest = hashlib.sha256(f"{FORMAT}/{method}/{k}/{SWEEP_STARTS}".encode())
+    for name, array in sorted(model.state(generators_only=True).items()):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def cache_paths(folder, method: str):
+    return folder / f"directions-{method}.npz", folder / f"directions-{method}.json"
+
+
+def save(folder, method: str, key: str, directions: list[Direction]) -> None:
+    from trainers.run import save_arrays, write_json
+
+    arrays, table = cache_paths(folder, method)
+    save_arrays(arrays, {f"d{i}": d.vector for i, d in enumerate(directions)})
+    write_json(
+        table, {"format": FORMAT, "key": key, "method": method, "directions": [d.table_row() for d in directions]}
+    )
+
+
+def load(folder, method: str, key: str, spec) -> list[Direction] | None:
+    """The cached directions if they are this model's and well formed; None when there are none, raises
+    UserFacingError (one line) when they are damaged or another model's."""
+    arrays_path, table_path = cache_paths(folder, method)
+    if not (arrays_path.is_file() and table_path.is_file()):
+        return None
+    try:
+        table = json.loads(table_path.read_text())
+        with np.load(arrays_path, allow_pickle=False) as arrays:
+            vectors = [np.asarray(arrays[f"d{i}"], np.float32) for i in range(len(table["directions"]))]
+        rows = table["directions"]
+        directions = [Direction(vector=v, **{key: row[key] for key in ROW_KEYS}) for v, row in zip(vectors, rows)]
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise UserFacingError(
+            f"{table_path.name} or {arrays_path.name} is damaged ({exc}); finding the directions again replaces it."
+        ) from None
+    if table.get("format") != FORMAT or table.get("key") != key:
+        raise UserFacingError(
+            f"{table_path.name} belongs to other weights or settings; finding the directions again replaces it."
+        )
+    for d in directions:
+        if d.noise not in {c.name for c in spec.controls} or d.vector.shape != (spec.noise(d.noise).dim,):
+            raise UserFacingError(
+                f"{table_path.name} does not fit this model's noise; finding the directions again replaces it."
+            )
+        if not np.all(np.isfinite(d.vector)):
+            raise UserFacingError(
+                f"{arrays_path.name} holds non-finite values; finding the directions again replaces it."
+            )
+    return directions

@@ -109,6 +109,12 @@ def test_the_cli_prints_the_table_and_reads_it_back(tmp_path, capsys):
     assert all("thickness" in line and "slant" in line and "kept" in line for line in table[1:])
     assert main(["directions", str(folder), "--k", "2", "--json"]) == 0
     assert '"name"' in capsys.readouterr().out
+    one, sweep = tmp_path / "one.png", tmp_path / "sweep.png"
+    assert main(["generate", str(folder), "--direction", "1", "--amount", "2.5", "-o", str(one)]) == 0
+    assert main(["generate", str(folder), "--sweep", "direction:1", "--steps", "5", "-o", str(sweep)]) == 0
+    assert one.is_file() and sweep.is_file()
+    assert main(["generate", str(folder), "--direction", "9", "-o", str(one), "--force"]) == 2
+    assert "directions 0–7" in capsys.readouterr().err
     assert main(["directions", str(tmp_path / "nothing")]) == 2
     assert main(["directions", str(SHIPPED_MODELS / "gauss1d")]) == 2
     assert "no noise vector" in capsys.readouterr().err

@@ -456,10 +456,8 @@ def cmd_generate(args, rest) -> int:
     model = load_model(args.run)
     spec = _spec_with_card(model)
     rest = [DIRECTION_SWEEP.sub(r"dir\1", flag) for flag in rest]  # --sweep direction:3 is --sweep dir3
-    if any(flag.startswith(("--direction", "--dir")) or flag.startswith("dir") for flag in rest):
-        from trainers.directions import directions_for
-
-        spec = spec.with_directions(directions_for(model, args.run, say=_say))  # cached, or found now
+    if any(DIRECTION_FLAG.match(flag) for flag in rest):
+        spec = spec.with_directions(_directions_with_a_bar(model, args.run, "sefa", 8))  # cached, or found now
     if asks_help:
         generate_parser(spec).print_help()
         return 0
@@ -502,17 +500,21 @@ def _image_picture(model, spec, values: dict, opts):
     if cat is not None:
         spec.validate({cat.name: classes})
     spec.validate({k: v for k, v in values.items() if k != "seed"})
+    def generate(v):  # through `spec`, which may hold discovered directions the model's own spec lacks
+        return model.generate_arrays(spec.expand(v))
+
     if opts.sweep:
         control = spec[opts.sweep]
         values[opts.sweep] = np.linspace(control.low, control.high, opts.steps, dtype=np.float32)
-        rows = [model.generate(with_class(values, k)) for k in classes]
+        rows = [generate(with_class(values, k)) for k in classes]
         return make_grid(np.concatenate(rows), cols=opts.steps)
     if cat is None:
-        return make_grid(model.generate(values), cols=1)
-    return make_grid(model.generate({**values, cat.name: np.array(classes)}), cols=len(classes))
+        return make_grid(generate(values), cols=1)
+    return make_grid(generate({**values, cat.name: np.array(classes)}), cols=len(classes))
 
 
 DIRECTION_SWEEP = re.compile(r"^direction:(\d+)$")
+DIRECTION_FLAG = re.compile(r"^(--direction(=.*)?|--dir\d+(=.*)?|dir\d+)$")
 
 
 def _spec_with_card(model):
@@ -606,25 +608,36 @@ def cmd_directions(args, _rest) -> int:
     """The table of measured directions (from the cache beside the model when it is this model's)."""
     import json
 
-    from tqdm import tqdm
-
-    from trainers.directions import directions_for, format_table
+    from trainers.directions import format_table
     from trainers.run import load_model
 
-    model = load_model(args.run)
-    with tqdm(unit="direction", desc="measuring directions", file=sys.stderr, leave=False) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        found = directions_for(model, args.run, args.method, args.k, say=_say, progress=progress)
+    found = _directions_with_a_bar(load_model(args.run), args.run, args.method, args.k)
     if args.json:
         print(json.dumps({"method": args.method, "directions": [d.table_row() for d in found]}, indent=2))
     else:
         print(format_table(found, args.method))
     return 0
+
+
+def _directions_with_a_bar(model, folder: Path, method: str, k: int) -> list:
+    """The model's directions, read from the cache or found with a progress bar while they are measured."""
+    from tqdm import tqdm
+
+    from trainers.directions import directions_for
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:  # the bar opens only when something is measured
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="direction", desc="measuring directions", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    try:
+        return directions_for(model, folder, method, k, say=_say, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _say(line: str) -> None:

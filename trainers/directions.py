@@ -155,6 +155,8 @@ def discover(model, method: str, k: int = DEFAULT_K, seed: int = 0) -> list[Dire
 def image_attributes(images: np.ndarray, digits: bool) -> dict[str, np.ndarray]:
     """Per image: ink area, the ink's width and height (share of the frame), mean intensity; and stroke
     thickness and slant for digits. Colour images are read by their brightness."""
+    from trainers.evaluation import measure_attributes
+
     grey = images.mean(axis=-1) if images.ndim == 4 else images
     ink = grey > 0.5
     rows, cols = ink.any(axis=2), ink.any(axis=1)
@@ -167,11 +169,11 @@ def image_attributes(images: np.ndarray, digits: bool) -> dict[str, np.ndarray]:
     out = {"ink area": ink.mean(axis=(1, 2)), "width": extent(cols), "height": extent(rows)}
     out["intensity"] = grey.mean(axis=(1, 2))
     if digits:
-        out["thickness"], out["slant"] = metrics.thickness(grey), metrics.slant(grey)
+        out.update(measure_attributes(grey))  # the evaluation's thickness and slant
     return out
 
 
-def sweep_latents(spec, direction: Direction, starts: dict) -> tuple[dict, np.ndarray]:
+def direction_sweep(spec, direction: Direction, starts: dict) -> tuple[dict, np.ndarray]:
     """Every starting point at every amount (in σ) along the direction; (latents, amounts in σ)."""
     n = len(next(iter(starts.values())))
     amounts = np.repeat(SWEEP_SIGMAS, n)
@@ -189,7 +191,7 @@ def measure(model, directions: list[Direction], judge=None, real_features=None, 
     starts = spec.sample(SWEEP_STARTS, np.random.default_rng(seed))
     digits = getattr(getattr(model, "data_kind", None), "name", "") == "mnist"
     for done, direction in enumerate(directions):
-        latents, amounts = sweep_latents(spec, direction, starts)
+        latents, amounts = direction_sweep(spec, direction, starts)
         view = model.judge_view(generate_batched(model, latents))
         attributes = image_attributes(view, digits)
         direction.effects = {key: round(metrics.spearman(amounts, value), 3) for key, value in attributes.items()}

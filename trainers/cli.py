@@ -500,6 +500,7 @@ def _image_picture(model, spec, values: dict, opts):
     if cat is not None:
         spec.validate({cat.name: classes})
     spec.validate({k: v for k, v in values.items() if k != "seed"})
+
     def generate(v):  # through `spec`, which may hold discovered directions the model's own spec lacks
         return model.generate_arrays(spec.expand(v))
 

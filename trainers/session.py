@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -194,6 +195,13 @@ def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None
         relay.send(Failed(f"Training stopped by an unexpected error: {exc}"))
     finally:
         relay.close()
+    # Everything is written and closed (the loop's finally) and the end is queued: leave without tearing
+    # TensorFlow down, which took over 5 s on a busy machine and left the process alive after its last word.
+    outbox.close()
+    outbox.join_thread()  # the queued messages are in the pipe
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class TrainingProcess:

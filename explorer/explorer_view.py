@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,11 +28,13 @@ from explorer.imageview import ImagePane
 from explorer.lab_view import Frame1DView
 from trainers.errors import UserFacingError
 from trainers.families.base import Samples1D
-from trainers.images import make_grid, save_gif, save_png
+from trainers.images import enlarged, make_grid, save_animation, save_gif, save_png
 from trainers.latent import SEED, CategoricalControl, DirectionControl, LatentSpec, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
 READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
+CLASS_STRIP, INTERPOLATION = "every class", "interpolation"  # strips beside the controls' (never a control's name)
+PIN, MODE = "@pin", "@mode"  # changes that only the interpolation strip depends on
 
 
 def control_caption(control, value: int = 0) -> str:
@@ -72,16 +75,38 @@ def strip_latents(spec: LatentSpec, control, values: dict) -> dict:
     return spec.expand({**values, control.name: np.linspace(control.low, control.high, STRIP_STEPS)}, n=STRIP_STEPS)
 
 
-def likely_next(spec: LatentSpec, values: dict) -> list[dict]:
-    """What the next (or previous) digit would need: its image, then its strips. Pure numpy, so the
-    render thread can work it out when idle."""
+def strip_plan(spec: LatentSpec, images: bool) -> list[tuple[str, str, frozenset]]:
+    """Every strip the explorer shows for `spec`: (name, caption, the changes it does not depend on)."""
+    plan = [(c.name, strip_caption(c), frozenset({c.name, PIN, MODE})) for c in spec.traversed]
+    cat = spec.categorical
+    if images and cat is not None:
+        names = f"{cat.class_name(0)} → {cat.class_name(cat.n - 1)}"
+        plan.append((CLASS_STRIP, f"this sample as every {cat.label}: {names}", frozenset({cat.name, PIN, MODE})))
+    if images and spec.has_noise:
+        plan.append((INTERPOLATION, "interpolation: the pinned sample → this one (P pins)", frozenset()))
+    return plan
+
+
+def strip_latents_by_name(spec: LatentSpec, name: str, values: dict, pinned: dict | None, spherical: bool) -> dict:
+    """The latents of one strip; `pinned` (None: this sample with the next seed) starts the interpolation."""
+    if name == CLASS_STRIP:
+        return spec.class_row(values)
+    if name == INTERPOLATION:
+        start = pinned if pinned is not None else {**values, SEED: (int(values[SEED]) + 1) % 2**31}
+        return spec.interpolation(start, values, STRIP_STEPS, spherical)
+    return strip_latents(spec, spec[name], values)
+
+
+def likely_next(spec: LatentSpec, values: dict, strips: Callable[[dict], list[dict]]) -> list[dict]:
+    """What the next (or previous) class would need: its image, then `strips(its values)`. Pure numpy, so
+    the render thread can work it out when idle."""
     batches = []
-    for control in spec.controls:
-        if isinstance(control, CategoricalControl):
-            for step in (1, -1):
-                near = {**values, control.name: (values[control.name] + step) % control.n}
-                batches.append(spec.expand(near, n=1))
-                batches += [strip_latents(spec, c, near) for c in spec.traversed]
+    cat = spec.categorical
+    if cat is not None:
+        for step in (1, -1):
+            near = {**values, cat.name: (values[cat.name] + step) % cat.n}
+            batches.append(spec.expand(near, n=1))
+            batches += strips(near)
     return batches
 
 
@@ -249,6 +274,10 @@ class ExplorerView(QWidget):
         self.controls_form = QFormLayout(self.controls_box)
         self.strips_box = QGroupBox("Traversals (each control swept over its range, everything else fixed)")
         self.strips_layout = QVBoxLayout(self.strips_box)
+        self.strips_layout.addStretch(1)
+        self._strip_rows: list[tuple[QLabel, ImagePane]] = []  # reused from model to model: new panes stall
+        self._strip_ignores: dict[str, frozenset] = {}
+        self._pinned: dict | None = None  # the interpolation's start; None: this sample with the next seed
         left = QVBoxLayout()
         left.addWidget(self.title)
         left.addWidget(self.output, 1)
@@ -328,7 +357,8 @@ class ExplorerView(QWidget):
         self.title.setText(title or model.title)
         one_d = isinstance(model.sample_kind, Samples1D)
         self.output.setCurrentWidget(self.lab if one_d else self.main_pane)
-        self.strips_box.setVisible(bool(self.spec.traversed))
+        if not same_spec:
+            self._pinned = None
         if one_d:
             self.lab.reset_ranges()
             self.lab.show_frame(model.preview())  # a few ms of numpy: the whole density at once
@@ -385,16 +415,7 @@ class ExplorerView(QWidget):
     def _build_controls(self):
         while self.controls_form.rowCount():
             self.controls_form.removeRow(0)
-        while self.strips_layout.count():
-            item = self.strips_layout.takeAt(0)
-            if item.widget():
-                item.widget().hide()  # deleteLater waits for the event loop; until then it would still paint
-                item.widget().deleteLater()
         self.sliders.clear()
-        self.strip_panes.clear()
-        self.strip_captions.clear()
-        self.strip_images.clear()
-        self._dirty.clear()
         for control in self.spec.controls:
             slider = self._slider_for(control)
             self.sliders[control.name] = slider
@@ -407,14 +428,70 @@ class ExplorerView(QWidget):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(resample)
         self.controls_form.addRow("noise seed", seed_row)
-        for control in self.spec.traversed:
-            pane = ImagePane(min_height=40, fit_height=True)
-            self._add_export_actions(pane, control.name)
-            self.strip_panes[control.name] = pane
-            self.strip_captions[control.name] = QLabel(strip_caption(control))
-            self.strips_layout.addWidget(self.strip_captions[control.name])
-            self.strips_layout.addWidget(pane)
-        self.strips_layout.addStretch(1)
+        self.interpolation_mode = None
+        if self._images and self.spec.has_noise:
+            self._add_interpolation_row()
+        self._lay_out_strips()
+
+    @property
+    def _images(self) -> bool:
+        return self.model is not None and not isinstance(self.model.sample_kind, Samples1D)
+
+    def _add_interpolation_row(self) -> None:
+        self.pinned_label = QLabel()
+        pin = QPushButton("Pin this sample (P)")
+        pin.clicked.connect(self.pin_sample)
+        self.interpolation_mode = QComboBox()
+        self.interpolation_mode.addItems(["spherical", "linear"])
+        self.interpolation_mode.setToolTip("how the noise moves: along the great circle (spherical) or straight")
+        self.interpolation_mode.currentIndexChanged.connect(lambda _: self.redraw(changed=MODE))
+        row = QHBoxLayout()
+        row.addWidget(self.pinned_label, 1)
+        row.addWidget(pin)
+        row.addWidget(self.interpolation_mode)
+        self.controls_form.addRow("interpolate from", row)
+        self._say_pinned()
+
+    def _lay_out_strips(self) -> None:
+        """One caption and pane per strip, reusing the panes already made (hidden when not needed)."""
+        plan = strip_plan(self.spec, self._images)
+        self.strip_panes.clear()
+        self.strip_captions.clear()
+        self.strip_images.clear()
+        self._dirty.clear()
+        self._strip_ignores = {name: ignores for name, _, ignores in plan}
+        while len(self._strip_rows) < len(plan):
+            caption, pane = QLabel(), ImagePane(min_height=40, fit_height=True)
+            self._add_export_actions(pane)
+            at = self.strips_layout.count() - 1  # before the stretch
+            self.strips_layout.insertWidget(at, pane)
+            self.strips_layout.insertWidget(at, caption)
+            self._strip_rows.append((caption, pane))
+        for (caption, pane), (name, text, _) in zip(self._strip_rows, plan):
+            caption.setText(text)
+            pane.strip_name = name
+            self.strip_captions[name], self.strip_panes[name] = caption, pane
+            caption.show()
+            pane.show()
+        for caption, pane in self._strip_rows[len(plan) :]:
+            caption.hide()
+            pane.hide()
+        self.strips_box.setVisible(bool(plan))
+
+    # --- interpolation ------------------------------------------------------------------------
+    def pin_sample(self) -> None:
+        """The current sample becomes the interpolation's start (P)."""
+        if self.model is None or self.interpolation_mode is None:
+            return
+        self._pinned = self.values()
+        self._say_pinned()
+        self.redraw(changed=PIN)
+
+    def _say_pinned(self) -> None:
+        if self._pinned is None:
+            self.pinned_label.setText("the next seed (pin a sample to choose)")
+        else:
+            self.pinned_label.setText(f"the pinned sample (seed {self._pinned[SEED]})")
 
     def _name_class(self, slider, control, value: int) -> None:
         label = self.controls_form.labelForField(slider)
@@ -426,16 +503,18 @@ class ExplorerView(QWidget):
         for control in self.spec.controls:
             slider = self.sliders[control.name]
             self.controls_form.labelForField(slider).setText(control_caption(control, int(slider.value())))
-        for control in self.spec.traversed:
-            self.strip_captions[control.name].setText(strip_caption(control))
+        for name, text, _ in strip_plan(self.spec, self._images):
+            self.strip_captions[name].setText(text)
         self.strip_images.clear()
         self._dirty.clear()
+        if self.interpolation_mode is not None:
+            self._say_pinned()
 
-    def _add_export_actions(self, pane: ImagePane, name: str) -> None:
+    def _add_export_actions(self, pane: ImagePane) -> None:
         pane.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        for text, gif in (("Export this strip as PNG…", False), ("Export this strip as animated GIF…", True)):
+        for text, animated in (("Export this strip as PNG…", False), ("Export this strip as GIF or MP4…", True)):
             action = QAction(text, pane)
-            action.triggered.connect(lambda _=False, g=gif: self.strip_export_requested.emit(name, g))
+            action.triggered.connect(lambda _=False, a=animated: self.strip_export_requested.emit(pane.strip_name, a))
             pane.addAction(action)
 
     def _slider_for(self, control):
@@ -489,14 +568,24 @@ class ExplorerView(QWidget):
         if self.model is None:
             return
         values = self.values()
-        # a strip does not depend on its own control; others stay dirty until a render lands
-        self._dirty |= {c.name for c in self.spec.traversed if c.name != changed or c.name not in self.strip_images}
-        spec = self.spec
-        strips = {c.name: strip_latents(spec, c, values) for c in spec.traversed if c.name in self._dirty}
+        # a strip that is up to date and does not depend on the change stays; others stay dirty until a render
+        for name, ignores in self._strip_ignores.items():
+            if changed not in ignores or name not in self.strip_images:
+                self._dirty.add(name)
+        spec, pinned, names = self.spec, self._pinned, list(self._strip_ignores)
+        spherical = self.interpolation_mode is not None and self.interpolation_mode.currentText() == "spherical"
+
+        def strips_of(v: dict, which) -> dict:
+            return {name: strip_latents_by_name(spec, name, v, pinned, spherical) for name in which}
+
         self._token += 1
         self._renderer.latest = self._token
         self._render_request.emit(
-            self._token, self.model, spec.expand(values, n=1), strips, lambda: likely_next(spec, values)
+            self._token,
+            self.model,
+            spec.expand(values, n=1),
+            strips_of(values, self._dirty),
+            lambda: likely_next(spec, values, lambda near: list(strips_of(near, names).values())),
         )  # worked out on the render thread, when idle
 
     def _show_main(self, token: int, image: np.ndarray) -> None:
@@ -532,4 +621,9 @@ class ExplorerView(QWidget):
         save_png(path, make_grid(np.stack(self.strip_images[name]), cols=STRIP_STEPS), scale=4)
 
     def export_gif(self, name: str, path: Path) -> None:
-        save_gif(path, self.strip_images[name])
+        """The strip as an animation: a GIF that plays forth and back, or an MP4 (by the suffix)."""
+        if Path(path).suffix.lower() == ".mp4":
+            frames = [enlarged(image, 4) for image in self.strip_images[name]]
+            save_animation(path, frames + frames[-2:0:-1], fps=8.0)
+        else:
+            save_gif(path, self.strip_images[name])

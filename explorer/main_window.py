@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Export image…", self.export_image, "Ctrl+E")
         self._action(file_menu, "Export &strip…", lambda: self.export_strip(gif=False), "Ctrl+Shift+E")
-        self._action(file_menu, "Export strip as &GIF…", lambda: self.export_strip(gif=True), "Ctrl+G")
+        self._action(file_menu, "Export strip as &GIF or MP4…", lambda: self.export_strip(gif=True), "Ctrl+G")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         train_menu = self.menuBar().addMenu("&Training")
@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Previous class (digit)", lambda: self.explorer.step_class(-1), "Ctrl+Left")
         self._action(view_menu, "Resample noise", self.explorer.resample, "R")
         self._action(view_menu, "Find directions in the noise", lambda: self.explorer.find_directions(), "D")
+        self._action(view_menu, "Pin this sample (interpolation start)", self.explorer.pin_sample, "P")
 
     def _refresh_recent(self):
         self.recent_menu.clear()
@@ -400,12 +401,20 @@ class MainWindow(QMainWindow):
         self.export_named_strip(name, gif)
 
     def export_named_strip(self, name: str, gif: bool):
-        suffix = "gif" if gif else "png"
+        """A strip as a PNG, or as an animation (GIF or MP4, by the chosen file's suffix)."""
+        kinds = "GIF (*.gif);;MP4 (*.mp4)" if gif else "PNG (*.png)"
         path, _ = QFileDialog.getSaveFileName(
-            self, f"Export the {name} strip", f"{name}.{suffix}", f"{suffix.upper()} (*.{suffix})"
+            self, f"Export the {name} strip", f"{name}.{'gif' if gif else 'png'}", kinds
         )
-        if path:
+        if not path:
+            return
+        try:
             (self.explorer.export_gif if gif else self.explorer.export_strip)(name, Path(path))
+        except UserFacingError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+        except OSError as exc:
+            self.statusBar().showMessage(f"Could not write {path}: {exc.strerror or exc}; try another folder.", 10000)
+        else:
             self.statusBar().showMessage(f"Wrote {path}", 5000)
 
     # --- closing ------------------------------------------------------------------------------

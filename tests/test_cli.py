@@ -70,6 +70,27 @@ def test_generate_digit_and_sweeps(infogan_run, tmp_path):
     assert Image.open(tmp_path / "sweep.png").size == (10 * 30 + 2, 10 * 30 + 2)
 
 
+def test_generate_interpolates_between_two_seeds_as_a_strip_or_an_animation(infogan_run, tmp_path, capsys):
+    import imageio.v3 as iio
+    from PIL import Image
+
+    run, strip, gif, mp4 = str(infogan_run), tmp_path / "walk.png", tmp_path / "walk.gif", tmp_path / "walk.mp4"
+    one_class = ["--digit", "3", "--interpolate", "5", "--seed", "1", "--steps", "6", "--scale", "1"]
+    assert main(["generate", run, *one_class, "-o", str(strip)]) == 0
+    assert Image.open(strip).size == (6 * 30 + 2, 30 + 2)  # one row of six steps
+    picture = np.asarray(Image.open(strip))
+    assert not np.array_equal(picture[:, 2:30], picture[:, -30:-2])  # the seeds' samples differ
+    assert main(["generate", run, "--interpolate", "5", "--steps", "4", "--scale", "1", "-o", str(gif)]) == 0
+    frames = iio.imread(gif)  # every digit side by side, four steps forth and two back
+    assert frames.shape[:3] == (6, 32, 10 * 30 + 2)
+    assert main(["generate", run, *one_class, "--path", "linear", "--scale", "2", "-o", str(mp4)]) == 0
+    assert iio.imread(mp4).shape[0] == 10
+    assert main(["generate", run, "--digit", "3", "-o", str(tmp_path / "one.gif")]) == 2
+    assert "needs --sweep or --interpolate" in capsys.readouterr().err
+    assert main(["generate", run, "--sweep", "code1", "--interpolate", "2", "-o", str(tmp_path / "x.png")]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
 def test_sample_writes_images_labels_and_every_code(infogan_run, tmp_path):
     assert main(["sample", str(infogan_run), "--n", "12", "--out", str(tmp_path / "s.npz")]) == 0
     with np.load(tmp_path / "s.npz") as f:

@@ -73,9 +73,42 @@ def test_every_slider_changes_the_image_and_only_the_right_strips(qtbot, window)
         with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
             ex.sliders[name].setValue(value)
         assert not np.array_equal(image, ex.main_pane.image), name
+        independent = {name} | ({"every class"} if name == "digit" else set())  # a strip's own control
         for strip, pane in ex.strip_panes.items():
             changed = not np.array_equal(strips[strip], pane.image)
-            assert changed == (strip != name), (name, strip)  # a strip does not depend on its own control
+            assert changed == (strip not in independent), (name, strip)
+
+
+def test_the_class_strip_and_the_interpolation_follow_the_sample_and_export_as_mp4(qtbot, window, tmp_path):
+    import imageio.v3 as iio
+
+    wait_for_model(qtbot, window)
+    ex = window.explorer
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
+        ex.sliders["code1"].setValue(1.0)
+    values = ex.values()
+    every_class = ex.model.generate_arrays(ex.spec.class_row(values))
+    assert np.allclose(np.stack(ex.strip_images["every class"]), every_class, atol=1e-5)
+    interpolation = ex.strip_images["interpolation"]  # from this sample with the next seed to this one
+    assert np.allclose(interpolation[-1], ex.main_pane.image, atol=1e-5)
+    next_seed = ex.model.generate_arrays(ex.spec.expand({**values, "seed": values["seed"] + 1}, n=1))[0]
+    assert np.allclose(interpolation[0], next_seed, atol=1e-5)
+    pinned = ex.main_pane.image.copy()
+    with qtbot.waitSignal(ex.strips_rendered, timeout=10000):
+        ex.pin_sample()
+    with qtbot.waitSignals([ex.rendered, ex.strips_rendered], timeout=10000):
+        ex.resample()
+    assert np.allclose(ex.strip_images["interpolation"][0], pinned, atol=1e-5)
+    assert "pinned sample" in ex.pinned_label.text()
+    others = {k: v.image.copy() for k, v in ex.strip_panes.items() if k != "interpolation"}
+    spherical = np.stack(ex.strip_images["interpolation"])
+    with qtbot.waitSignal(ex.strips_rendered, timeout=10000):
+        ex.interpolation_mode.setCurrentText("linear")
+    assert not np.allclose(np.stack(ex.strip_images["interpolation"])[1:-1], spherical[1:-1])
+    assert all(np.array_equal(ex.strip_panes[k].image, image) for k, image in others.items())
+    ex.export_gif("interpolation", tmp_path / "walk.mp4")
+    frames = iio.imread(tmp_path / "walk.mp4")
+    assert len(frames) == 18 and frames.shape[1:3] == (112, 112)
 
 
 def test_unchanged_value_does_not_redraw(qtbot, window):
@@ -149,9 +182,10 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     def strip_captions():
         return [label.text() for label in window.explorer.strips_box.findChildren(QLabel) if label.isVisible()]
 
-    qtbot.waitUntil(lambda: len(strip_captions()) == 2)  # the layout shows new children from the event loop
+    qtbot.waitUntil(lambda: len(strip_captions()) == 4)  # the layout shows new children from the event loop
     captions = strip_captions()
-    assert [c.split()[0] for c in captions] == ["z0", "z1"]  # none of InfoGAN's strips still painted
+    assert [c.split()[0] for c in captions] == ["z0", "z1", "this", "interpolation:"]  # none of InfoGAN's left
+    assert "every digit" in captions[2]
     assert "thickness" in captions[0] and "slant" in captions[1]  # named from the shipped card
 
 

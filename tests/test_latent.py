@@ -38,3 +38,33 @@ def test_noise_trained_with_shifts_is_sampled_with_them_but_a_slider_sets_the_sh
     assert means.min() < -3.5 and means.max() > 3.5  # random samples cover the trained shifts
     at_two = spec.expand({"digit": 1, "z0": 2.0})["z0"]
     assert abs(at_two.mean() - 2.0) < 0.3  # the slider's value is the shift, not a random one
+
+
+def test_the_class_row_draws_one_sample_as_every_class():
+    row = SPEC.class_row({"code1": 1.5, "seed": 4})
+    assert row["digit"].tolist() == list(range(10)) and np.allclose(row["code1"], 1.5)
+    assert np.allclose(row["z"], SPEC.expand({"seed": 4}, n=1)["z"][0])
+    assert LatentSpec((NoiseControl("z", 4, -1, 1),)).class_row({"seed": 0}) is None
+
+
+def test_interpolation_runs_from_one_sample_to_the_other_straight_or_on_the_sphere():
+    start, end = {"digit": 2, "code1": -2.0, "seed": 1}, {"digit": 7, "code1": 2.0, "seed": 2}
+    a, b = SPEC.expand(start, n=1), SPEC.expand(end, n=1)
+    for spherical in (False, True):
+        path = SPEC.interpolation(start, end, 9, spherical)
+        assert np.allclose(path["z"][0], a["z"][0], atol=1e-6) and np.allclose(path["z"][-1], b["z"][0], atol=1e-6)
+        assert np.allclose(path["code1"], np.linspace(-2, 2, 9))  # codes move along the line either way
+        assert path["digit"].tolist() == [7] * 9  # the class is the current sample's
+    straight, curved = SPEC.interpolation(start, end, 9), SPEC.interpolation(start, end, 9, spherical=True)
+    assert np.allclose(straight["z"][4], (a["z"][0] + b["z"][0]) / 2, atol=1e-6)
+    assert not np.allclose(curved["z"][4], straight["z"][4])
+
+
+def test_slerp_keeps_the_length_of_equal_length_vectors_and_falls_back_to_the_line():
+    from trainers.latent import lerp, slerp
+
+    a, b = np.array([3.0, 0, 0], np.float32), np.array([0, 3.0, 0], np.float32)
+    t = np.linspace(0, 1, 7, dtype=np.float32)
+    assert np.allclose(np.linalg.norm(slerp(a, b, t), axis=1), 3.0, atol=1e-5)
+    assert np.allclose(slerp(a, 2 * a, t), lerp(a, 2 * a, t))  # parallel: the great circle is undefined
+    assert np.allclose(slerp(np.zeros(3, np.float32), b, t), lerp(np.zeros(3, np.float32), b, t))

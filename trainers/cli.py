@@ -434,9 +434,24 @@ def generate_parser(spec) -> argparse.ArgumentParser:
         help="move along discovered direction N (gan-explorer directions RUN lists them); --sweep direction:N too",
     )
     parser.add_argument("--amount", type=finite_float, default=0.0, help="how far along --direction, in σ")
-    parser.add_argument("--steps", type=positive_int, default=10, help="values in a sweep")
+    parser.add_argument(
+        "--interpolate",
+        type=non_negative_int,
+        default=None,
+        metavar="SEED",
+        help="from the sample of noise seed SEED to this one (--seed), one column per step",
+    )
+    parser.add_argument(
+        "--path",
+        choices=("spherical", "linear"),
+        default="spherical",
+        help="how --interpolate moves the noise: along the great circle or the straight line",
+    )
+    parser.add_argument("--steps", type=positive_int, default=10, help="values in a sweep or an interpolation")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="noise seed")
-    parser.add_argument("-o", "--out", type=Path, default=Path("generated.png"))
+    parser.add_argument(
+        "-o", "--out", type=Path, default=Path("generated.png"), help=".png, or .gif/.mp4 (a sweep or interpolation)"
+    )
     parser.add_argument("--scale", type=positive_int, default=3, help="pixel zoom of the PNG")
     parser.add_argument("--force", action="store_true", help="replace --out even if another program wrote it")
     return parser
@@ -444,7 +459,7 @@ def generate_parser(spec) -> argparse.ArgumentParser:
 
 def cmd_generate(args, rest) -> int:
     from trainers.families.base import ImageSamples
-    from trainers.images import check_replaceable, save_png
+    from trainers.images import check_replaceable, save_animation, save_png
     from trainers.run import load_model
 
     asks_help = "-h" in rest or "--help" in rest
@@ -475,6 +490,10 @@ def cmd_generate(args, rest) -> int:
         values[f"dir{opts.direction}"] = opts.amount
     if isinstance(model.sample_kind, ImageSamples):
         picture = _image_picture(model, spec, values, opts)
+        if isinstance(picture, list):
+            save_animation(opts.out, picture + picture[-2:0:-1], fps=8.0)  # forth and back: a smooth loop
+            print(f"Wrote {opts.out}")
+            return 0
     else:
         spec.validate({k: v for k, v in values.items() if k != "seed"})
         picture = model.picture()  # e.g. the 1-D GAN's densities, drawn as its view draws them
@@ -485,10 +504,11 @@ def cmd_generate(args, rest) -> int:
 
 
 def _image_picture(model, spec, values: dict, opts):
-    """A grid: one column per class (or per sweep value), one row per class when sweeping."""
+    """A grid: one column per class (or per sweep or interpolation step), one row per class when sweeping.
+    For a .gif or .mp4 --out: the frames, one per column."""
     import numpy as np
 
-    from trainers.images import make_grid
+    from trainers.images import ANIMATION_SUFFIXES, enlarged, make_grid
 
     cat = spec.categorical
     classes = (
@@ -504,14 +524,37 @@ def _image_picture(model, spec, values: dict, opts):
     def generate(v):  # through `spec`, which may hold discovered directions the model's own spec lacks
         return model.generate_arrays(spec.expand(v))
 
-    if opts.sweep:
+    animated = opts.out.suffix.lower() in ANIMATION_SUFFIXES
+    if opts.sweep and opts.interpolate is not None:
+        raise UserFacingError("Give --sweep or --interpolate, not both.")
+    if opts.interpolate is not None:
+        spherical = opts.path == "spherical"
+        rows = [
+            model.generate_arrays(
+                spec.interpolation(
+                    {**with_class(values, k), "seed": opts.interpolate}, with_class(values, k), opts.steps, spherical
+                )
+            )
+            for k in classes
+        ]
+    elif opts.sweep:
         control = spec[opts.sweep]
         values[opts.sweep] = np.linspace(control.low, control.high, opts.steps, dtype=np.float32)
         rows = [generate(with_class(values, k)) for k in classes]
-        return make_grid(np.concatenate(rows), cols=opts.steps)
-    if cat is None:
+    elif animated:
+        raise UserFacingError(
+            f"{opts.out.name}: an animation needs --sweep or --interpolate; a single picture is a .png."
+        )
+    elif cat is None:
         return make_grid(generate(values), cols=1)
-    return make_grid(generate({**values, cat.name: np.array(classes)}), cols=len(classes))
+    else:
+        return make_grid(generate({**values, cat.name: np.array(classes)}), cols=len(classes))
+    if animated:  # frame i: every row's step i, side by side
+        return [
+            enlarged(make_grid(np.stack([row[i] for row in rows]), cols=len(rows)), opts.scale)
+            for i in range(opts.steps)
+        ]
+    return make_grid(np.concatenate(rows), cols=opts.steps)
 
 
 DIRECTION_SWEEP = re.compile(r"^direction:(\d+)$")

@@ -14,6 +14,12 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return (np.clip(images, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+def enlarged(image: np.ndarray, scale: int) -> np.ndarray:
+    """uint8, each pixel a scale × scale block (nearest neighbour: a 28-pixel sample stays crisp)."""
+    image = image if image.dtype == np.uint8 else to_uint8(image)
+    return image.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
 def make_grid(images: np.ndarray, cols: int, pad: int = 2) -> np.ndarray:
     """(N, H, W) or (N, H, W, C) floats in [0, 1] or uint8 -> one uint8 image, `cols` per row, black padding."""
     images = images if images.dtype == np.uint8 else to_uint8(images)

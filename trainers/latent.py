@@ -194,6 +194,33 @@ class LatentSpec:
                 out[c.name] = c.draw(rng, 1) + value.astype(np.float32)[:, None]
         return out
 
+    def class_row(self, values: dict) -> dict[str, np.ndarray] | None:
+        """The sample `values` describe, drawn as every class of the class control (None without one)."""
+        cat = self.categorical
+        if cat is None:
+            return None
+        return self.expand({**values, cat.name: np.arange(cat.n)}, n=cat.n)
+
+    @property
+    def has_noise(self) -> bool:
+        return any(isinstance(c, NoiseControl) for c in self.controls)
+
+    def interpolation(self, start: dict, end: dict, steps: int, spherical: bool = False) -> dict[str, np.ndarray]:
+        """`steps` latents from the sample `start` describes to the one `end` does (UI values, e.g. two seeds):
+        noise vectors along the straight line or the great circle (spherical, which keeps a Gaussian
+        vector's length typical), codes along the line; the class is `end`'s throughout."""
+        a, b = self.expand(start, n=1), self.expand(end, n=1)
+        t = np.linspace(0.0, 1.0, steps, dtype=np.float32)
+        out = {}
+        for name in b:
+            if b[name].dtype.kind in "iu":
+                out[name] = np.repeat(b[name], steps, axis=0)
+            elif spherical and isinstance(self[name], NoiseControl):
+                out[name] = slerp(a[name][0], b[name][0], t)
+            else:
+                out[name] = lerp(a[name][0], b[name][0], t)
+        return out
+
     def sample(self, n: int, rng: np.random.Generator, classes: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Random latents from the training distribution (the 'everything random' case)."""
         out = {}
@@ -216,3 +243,24 @@ class LatentSpec:
         cat, cols = self.categorical, self.grid_columns
         classes = np.tile(np.arange(cols), rows) if cat is not None else None
         return self.sample(rows * cols, np.random.default_rng(seed), classes=classes)
+
+
+def lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(len(t), *a.shape): a + t (b − a)."""
+    t = t.reshape((-1,) + (1,) * a.ndim)
+    return ((1 - t) * a + t * b).astype(np.float32)
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Spherical interpolation of two vectors (Shoemake 1985; White 2016 for GAN noise): along the great
+    circle through them; the straight line where they are (anti)parallel or one is zero."""
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    norms = np.linalg.norm(a64), np.linalg.norm(b64)
+    if min(norms) < 1e-12:
+        return lerp(a, b, t)
+    cos = np.clip(a64 @ b64 / (norms[0] * norms[1]), -1.0, 1.0)
+    omega = np.arccos(cos)
+    if np.sin(omega) < 1e-6:
+        return lerp(a, b, t)
+    t64 = t.astype(np.float64)[:, None]
+    return ((np.sin((1 - t64) * omega) * a64 + np.sin(t64 * omega) * b64) / np.sin(omega)).astype(np.float32)

@@ -19,7 +19,7 @@ class DirectionsFinder(QObject):
     """Lives on its own thread: reads the cache, or finds and measures the directions."""
 
     progress = Signal(int, int)  # (directions measured, of)
-    found = Signal(object, object, str)  # (model, directions, method)
+    found = Signal(object, object, str, int, bool)  # (model, directions, method, k, read from the cache only)
     said = Signal(str)  # one line: a cache refused, a judge missing, a failure
 
     def __init__(self):
@@ -51,7 +51,7 @@ class DirectionsFinder(QObject):
             self.said.emit(f"Could not find directions: {exc}")
         else:
             if directions is not None:
-                self.found.emit(model, directions, method)
+                self.found.emit(model, directions, method, k, cached_only)
             elif cached_only:
                 self.said.emit("")  # nothing cached: the button offers to find them
 
@@ -102,7 +102,9 @@ class DirectionsPanel(QWidget):
         self.bar.setRange(0, total)
         self.bar.setValue(done)
 
-    def idle(self, note: str) -> None:
+    def idle(self, note: str, cached: bool = False) -> None:
+        """Ready; `cached`: directions of this model are cached, so the button shows them at once."""
         self.button.setEnabled(True)
+        self.button.setText("Show directions (D)" if cached else "Find directions (D)")
         self.bar.hide()
         self.note.setText(note)

@@ -251,7 +251,7 @@ class ExplorerView(QWidget):
     _open_request = Signal(str)
     _find_request = Signal(object, object, str, int, bool)  # (model, folder, method, k, cached only)
     model_opened = Signal(object, str)  # (model, path) from open_in_background
-    directions_found = Signal()  # the directions' sliders are in place (tests)
+    directions_found = Signal()  # the directions' sliders are in place, or cached ones offered (tests)
     open_failed = Signal(str, str)  # (path, one-line reason)
 
     def __init__(self, parent=None):
@@ -286,6 +286,7 @@ class ExplorerView(QWidget):
         self.directions.hide()  # shown with a model that has a noise vector to search
         left.addWidget(self.directions)
         self._folder: Path | None = None
+        self._cached: tuple | None = None  # (model, method, k, directions) read from the cache, not yet shown
         layout = QHBoxLayout(self)
         layout.addLayout(left, 2)
         layout.addWidget(self.strips_box, 3)
@@ -373,8 +374,10 @@ class ExplorerView(QWidget):
 
     # --- discovered directions ---------------------------------------------------------
     def _offer_directions(self, model, folder: Path | None) -> None:
-        """The panel for a model with a noise vector; its cached directions, if any, come in on their own."""
+        """The panel for a model with a noise vector; cached directions are offered (D shows them at once),
+        not shown unasked: eight more sliders and strips would crowd a model's own controls."""
         self._folder = folder
+        self._cached = None
         offered = bool(getattr(model, "noise_sites", dict)())
         self.directions.setVisible(offered)
         self.directions.idle("")
@@ -382,22 +385,32 @@ class ExplorerView(QWidget):
             self._find_request.emit(model, folder, *self.directions.settings, True)
 
     def find_directions(self, method: str | None = None, k: int | None = None) -> None:
-        """Find and measure directions in the open model's noise (seconds, off this thread)."""
+        """Show the open model's directions: the cached ones at once, else found and measured (seconds, off
+        this thread)."""
         if self.model is None or not self.directions.isVisible():
             return
         default_method, default_k = self.directions.settings
+        method, k = method or default_method, k or default_k
+        if self._cached is not None and self._cached[:3] == (self.model, method, k):
+            self._apply_directions(self.model, self._cached[3], method, k, False)
+            return
         self.directions.busy()
-        self._find_request.emit(self.model, self._folder, method or default_method, k or default_k, False)
+        self._find_request.emit(self.model, self._folder, method, k, False)
 
-    def _apply_directions(self, model, directions: list, method: str) -> None:
+    def _apply_directions(self, model, directions: list, method: str, k: int, offered_only: bool) -> None:
         if model is not self.model:
             return  # another model was opened meanwhile
-        values = {k: v for k, v in self.values().items() if not k.startswith("dir")}
+        named = sum(1 for d in directions if d.name not in ("", "mixed"))
+        if offered_only:
+            self._cached = (model, method, k, directions)
+            self.directions.idle(f"{len(directions)} cached ({method}), {named} named: D shows them", cached=True)
+            self.directions_found.emit()
+            return
+        values = {name: v for name, v in self.values().items() if not name.startswith("dir")}
         self.spec = self.spec.with_directions(directions)
         self._build_controls()
         self.set_values(values, redraw=False)
         self.redraw()
-        named = sum(1 for d in directions if d.name not in ("", "mixed"))
         self.directions.idle(f"{len(directions)} by {method}, {named} named by a measured effect")
         self.directions_found.emit()
 

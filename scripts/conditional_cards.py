@@ -125,6 +125,8 @@ def card_text(
 
 
 def main():
+    from directions_cards import keep_section
+
     parser = argparse.ArgumentParser()
     parser.add_argument("heads", type=Path)
     parser.add_argument("--readme-table", action="store_true", help="print the heads table and stop")
@@ -166,7 +168,8 @@ def main():
             ("every digit ≥ 0.97" if goals == "acgan" else "recorded", "", f["worst"] >= 0.97 or goals == "cgan"),
             ("≤ 3" if goals == "acgan" else "recorded", "", f["ratio"] <= 3 or goals == "cgan"),
         ]
-        (MODELS / name / "MODEL_CARD.md").write_text(card_text(name, title, about, made, checks, extra))
+        text = card_text(name, title, about, made, checks, extra)
+        (MODELS / name / "MODEL_CARD.md").write_text(keep_section(MODELS / name, text))  # the directions stay
         print(f"wrote {MODELS / name / 'MODEL_CARD.md'}")
 
 

@@ -124,6 +124,8 @@ def render_classifier(c: dict) -> str:
 
 
 def main():
+    from directions_cards import keep_section
+
     from trainers.cli import main as cli
     from trainers.paths import CLASSIFIER_DIR, SHIPPED_MODELS
 
@@ -142,7 +144,7 @@ def main():
         run = json.loads((folder / "training_run.json").read_text())
         extra = folder / "VARIANTS.md"  # hand-kept record of the settings tried before this one
         text = render(name, card, run, classifier) + ("\n" + extra.read_text() if extra.is_file() else "")
-        (folder / "MODEL_CARD.md").write_text(text)
+        (folder / "MODEL_CARD.md").write_text(keep_section(folder, text))  # directions_cards.py's section stays
 
 
 if __name__ == "__main__":

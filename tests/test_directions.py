@@ -76,14 +76,14 @@ def test_a_direction_is_named_by_what_it_measurably_does():
     along, across = (D.Direction("z", v, 1.0, {}, None, None) for v in np.eye(4, dtype=np.float32)[:2])
     judge = lambda images: ((images > 0.5).any(axis=1).sum(axis=1), images.reshape(len(images), -1)[:, 300:340])
     D.measure(model, [along, across], judge)
-    assert along.effects["width"] > 0.9 and along.effects["ink area"] > 0.9
+    assert along.effects["width"] > 0.85 and along.effects["ink area"] > 0.85
     assert along.class_kept < 0.5 and along.name.startswith("changes the class (")
     assert abs(across.effects["width"]) < 0.1 and across.class_kept == 1.0 and across.name == "mixed"
 
 
 def test_directions_are_cached_beside_the_model_and_refused_when_damaged_or_stale(tmp_path, dcgan, monkeypatch):
     folder = tmp_path / "dcgan"
-    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
+    shutil.copytree(SHIPPED_MODELS / "dcgan", folder, ignore=shutil.ignore_patterns("directions-*"))
     said = []
     found = D.directions_for(dcgan, folder, "sefa", k=2, say=said.append)
     assert (folder / "directions-sefa.npz").is_file() and (folder / "directions-sefa.json").is_file()
@@ -100,21 +100,42 @@ def test_directions_are_cached_beside_the_model_and_refused_when_damaged_or_stal
     assert len(discovered) == 2 and "other weights or settings" in said[-1]
 
 
-def test_the_cli_prints_the_table_and_reads_it_back(tmp_path, capsys):
+def test_the_cli_prints_the_shipped_tables_and_uses_them_without_measuring(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "dcgan"
     shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
-    assert main(["directions", str(folder), "--k", "2"]) == 0
-    table = capsys.readouterr().out.splitlines()
-    assert table[0].startswith("sefa: 2 directions") and len(table) == 3
-    assert all("thickness" in line and "slant" in line and "kept" in line for line in table[1:])
-    assert main(["directions", str(folder), "--k", "2", "--json"]) == 0
-    assert '"name"' in capsys.readouterr().out
+    monkeypatch.setattr(D, "discover", lambda *a, **k: pytest.fail("the shipped cache was not used"))
+    assert main(["directions", str(folder), "--method", "both"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("sefa: 8 directions") and out[10].startswith("ganspace: 8 directions")
+    assert all("thickness" in line and "slant" in line and "kept" in line for line in out[1:9])
+    cosines = [float(c) for c in out[-1].split("one: ")[1].split(" (")[0].split()]
+    assert out[-1].startswith("agreement:") and len(cosines) == 8 and all(0 <= c <= 1 for c in cosines)
+    assert main(["directions", str(folder), "--method", "both", "--json"]) == 0
+    assert '"agreement"' in capsys.readouterr().out
     one, sweep = tmp_path / "one.png", tmp_path / "sweep.png"
     assert main(["generate", str(folder), "--direction", "1", "--amount", "2.5", "-o", str(one)]) == 0
     assert main(["generate", str(folder), "--sweep", "direction:1", "--steps", "5", "-o", str(sweep)]) == 0
     assert one.is_file() and sweep.is_file()
     assert main(["generate", str(folder), "--direction", "9", "-o", str(one), "--force"]) == 2
     assert "directions 0–7" in capsys.readouterr().err
+    monkeypatch.undo()
     assert main(["directions", str(tmp_path / "nothing")]) == 2
     assert main(["directions", str(SHIPPED_MODELS / "gauss1d")]) == 2
     assert "no noise vector" in capsys.readouterr().err
+
+
+def test_a_read_only_model_folder_gives_its_shipped_directions_and_caches_new_ones_elsewhere(tmp_path, monkeypatch):
+    import os
+
+    import trainers.paths
+
+    folder = tmp_path / "dcgan"
+    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
+    monkeypatch.setattr(trainers.paths, "USER_DATA", tmp_path / "user")
+    writable = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: path != folder and writable(path, mode))  # as if installed
+    model = load_model(folder)
+    said = []
+    assert len(D.cached_directions(model, folder, "sefa", 8, say=said.append)) == 8 and said == []
+    key = D.weights_key(model, "sefa", 8)
+    assert D.cache_folder(folder, key) == tmp_path / "user" / "directions" / key[:16]  # new ones go there

@@ -665,25 +665,30 @@ def test_directions_found_in_the_noise_become_named_sliders_and_come_back_from_t
     from trainers.paths import SHIPPED_MODELS
 
     folder = tmp_path / "dcgan"
-    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)
+    shutil.copytree(SHIPPED_MODELS / "dcgan", folder)  # with its shipped directions
     wait_for_model(qtbot, window)
     ex = window.explorer
-    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+    with qtbot.waitSignals([window.model_loaded, ex.directions_found], timeout=30000):
         window.open_path(folder)
-    assert ex.directions.isVisible() and "dir0" not in ex.sliders
+    assert "dir0" not in ex.sliders and ex.directions.button.text().startswith("Show")  # offered, not imposed
+    with qtbot.waitSignal(ex.directions_found, timeout=1000):  # read already: shown at once
+        qtbot.keyClick(window, Qt.Key.Key_D)  # the Explore menu's shortcut
+    assert {f"dir{i}" for i in range(8)} <= set(ex.sliders) and "dir7" in ex.strip_panes
+    label = ex.controls_form.labelForField(ex.sliders["dir1"]).text()
+    assert label.startswith("dir1 · slant") or label.startswith("dir1 · width")  # its measured name
     ex.directions.k.setValue(2)
     with qtbot.waitSignal(ex.directions_found, timeout=120000):
-        qtbot.keyClick(window, Qt.Key.Key_D)  # the Explore menu's shortcut
+        qtbot.keyClick(window, Qt.Key.Key_D)
         assert not ex.directions.button.isEnabled()  # busy, off the GUI thread
-    assert {"dir0", "dir1"} <= set(ex.sliders) and {"dir0", "dir1"} <= set(ex.strip_panes)
-    label = ex.controls_form.labelForField(ex.sliders["dir0"]).text()
-    assert label.startswith("dir0 · ") and len(label) > len("dir0 · ")  # its measured name
+    assert {"dir0", "dir1"} <= set(ex.sliders) and "dir2" not in ex.sliders and "dir2" not in ex.strip_panes
     qtbot.waitUntil(lambda: {"dir0", "dir1"} <= set(ex.strip_images), timeout=10000)
     before = ex.current_image.copy()
     with qtbot.waitSignal(ex.rendered, timeout=10000):
         ex.sliders["dir0"].setValue(3.0)
     assert np.abs(ex.current_image - before).mean() > 0.01  # moving along it changes the image
     assert (folder / "directions-sefa.json").is_file()
-    with qtbot.waitSignal(ex.directions_found, timeout=30000):  # opened again: read back, nothing to click
+    with qtbot.waitSignals([window.model_loaded, ex.directions_found], timeout=30000):  # opened again: read back
         window.open_path(folder)
-    assert "dir1" in ex.sliders and ex.directions.button.isEnabled()
+    with qtbot.waitSignal(ex.directions_found, timeout=1000):
+        qtbot.keyClick(window, Qt.Key.Key_D)
+    assert "dir1" in ex.sliders and "dir2" not in ex.sliders and ex.directions.button.isEnabled()

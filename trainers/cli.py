@@ -170,7 +170,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="find directions in the model's noise (SeFa or GANSpace), measure what each does, and cache them",
     )
     directions.add_argument("run", type=Path, help="run directory or exported model folder")
-    directions.add_argument("--method", choices=("sefa", "ganspace"), default="sefa")
+    directions.add_argument(
+        "--method",
+        choices=("sefa", "ganspace", "both"),
+        default="sefa",
+        help="both: the two tables and their agreement",
+    )
     directions.add_argument("--k", type=positive_int, default=8, help="directions per noise vector")
     directions.add_argument("--json", action="store_true")
     judge = sub.add_parser(
@@ -652,14 +657,25 @@ def cmd_directions(args, _rest) -> int:
     """The table of measured directions (from the cache beside the model when it is this model's)."""
     import json
 
-    from trainers.directions import format_table
+    from trainers.directions import METHODS, agreement, format_agreement, format_table
     from trainers.run import load_model
 
-    found = _directions_with_a_bar(load_model(args.run), args.run, args.method, args.k)
+    model = load_model(args.run)
+    methods = METHODS if args.method == "both" else (args.method,)
+    found = {method: _directions_with_a_bar(model, args.run, method, args.k) for method in methods}
+    both = len(found) == 2
     if args.json:
-        print(json.dumps({"method": args.method, "directions": [d.table_row() for d in found]}, indent=2))
-    else:
-        print(format_table(found, args.method))
+        tables = {method: [d.table_row() for d in directions] for method, directions in found.items()}
+        report = (
+            {"tables": tables, "agreement": agreement(*found.values())}
+            if both
+            else {"method": args.method, "directions": tables[args.method]}
+        )
+        print(json.dumps(report, indent=2))
+        return 0
+    print("\n\n".join(format_table(directions, method) for method, directions in found.items()))
+    if both:
+        print(format_agreement(*found.values()))
     return 0
 
 

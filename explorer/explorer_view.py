@@ -7,15 +7,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -35,6 +37,7 @@ STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
 READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
 CLASS_STRIP, INTERPOLATION = "every class", "interpolation"  # strips beside the controls' (never a control's name)
 PIN, MODE = "@pin", "@mode"  # changes that only the interpolation strip depends on
+SCROLL = "@scroll"  # no strip depends on it: strips scrolled into view that were never drawn are drawn
 
 
 def control_caption(control, value: int = 0) -> str:
@@ -77,13 +80,14 @@ def strip_latents(spec: LatentSpec, control, values: dict) -> dict:
 
 def strip_plan(spec: LatentSpec, images: bool) -> list[tuple[str, str, frozenset]]:
     """Every strip the explorer shows for `spec`: (name, caption, the changes it does not depend on)."""
-    plan = [(c.name, strip_caption(c), frozenset({c.name, PIN, MODE})) for c in spec.traversed]
+    plan = [(c.name, strip_caption(c), frozenset({c.name, PIN, MODE, SCROLL})) for c in spec.traversed]
     cat = spec.categorical
     if images and cat is not None:
         names = f"{cat.class_name(0)} → {cat.class_name(cat.n - 1)}"
-        plan.append((CLASS_STRIP, f"this sample as every {cat.label}: {names}", frozenset({cat.name, PIN, MODE})))
+        caption = f"this sample as every {cat.label}: {names}"
+        plan.append((CLASS_STRIP, caption, frozenset({cat.name, PIN, MODE, SCROLL})))
     if images and spec.has_noise:
-        plan.append((INTERPOLATION, "interpolation: the pinned sample → this one (P pins)", frozenset()))
+        plan.append((INTERPOLATION, "interpolation: the pinned sample → this one (P pins)", frozenset({SCROLL})))
     return plan
 
 
@@ -273,8 +277,17 @@ class ExplorerView(QWidget):
         self.controls_box = QGroupBox("Latent controls")
         self.controls_form = QFormLayout(self.controls_box)
         self.strips_box = QGroupBox("Traversals (each control swept over its range, everything else fixed)")
-        self.strips_layout = QVBoxLayout(self.strips_box)
+        self.strips_scroll = QScrollArea(widgetResizable=True)  # many strips (directions): only those in view render
+        self.strips_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.strips_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        self.strips_layout = QVBoxLayout(inner)
         self.strips_layout.addStretch(1)
+        self.strips_scroll.setWidget(inner)
+        QVBoxLayout(self.strips_box).addWidget(self.strips_scroll)
+        self.strips_scroll.verticalScrollBar().valueChanged.connect(self._draw_uncovered_strips)
+        self.strips_scroll.viewport().installEventFilter(self)  # resized: more strips may come into view
+        inner.installEventFilter(self)  # laid out anew (strips added or shown): the same
         self._strip_rows: list[tuple[QLabel, ImagePane]] = []  # reused from model to model: new panes stall
         self._strip_ignores: dict[str, frozenset] = {}
         self._pinned: dict | None = None  # the interpolation's start; None: this sample with the next seed
@@ -597,9 +610,33 @@ class ExplorerView(QWidget):
             self._token,
             self.model,
             spec.expand(values, n=1),
-            strips_of(values, self._dirty),
+            strips_of(values, self._dirty & self._strips_in_view()),
             lambda: likely_next(spec, values, lambda near: list(strips_of(near, names).values())),
         )  # worked out on the render thread, when idle
+
+    def _strips_in_view(self) -> set[str]:
+        """Strips the user can see now; all of them while the explorer is not on screen (nothing to save, and
+        what is asked for is ready when it comes back)."""
+        if not self.strips_scroll.isVisible():
+            return set(self.strip_panes)
+        viewport = self.strips_scroll.viewport()
+        height = viewport.height()
+
+        def in_view(pane) -> bool:  # by geometry: offscreen, a widget's visible region is always empty
+            top = pane.mapTo(viewport, QPoint(0, 0)).y()
+            return pane.isVisible() and top < height and top + pane.height() > 0
+
+        return {name for name, pane in self.strip_panes.items() if in_view(pane)}
+
+    def _draw_uncovered_strips(self) -> None:
+        if self._dirty & self._strips_in_view():
+            self.redraw(changed=SCROLL)
+
+    def eventFilter(self, watched, event) -> bool:
+        placed = watched in (self.strips_scroll.viewport(), self.strips_scroll.widget())
+        if placed and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            QTimer.singleShot(0, self._draw_uncovered_strips)  # once the layout has placed the panes
+        return super().eventFilter(watched, event)
 
     def _show_main(self, token: int, image: np.ndarray) -> None:
         if token != self._token:
@@ -614,7 +651,7 @@ class ExplorerView(QWidget):
     def _show_strips(self, token: int, strips: dict) -> None:
         if token != self._token:
             return  # a newer request is on its way
-        self._dirty.clear()
+        self._dirty -= set(strips)
         for name, images in strips.items():
             self.strip_images[name] = list(images)
             self.strip_panes[name].show_image(make_grid(images, cols=STRIP_STEPS, pad=1))

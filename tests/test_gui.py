@@ -550,8 +550,9 @@ def open_one_step_run(qtbot, window, run_dir, family, *options):
 def test_an_unconditional_image_family_needs_no_gui_code(qtbot, window, tmp_path):
     open_one_step_run(qtbot, window, tmp_path / "dc", "dcgan", "--data", "bundled")
     ex = window.explorer
-    qtbot.waitUntil(lambda: len(ex.strip_images) == 1, timeout=10000)
-    assert set(ex.sliders) == {"z"} and set(ex.strip_panes) == {"z"} and ex.main_pane.image.shape == (32, 32)
+    qtbot.waitUntil(lambda: len(ex.strip_images) == 2, timeout=10000)
+    assert set(ex.sliders) == {"z"} and set(ex.strip_panes) == {"z", "interpolation"}  # no class: no class strip
+    assert ex.main_pane.image.shape == (32, 32)
     ex.step_class(1)  # no class control: nothing to step, nothing breaks
     window.training.select_family("dcgan")
     presets = window.training.preset
@@ -692,3 +693,20 @@ def test_directions_found_in_the_noise_become_named_sliders_and_come_back_from_t
     with qtbot.waitSignal(ex.directions_found, timeout=1000):
         qtbot.keyClick(window, Qt.Key.Key_D)
     assert "dir1" in ex.sliders and "dir2" not in ex.sliders and ex.directions.button.isEnabled()
+
+
+def test_only_strips_in_view_are_drawn_and_the_rest_when_scrolled_to(qtbot, window):
+    wait_for_model(qtbot, window)  # the shipped InfoGAN, whose directions are shipped too
+    ex = window.explorer
+    qtbot.waitUntil(lambda: ex.directions.button.text().startswith("Show"), timeout=30000)
+    with qtbot.waitSignal(ex.directions_found, timeout=5000):
+        ex.find_directions()
+    window.resize(1200, 700)  # thirteen strips do not fit: some are out of view
+    qtbot.waitUntil(lambda: "code1" in ex.strip_images, timeout=10000)
+    qtbot.wait(200)  # nothing more comes for the strips out of view
+    hidden = set(ex.strip_panes) - ex._strips_in_view()
+    assert hidden and not hidden & set(ex.strip_images)
+    with qtbot.waitSignal(ex.strips_rendered, timeout=10000):
+        bar = ex.strips_scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())
+    assert "interpolation" in ex.strip_images  # the last strip, scrolled to

@@ -25,7 +25,7 @@ from trainers.errors import UserFacingError
 METHODS = ("sefa", "ganspace")
 DEFAULT_K = 8
 GANSPACE_SAMPLES = 3000
-# random starting points per direction: 448 images each; 128 took twice as long, the shipped DCGAN's ρ moved ≤ 0.06
+# random starting points per direction: 448 images each; 128 took twice as long, one shipped model's ρ moved ≤ 0.06
 SWEEP_STARTS = 64
 SWEEP_SIGMAS = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0])
 NAMED_RHO = 0.6  # |ρ| from which a direction is named by that attribute
@@ -154,8 +154,8 @@ def discover(model, method: str, k: int = DEFAULT_K, seed: int = 0) -> list[Dire
 
 
 def designed_directions(model) -> list[Direction]:
-    """The model's own scalar codes (InfoGAN's code1, code2), as directions of one dimension with their
-    training σ: measured by the same sweep, they compare designed control with discovered control."""
+    """The model's own scalar codes (designed to be read back, e.g. code1 and code2), as directions of one
+    dimension with their training σ: measured by the same sweep, designed control beside discovered control."""
     from trainers.latent import ContinuousControl
 
     return [

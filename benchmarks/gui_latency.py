@@ -68,9 +68,9 @@ def p95(values):
     return sorted(values)[int(0.95 * (len(values) - 1))]
 
 
-def jump_moves(ex, app, moves: int):
+def jump_moves(ex, app, moves: int, names=("code1", "code2", "z0", "z1", "digit")):
     """Worst case: each move jumps a slider to a far, unseen value (cycling through the sliders)."""
-    names = [n for n in ("code1", "code2", "z0", "z1", "digit") if n in ex.sliders]
+    names = [n for n in names if n in ex.sliders]
     for i in range(moves):
         slider = ex.sliders[names[i % len(names)]]
         low, high = slider.minimum(), slider.maximum()
@@ -247,6 +247,21 @@ SCENARIOS = (
 )
 
 
+def direction_latencies(app, window, moves: int) -> dict[str, tuple[list[float], list[float]]]:
+    """The shipped InfoGAN with its shipped directions shown (D): jumps of the eight direction sliders."""
+    ex = window.explorer
+    shown = []
+    note = lambda: shown.append(True)
+    ex.directions_found.connect(note)
+    ex.find_directions()
+    wait_for(ex.directions_found, shown)
+    ex.directions_found.disconnect(note)
+    rest(0.5)
+    ex._renderer.cache.clear()
+    names = [n for n in ex.sliders if n.startswith("dir")]
+    return {f"{len(names)} direction sliders, jump": slider_latencies(app, window, jump_moves(ex, app, moves, names))}
+
+
 def measure_scenarios(app, window, moves: int) -> dict[str, tuple[list[float], list[float]]]:
     ex = window.explorer
     out = {}
@@ -287,6 +302,7 @@ def main():
         rest(0.05)
     slider_latencies(app, window, jump_moves(window.explorer, app, 5))  # warm-up
     idle = measure_scenarios(app, window, args.moves)
+    idle.update(direction_latencies(app, window, args.moves))
     open_stall = longest_stall_opening(app, window)
 
     t = window.training

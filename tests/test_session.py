@@ -61,3 +61,53 @@ def test_a_crashed_process_is_reported_in_one_sentence_and_its_checkpoint_kept(t
     step = run.read_info().step
     assert step >= 2 and step % 2 == 0  # a checkpoint written on schedule, not a torn one
     assert run.load_checkpoint(build_model("infogan", run.read_info().config)) == step
+
+
+ORPHAN_PARENT = """
+import sys
+from pathlib import Path
+from trainers.session import TrainingProcess, TrainingRequest
+from trainers.updates import StepFigures
+
+request = TrainingRequest("gauss1d", Path(sys.argv[1]), 10**9, checkpoint_every=10**8, metrics_every=0)
+process = TrainingProcess(request)
+process.start()
+for batch in process.messages():
+    if any(isinstance(m, StepFigures) for m in batch):
+        print(process.pid, flush=True)  # training: now this process is killed without a word
+        break
+input()
+"""
+
+
+def test_a_training_process_whose_window_is_killed_stops_with_its_checkpoint(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from trainers.run import load_model
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_PARENT, str(tmp_path / "run")], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    child = int(parent.stdout.readline())
+    parent.kill()  # SIGKILL: the window cannot tell its training to stop
+    parent.wait()
+    deadline = time.monotonic() + 60  # a hang's limit, not a timing: the child stops at its next step
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    outlived = _alive(child)
+    if outlived:
+        os.kill(child, signal.SIGKILL)  # leave no process behind, even failing
+    assert not outlived, "the training process outlived its window"
+    run = RunDir(tmp_path / "run")
+    assert run.read_info().step > 0 and load_model(tmp_path / "run").title  # its work kept, and it loads
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie (an orphan's zombie is reaped by init, but may linger a moment)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

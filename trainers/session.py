@@ -179,12 +179,31 @@ class _Relay:
         self._outbox.put(None)  # the end
 
 
+def _stop_when_the_parent_dies(control: TrainControl) -> threading.Event:
+    """A window killed outright (SIGKILL, a crash) cannot stop its training: the process notices its parent
+    is gone and stops at the next step, its checkpoint written, as if Stop had been pressed. The returned
+    event is set once that happened (nobody reads the messages any more)."""
+    orphaned = threading.Event()
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return orphaned
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's end of the sentinel pipe closes: it has died
+        orphaned.set()
+        control.stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    return orphaned
+
+
 def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None:
     """Entry point of the training process: every outcome becomes a message, then the end."""
     try:
         os.nice(CHILD_NICENESS)
     except OSError:
         pass  # not allowed here: train at normal priority
+    orphaned = _stop_when_the_parent_dies(control)
     relay = _Relay(outbox)
     try:
         run_session(request, relay.send, lambda text: relay.send(Notice(text)), control)
@@ -197,6 +216,8 @@ def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None
         relay.close()
     # Everything is written and closed (the loop's finally) and the end is queued: leave without tearing
     # TensorFlow down, which took over 5 s on a busy machine and left the process alive after its last word.
+    if orphaned.is_set():
+        outbox.cancel_join_thread()  # no reader: a full pipe would block the exit forever
     outbox.close()
     outbox.join_thread()  # the queued messages are in the pipe
     sys.stdout.flush()

@@ -34,6 +34,7 @@ from trainers.images import enlarged, make_grid, save_animation, save_gif, save_
 from trainers.latent import SEED, CategoricalControl, DirectionControl, LatentSpec, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
+STRIP_CHUNK_IMAGES = 20  # strips are drawn a few at a time, so a new slider move never waits long behind them
 READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at the result lasts longer
 CLASS_STRIP, INTERPOLATION = "every class", "interpolation"  # strips beside the controls' (never a control's name)
 PIN, MODE = "@pin", "@mode"  # changes that only the interpolation strip depends on
@@ -176,6 +177,7 @@ class Renderer(QObject):
     model_opened = Signal(object, str)  # (model, path) read from disk
     open_failed = Signal(str, str)  # (path, one-line reason)
     _next_read_ahead = Signal(int)
+    _next_strip_chunk = Signal(int)
 
     def __init__(self):
         super().__init__()
@@ -185,6 +187,8 @@ class Renderer(QObject):
         self._likely_next = None  # () -> latent batches, worked out only once the user pauses
         self._read_ahead: list[dict] = []
         self._next_read_ahead.connect(self._read_ahead_one, Qt.ConnectionType.QueuedConnection)
+        self._next_strip_chunk.connect(self._render_strip_chunk, Qt.ConnectionType.QueuedConnection)
+        self._strips: list[tuple[str, dict]] = []  # strips of the newest request still to draw, in order
         self._idle = None  # a QTimer, made on the render thread at the first request; touched there only
         self.read_ahead_after_ms = READ_AHEAD_AFTER_IDLE_MS  # read on the render thread at each request
 
@@ -199,11 +203,28 @@ class Renderer(QObject):
         if token != self.latest:
             return
         self._token, self._model, self._likely_next, self._read_ahead = token, model, read_ahead, []
-        self.main_done.emit(token, self.cache.generate(model, [main_latents])[0][0])
-        if strips and token == self.latest:
-            images = self.cache.generate(model, list(strips.values()))
-            self.strips_done.emit(token, dict(zip(strips, images)))
-        self._restart_idle_timer()
+        if main_latents is not None:  # None: strips scrolled into view, the image as it is
+            self.main_done.emit(token, self.cache.generate(model, [main_latents])[0][0])
+        self._strips = list(strips.items())
+        self._render_strip_chunk(token)
+
+    @Slot(int)
+    def _render_strip_chunk(self, token: int):
+        """The next few strips in order (first in view first); the rest after a turn of this thread's event
+        loop, where a newer request, if one came, replaces them."""
+        if token != self.latest:
+            return
+        chunk, images = [], 0
+        while self._strips and (not chunk or images < STRIP_CHUNK_IMAGES):
+            chunk.append(self._strips.pop(0))
+            images += len(next(iter(chunk[-1][1].values())))
+        if chunk:
+            drawn = self.cache.generate(self._model, [latents for _, latents in chunk])
+            self.strips_done.emit(token, {name: strip for (name, _), strip in zip(chunk, drawn)})
+        if self._strips:
+            self._next_strip_chunk.emit(token)
+        else:
+            self._restart_idle_timer()
 
     def _start_read_ahead(self):
         if self._token != self.latest:
@@ -247,7 +268,8 @@ class Renderer(QObject):
 
 class ExplorerView(QWidget):
     rendered = Signal()  # the main image has new pixels (tests and the latency benchmark)
-    strips_rendered = Signal()  # every traversal strip is up to date
+    strips_rendered = Signal()  # every strip in view is up to date
+    strips_arrived = Signal()  # some strips have new pixels (the first of them follow the main image soonest)
     read_ahead_done = Signal()  # the renderer's, re-emitted here: everything likely next is in the cache
     strip_export_requested = Signal(str, bool)  # (strip name, as GIF) from a strip's context menu
     _render_request = Signal(int, object, object, object, object)
@@ -304,6 +326,7 @@ class ExplorerView(QWidget):
         layout.addLayout(left, 2)
         layout.addWidget(self.strips_box, 3)
         self._dirty: set[str] = set()
+        self._requested: set[str] = set()  # the strips the newest request asked for
         self._token = 0
         self._renderer = Renderer()
         self._render_thread = QThread(self)
@@ -503,6 +526,15 @@ class ExplorerView(QWidget):
             caption.hide()
             pane.hide()
         self.strips_box.setVisible(bool(plan))
+        self._place_strips()
+
+    def _place_strips(self) -> None:
+        """Lay the strips out now, as the scroll area will (it does so from the event loop): which of them
+        are in view is known before the first redraw asks for them."""
+        inner, viewport = self.strips_scroll.widget(), self.strips_scroll.viewport()
+        inner.layout().activate()
+        inner.resize(viewport.width(), max(viewport.height(), inner.minimumSizeHint().height()))
+        inner.layout().activate()
 
     # --- interpolation ------------------------------------------------------------------------
     def pin_sample(self) -> None:
@@ -604,13 +636,15 @@ class ExplorerView(QWidget):
         def strips_of(v: dict, which) -> dict:
             return {name: strip_latents_by_name(spec, name, v, pinned, spherical) for name in which}
 
+        wanted = self._dirty & self._strips_in_view()
+        self._requested = {name for name in names if name in wanted}
         self._token += 1
         self._renderer.latest = self._token
         self._render_request.emit(
             self._token,
             self.model,
-            spec.expand(values, n=1),
-            strips_of(values, self._dirty & self._strips_in_view()),
+            None if changed == SCROLL else spec.expand(values, n=1),
+            strips_of(values, [name for name in names if name in wanted]),
             lambda: likely_next(spec, values, lambda near: list(strips_of(near, names).values())),
         )  # worked out on the render thread, when idle
 
@@ -629,7 +663,8 @@ class ExplorerView(QWidget):
         return {name for name, pane in self.strip_panes.items() if in_view(pane)}
 
     def _draw_uncovered_strips(self) -> None:
-        if self._dirty & self._strips_in_view():
+        """Strips that came into view and were not asked for yet: drawn, the main image left as it is."""
+        if self.model is not None and (self._dirty & self._strips_in_view()) - self._requested:
             self.redraw(changed=SCROLL)
 
     def eventFilter(self, watched, event) -> bool:
@@ -656,7 +691,9 @@ class ExplorerView(QWidget):
             self.strip_images[name] = list(images)
             self.strip_panes[name].show_image(make_grid(images, cols=STRIP_STEPS, pad=1))
         if strips:
-            self.strips_rendered.emit()
+            self.strips_arrived.emit()
+            if not self._dirty & self._strips_in_view():
+                self.strips_rendered.emit()
 
     # --- export ---------------------------------------------------------------------------
     def export_image(self, path: Path) -> None:

@@ -118,8 +118,13 @@ def test_export_keeps_generator_output(infogan_run, tmp_path):
 
 
 def test_stackedgan_trains_and_sweeps_z0(tmp_path):
-    out = tmp_path / "stacked"
-    assert main(["train", "stackedgan", "--steps", "2", "--config", "encoder_epochs=1", "--out", str(out), *TRAIN]) == 0
+    from trainers.data import load_dataset
+
+    digits = load_dataset("bundled").take(800)  # plumbing: its encoder's epoch over 800 real digits, not 8,000
+    np.savez(tmp_path / "digits.npz", x=digits.images, y=digits.labels)
+    out, small = tmp_path / "stacked", ["--data", str(tmp_path / "digits.npz")]
+    argv = ["train", "stackedgan", "--steps", "2", "--config", "encoder_epochs=1", "--out", str(out), *TRAIN, *small]
+    assert main(argv) == 0
     assert 0 < RunDir(out).read_info().prepare["encoder_accuracy"] <= 1
     assert main(["generate", str(out), "--digit", "2", "--sweep", "z0", "-o", str(tmp_path / "z0.png")]) == 0
 

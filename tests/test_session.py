@@ -39,7 +39,9 @@ def test_a_session_trains_in_its_own_process_and_reports_plain_updates(tmp_path)
 
 
 def test_stop_crosses_the_process_boundary_and_keeps_a_checkpoint(tmp_path):
-    process = TrainingProcess(request(tmp_path, 10**6))
+    # plumbing, not a network: the 1-D lab's numpy process starts in a second, TensorFlow's in ten
+    lab = TrainingRequest("gauss1d", tmp_path / "run", 10**9, checkpoint_every=10**8, metrics_every=0)
+    process = TrainingProcess(lab)
     process.start()
     for batch in process.messages():
         if any(isinstance(m, StepFigures) and m.step >= 2 for m in batch):

@@ -90,7 +90,6 @@ def main():
             app,
             window,
             SHIPPED_MODELS / "stackedgan",
-            "StackedGAN",
             {"digit": 2, "z0": 0.8, "z1": -0.3, "seed": 11},
             args.out / "explorer_stackedgan.png",
         )
@@ -99,15 +98,14 @@ def main():
             app,
             window,
             SHIPPED_MODELS / "acgan",
-            "ACGAN",
             {"digit": 7, "z": 0.1, "seed": 5},
             args.out / "explorer_acgan.png",
         )
+        directions_shot(app, window, args.out / "explorer_acgan_directions.png")
         explore(
             app,
             window,
             SHIPPED_MODELS / "acgan-fashion",
-            "acgan-fashion",
             {"digit": 9, "z": 0.0, "seed": 3},
             args.out / "explorer_acgan_fashion.png",
         )
@@ -119,10 +117,29 @@ def main():
     print(f"Wrote screenshots to {args.out}")
 
 
-def explore(app, window, folder, title, values, path):
-    window.open_path(folder)
-    while title not in window.explorer.title.text():  # read off the GUI thread
+def directions_shot(app, window, path):
+    """The open model with its shipped directions shown (D), a sample pinned for the interpolation."""
+    ex, found = window.explorer, []
+    ex.directions_found.connect(lambda: found.append(True))
+    while not ex.directions.button.text().startswith("Show"):  # the cached ones, read off the GUI thread
         pump(app, 0.05)
+    ex.find_directions()
+    while not found:
+        pump(app, 0.05)
+    ex.set_values({"digit": 3, "seed": 8})
+    ex.pin_sample()
+    ex.set_values({"digit": 3, "seed": 21, "dir0": 1.5})
+    pump(app, 1.5)
+    window.grab().save(str(path))
+
+
+def explore(app, window, folder, values, path):
+    loaded = []
+    window.model_loaded.connect(loaded.append)
+    window.open_path(folder)
+    while not loaded:  # read off the GUI thread
+        pump(app, 0.05)
+    window.model_loaded.disconnect(loaded.append)
     window.tabs.setCurrentWidget(window.explorer)
     window.explorer.set_values(values)
     pump(app, 0.8)

@@ -97,7 +97,10 @@ def strip_latents_by_name(spec: LatentSpec, name: str, values: dict, pinned: dic
     if name == CLASS_STRIP:
         return spec.class_row(values)
     if name == INTERPOLATION:
-        start = pinned if pinned is not None else {**values, SEED: (int(values[SEED]) + 1) % 2**31}
+        if pinned is None:
+            start = {**values, SEED: (int(values[SEED]) + 1) % 2**31}
+        else:  # pinned before directions were found or replaced: their sliders may be gone
+            start = {k: v for k, v in pinned.items() if k == SEED or k in {c.name for c in spec.controls}}
         return spec.interpolation(start, values, STRIP_STEPS, spherical)
     return strip_latents(spec, spec[name], values)
 
@@ -636,7 +639,8 @@ class ExplorerView(QWidget):
         def strips_of(v: dict, which) -> dict:
             return {name: strip_latents_by_name(spec, name, v, pinned, spherical) for name in which}
 
-        wanted = self._dirty & self._strips_in_view()
+        in_view = self._strips_in_view()
+        wanted = self._dirty & in_view
         self._requested = {name for name in names if name in wanted}
         self._token += 1
         self._renderer.latest = self._token
@@ -645,7 +649,9 @@ class ExplorerView(QWidget):
             self.model,
             None if changed == SCROLL else spec.expand(values, n=1),
             strips_of(values, [name for name in names if name in wanted]),
-            lambda: likely_next(spec, values, lambda near: list(strips_of(near, names).values())),
+            lambda: likely_next(
+                spec, values, lambda near: list(strips_of(near, [n for n in names if n in in_view]).values())
+            ),
         )  # worked out on the render thread, when idle
 
     def _strips_in_view(self) -> set[str]:

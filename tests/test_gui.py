@@ -159,6 +159,16 @@ def test_each_strip_exports_from_its_own_context_menu(qtbot, window, tmp_path, m
     assert frames.n_frames == 18 and "Wrote" in window.statusBar().currentMessage()
 
 
+def test_a_sample_pinned_with_sliders_since_gone_still_starts_the_interpolation():
+    from explorer.explorer_view import INTERPOLATION, strip_latents_by_name
+    from trainers.latent import LatentSpec, NoiseControl
+
+    spec = LatentSpec((NoiseControl("z", 4, -1.0, 1.0),))
+    pinned = {"z": 0.5, "dir5": 2.0, "seed": 3}  # pinned while eight directions were shown
+    path = strip_latents_by_name(spec, INTERPOLATION, {"z": 0.0, "seed": 4}, pinned, spherical=True)
+    assert np.allclose(path["z"][0], spec.expand({"z": 0.5, "seed": 3})["z"][0], atol=1e-6)
+
+
 def test_quick_moves_leave_every_strip_current(qtbot, window):
     wait_for_model(qtbot, window)
     ex = window.explorer

@@ -439,7 +439,7 @@ class ExplorerView(QWidget):
     def _apply_directions(self, model, directions: list, method: str, k: int, offered_only: bool) -> None:
         if model is not self.model:
             return  # another model was opened meanwhile
-        named = sum(1 for d in directions if d.name not in ("", "mixed"))
+        named = sum(1 for d in directions if d.named)
         if offered_only:
             self._cached = (model, method, k, directions)
             self.directions.idle(f"{len(directions)} cached ({method}), {named} named: D shows them", cached=True)

@@ -47,6 +47,12 @@ def test_ganspace_directions_move_the_early_activations_more_than_random_ones(dc
     assert moved(vectors[0]) > np.median([moved(r) for r in random])
 
 
+def test_directions_on_one_axis_count_once():
+    axis = D.unit_rows(np.array([[1.0, 0.0, 0.0], [-0.99, 0.1, 0.0], [0.0, 1.0, 0.0], [0.7, 0.7, 0.0]]))
+    kept = D.distinct(axis)
+    assert len(kept) == 3 and np.allclose(kept[0], axis[0]) and np.allclose(kept[2], axis[3])
+
+
 def test_every_noise_of_a_stacked_model_gets_its_own_directions(stackedgan):
     found = D.discover(stackedgan, "sefa", k=2)
     assert [d.noise for d in found] == ["z1", "z1", "z0", "z0"]
@@ -78,7 +84,8 @@ def test_a_direction_is_named_by_what_it_measurably_does():
     D.measure(model, [along, across], judge)
     assert along.effects["width"] > 0.85 and along.effects["ink area"] > 0.85
     assert along.class_kept < 0.5 and along.name.startswith("changes the class (")
-    assert abs(across.effects["width"]) < 0.1 and across.class_kept == 1.0 and across.name == "mixed"
+    assert abs(across.effects["width"]) < 0.1 and across.class_kept == 1.0 and across.name == "no measured effect"
+    assert along.named and not across.named
 
 
 def test_directions_are_cached_beside_the_model_and_refused_when_damaged_or_stale(tmp_path, dcgan, monkeypatch):

@@ -679,6 +679,7 @@ def test_directions_found_in_the_noise_become_named_sliders_and_come_back_from_t
     shutil.copytree(SHIPPED_MODELS / "dcgan", folder)  # with its shipped directions
     wait_for_model(qtbot, window)
     ex = window.explorer
+    qtbot.waitUntil(lambda: ex.directions.button.text().startswith("Show"), timeout=30000)  # InfoGAN's, first
     with qtbot.waitSignals([window.model_loaded, ex.directions_found], timeout=30000):
         window.open_path(folder)
     assert "dir0" not in ex.sliders and ex.directions.button.text().startswith("Show")  # offered, not imposed

@@ -30,9 +30,11 @@ SWEEP_STARTS = 64
 SWEEP_SIGMAS = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0])
 NAMED_RHO = 0.6  # |ρ| from which a direction is named by that attribute
 TIE = 0.03  # |ρ| this close counts as a tie when naming
+NO_EFFECT = 0.1  # every |ρ| below this, the class kept and the ends no farther from the data: no effect
+SAME_AXIS = 0.95  # |cos| from which two directions count as one
 CLASS_CHANGE = 0.5  # class kept below this over ±2σ: the direction is named by the change
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Activation", "ELU", "PReLU")
-FORMAT = 3  # bumped when the cached tables change meaning
+FORMAT = 4  # bumped when the cached tables change meaning
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,11 @@ class Direction:
     class_kept: float | None  # share of samples the judge reads as the same class over ±2σ
     frechet_ends: float | None  # Fréchet distance at the farther end (±3σ) over that at 0
     name: str = ""
+
+    @property
+    def named(self) -> bool:
+        """Named by a measured effect or a class change (not "mixed", not "no measured effect")."""
+        return self.name not in ("", "mixed", "no measured effect")
 
     def table_row(self) -> dict:
         row = asdict(self)
@@ -148,9 +155,20 @@ def discover(model, method: str, k: int = DEFAULT_K, seed: int = 0) -> list[Dire
             vectors = sefa(site, control.dim, per_noise)
         else:
             vectors = ganspace(site, spec, name, per_noise, rng)
+        vectors = distinct(vectors)
         for vector, sigma in zip(vectors, spread_along(control, vectors, rng)):
             found.append(Direction(name, vector.astype(np.float32), float(sigma), {}, None, None))
     return found
+
+
+def distinct(vectors: np.ndarray, alike: float = SAME_AXIS) -> np.ndarray:
+    """The vectors without those on (nearly) the axis of an earlier one: GANSpace maps several components
+    to one noise direction where one direction dominates the noise's spread (a noise shifted as a whole)."""
+    kept: list[np.ndarray] = []
+    for vector in vectors:
+        if all(abs(float(vector @ other)) < alike for other in kept):
+            kept.append(vector)
+    return np.stack(kept)
 
 
 def designed_directions(model) -> list[Direction]:
@@ -282,6 +300,8 @@ def name_of(direction: Direction, change: str | None) -> str:
     if direction.class_kept is not None and direction.class_kept < CLASS_CHANGE and change:
         return f"changes the class ({change})"
     attribute, rho = strongest(direction.effects)
+    if abs(rho) < NO_EFFECT and (direction.class_kept or 1.0) >= 0.99 and (direction.frechet_ends or 1.0) < 1.05:
+        return "no measured effect"
     if abs(rho) < NAMED_RHO:
         return "mixed"
     kept = f", class kept {direction.class_kept:.0%}" if direction.class_kept is not None else ""

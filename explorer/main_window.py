@@ -39,6 +39,13 @@ def short_location(path: Path) -> str:
         return str(path)
 
 
+def model_name(model) -> str:
+    """The family's title, with the data set where it is not MNIST: "ACGAN (Fashion-MNIST)" (two shipped
+    ACGANs read the same otherwise)."""
+    kind = getattr(model, "data_kind", None)
+    return model.title if kind is None or kind.name == "mnist" else f"{model.title} ({kind.title})"
+
+
 def fine_tune_source_or_none(path: Path):
     from trainers.run import fine_tune_source
 
@@ -211,14 +218,15 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if path != self._opening:
             return  # the user asked for another model meanwhile
-        title = f"{model.title} — {short_location(path)}"
+        name = model_name(model)
+        title = f"{name} — {short_location(path)}"
         self.explorer.set_model(model, title, folder=path)
         self.explorer.title.setToolTip(str(path.resolve()))
-        self.training.offer_fine_tune(fine_tune_source_or_none(path), model.title)
+        self.training.offer_fine_tune(fine_tune_source_or_none(path), name)
         if self._show_when_open:
             self.tabs.setCurrentWidget(self.explorer)
         self._remember(path)
-        self.statusBar().showMessage(f"Opened {model.title} ({short_location(path)})", 5000)
+        self.statusBar().showMessage(f"Opened {name} ({short_location(path)})", 5000)
         self.model_loaded.emit(title)
 
     def _on_open_failed(self, path: str, message: str):

@@ -576,7 +576,7 @@ def test_a_class_conditional_model_on_fashion_names_its_classes_in_the_explorer(
         qtbot, window, tmp_path / "acgan", "acgan", "--data", str(fashion_folder), "--config", "head=fake-class"
     )
     ex = window.explorer
-    assert set(ex.sliders) == {"digit", "z"}
+    assert set(ex.sliders) == {"digit", "z"} and ex.title.text().startswith("ACGAN (Fashion-MNIST) — ")
     caption = ex.controls_form.labelForField(ex.sliders["digit"])
     assert caption.text() == "class · T-shirt/top"
     ex.step_class(1)

@@ -40,8 +40,8 @@ def short_location(path: Path) -> str:
 
 
 def model_name(model) -> str:
-    """The family's title, with the data set where it is not MNIST: "ACGAN (Fashion-MNIST)" (two shipped
-    ACGANs read the same otherwise)."""
+    """The family's title, with the data set where it is not MNIST: "… (Fashion-MNIST)" (two shipped models
+    of one family read alike otherwise)."""
     kind = getattr(model, "data_kind", None)
     return model.title if kind is None or kind.name == "mnist" else f"{model.title} ({kind.title})"
 

@@ -311,8 +311,13 @@ class ExplorerView(QWidget):
         self.strips_scroll.setWidget(inner)
         QVBoxLayout(self.strips_box).addWidget(self.strips_scroll)
         self.strips_scroll.verticalScrollBar().valueChanged.connect(self._draw_uncovered_strips)
-        self.strips_scroll.viewport().installEventFilter(self)  # resized: more strips may come into view
-        inner.installEventFilter(self)  # laid out anew (strips added or shown): the same
+        # once the layout has placed the panes: a timer of this view's own, so it dies with the view (a bare
+        # singleShot could fire into a view deleted as the window closes)
+        self._uncover = QTimer(self, singleShot=True, interval=0)
+        self._uncover.timeout.connect(self._draw_uncovered_strips)
+        self._watched = (self.strips_scroll.viewport(), inner)  # Python references: no C++ call in the filter
+        for widget in self._watched:
+            widget.installEventFilter(self)  # resized or laid out anew: more strips may come into view
         self._strip_rows: list[tuple[QLabel, ImagePane]] = []  # reused from model to model: new panes stall
         self._strip_ignores: dict[str, frozenset] = {}
         self._pinned: dict | None = None  # the interpolation's start; None: this sample with the next seed
@@ -674,10 +679,9 @@ class ExplorerView(QWidget):
             self.redraw(changed=SCROLL)
 
     def eventFilter(self, watched, event) -> bool:
-        placed = watched in (self.strips_scroll.viewport(), self.strips_scroll.widget())
-        if placed and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
-            QTimer.singleShot(0, self._draw_uncovered_strips)  # once the layout has placed the panes
-        return super().eventFilter(watched, event)
+        if any(watched is w for w in self._watched) and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self._uncover.start()
+        return False
 
     def _show_main(self, token: int, image: np.ndarray) -> None:
         if token != self._token:

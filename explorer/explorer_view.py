@@ -30,7 +30,7 @@ from explorer.imageview import ImagePane
 from explorer.lab_view import Frame1DView
 from trainers.errors import UserFacingError
 from trainers.families.base import Samples1D
-from trainers.images import enlarged, make_grid, save_animation, save_gif, save_png
+from trainers.images import make_grid, save_png, save_strip_animation
 from trainers.latent import SEED, CategoricalControl, DirectionControl, LatentSpec, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
@@ -718,9 +718,5 @@ class ExplorerView(QWidget):
         save_png(path, make_grid(np.stack(self.strip_images[name]), cols=STRIP_STEPS), scale=4)
 
     def export_gif(self, name: str, path: Path) -> None:
-        """The strip as an animation: a GIF that plays forth and back, or an MP4 (by the suffix)."""
-        if Path(path).suffix.lower() == ".mp4":
-            frames = [enlarged(image, 4) for image in self.strip_images[name]]
-            save_animation(path, frames + frames[-2:0:-1], fps=8.0)
-        else:
-            save_gif(path, self.strip_images[name])
+        """The strip as an animation that plays forth and back: GIF or MP4, by the suffix."""
+        save_strip_animation(path, self.strip_images[name])

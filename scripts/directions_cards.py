@@ -27,9 +27,11 @@ SUMMARY = "directions-summary.json"
 
 def cpu_name() -> str:
     """'AMD EPYC with AVX-512-BF16' or '… (AVX2 only)': the step times of these machines differ by 3-4x."""
+    from trainers.families.base import cpu_has_fast_bfloat16
+
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
     name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
-    vector = " with AVX-512-BF16" if "avx512_bf16" in info else " (AVX2 only)"
+    vector = " with AVX-512-BF16" if cpu_has_fast_bfloat16() else " (AVX2 only)"
     return (name or platform.processor()) + vector
 
 

@@ -464,7 +464,7 @@ def generate_parser(spec) -> argparse.ArgumentParser:
 
 def cmd_generate(args, rest) -> int:
     from trainers.families.base import ImageSamples
-    from trainers.images import check_replaceable, save_animation, save_png
+    from trainers.images import check_replaceable, looped, save_animation, save_png
     from trainers.run import load_model
 
     asks_help = "-h" in rest or "--help" in rest
@@ -496,7 +496,7 @@ def cmd_generate(args, rest) -> int:
     if isinstance(model.sample_kind, ImageSamples):
         picture = _image_picture(model, spec, values, opts)
         if isinstance(picture, list):
-            save_animation(opts.out, picture + picture[-2:0:-1], fps=8.0)  # forth and back: a smooth loop
+            save_animation(opts.out, looped(picture), fps=8.0)
             print(f"Wrote {opts.out}")
             return 0
     else:

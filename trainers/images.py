@@ -121,20 +121,14 @@ def check_replaceable(path: Path, force: bool) -> None:
         )
 
 
-def save_gif(path: Path, frames: list[np.ndarray], fps: float = 8.0, scale: int = 4) -> None:
-    import imageio.v3 as iio
-    from PIL import Image
+def looped(frames: list) -> list:
+    """Forth and back, a smooth loop: ten frames play as eighteen."""
+    return frames + frames[-2:0:-1]
 
-    def big(frame):
-        frame = frame if frame.dtype == np.uint8 else to_uint8(frame)
-        return np.asarray(
-            Image.fromarray(frame).resize((frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST)
-        )
 
-    bounce = frames + frames[-2:0:-1]  # play forth and back, a smooth loop
-    atomic_write(
-        path, lambda tmp: iio.imwrite(tmp, [big(f) for f in bounce], extension=".gif", duration=1000.0 / fps, loop=0)
-    )
+def save_strip_animation(path: Path, images: list[np.ndarray], scale: int = 4, fps: float = 8.0) -> None:
+    """A strip's images as a looping GIF or MP4 (by the suffix), each pixel a scale × scale block."""
+    save_animation(path, looped([enlarged(image, scale) for image in images]), fps=fps)
 
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")

@@ -27,9 +27,9 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.directions_panel import DirectionsFinder, DirectionsPanel
 from explorer.imageview import ImagePane
-from explorer.lab_view import Frame1DView
+from explorer.lab_view import KIND_VIEWS
 from trainers.errors import UserFacingError
-from trainers.families.base import Samples1D
+from trainers.families.base import ImageSamples
 from trainers.images import make_grid, save_png, save_strip_animation
 from trainers.latent import SEED, CategoricalControl, DirectionControl, LatentSpec, NoiseControl
 
@@ -294,11 +294,9 @@ class ExplorerView(QWidget):
         self.title = QLabel("No model loaded yet")
         self.title.setWordWrap(True)
         self.main_pane = ImagePane(min_height=280)
-        self.lab = Frame1DView()  # the view of 1-D samples: densities and the generator's mapping
-        self.lab.setMinimumHeight(320)
         self.output = QStackedWidget()
         self.output.addWidget(self.main_pane)
-        self.output.addWidget(self.lab)
+        self._frame_views: dict[type, QWidget] = {}  # a lab's view (1-D densities, the 2-D plane), made when needed
         self.controls_box = QGroupBox("Latent controls")
         self.controls_form = QFormLayout(self.controls_box)
         self.strips_box = QGroupBox("Traversals (each control swept over its range, everything else fixed)")
@@ -400,13 +398,13 @@ class ExplorerView(QWidget):
         }
         self.spec = model.latent_spec.with_attributes(effects)
         self.title.setText(title or model.title)
-        one_d = isinstance(model.sample_kind, Samples1D)
-        self.output.setCurrentWidget(self.lab if one_d else self.main_pane)
+        lab = self._lab_view_for(model.sample_kind)
+        self.output.setCurrentWidget(lab or self.main_pane)
         if not same_spec:
             self._pinned = None
-        if one_d:
-            self.lab.reset_ranges()
-            self.lab.show_frame(model.preview())  # a few ms of numpy: the whole density at once
+        if lab is not None:
+            lab.reset_ranges()
+            lab.show_frame(model.preview())  # a few ms of numpy: the whole distribution at once
         if same_widgets:
             self._relabel_controls()  # rebuilding ~20 widgets would stall the window for 35-55 ms
         else:
@@ -492,7 +490,25 @@ class ExplorerView(QWidget):
 
     @property
     def _images(self) -> bool:
-        return self.model is not None and not isinstance(self.model.sample_kind, Samples1D)
+        return self.model is not None and isinstance(self.model.sample_kind, ImageSamples)
+
+    def _lab_view_for(self, kind) -> QWidget | None:
+        """The view of a lab's samples (lab_view.KIND_VIEWS), made the first time; None for images."""
+        view_class = KIND_VIEWS.get(type(kind))
+        if view_class is None:
+            return None
+        view = self._frame_views.get(view_class)
+        if view is None:
+            view = self._frame_views[view_class] = view_class()
+            view.setMinimumHeight(320)
+            self.output.addWidget(view)
+        return view
+
+    @property
+    def lab(self) -> QWidget | None:
+        """The lab view on show, if the model is a lab's."""
+        current = self.output.currentWidget()
+        return current if current in self._frame_views.values() else None
 
     def _add_interpolation_row(self) -> None:
         self.pinned_label = QLabel()
@@ -687,8 +703,8 @@ class ExplorerView(QWidget):
         if token != self._token:
             return
         self.current_image = image
-        if isinstance(self.model.sample_kind, Samples1D):
-            self.lab.show_marker(float(self.values()[self.spec.controls[0].name]), float(image))
+        if self.lab is not None:
+            self.lab.show_marker(self.values(), image)
         else:
             self.main_pane.show_image(image)
         self.rendered.emit()
@@ -707,10 +723,8 @@ class ExplorerView(QWidget):
 
     # --- export ---------------------------------------------------------------------------
     def export_image(self, path: Path) -> None:
-        if isinstance(self.model.sample_kind, Samples1D):
-            from trainers.samples1d import frame_picture
-
-            save_png(path, frame_picture(self.lab.frame))
+        if self.lab is not None:
+            save_png(path, self.lab.frame.picture())
         else:
             save_png(path, self.current_image, scale=8)
 

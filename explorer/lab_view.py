@@ -1,6 +1,10 @@
-"""The view of the 1-D sample kind: the real pdf, the generated density and D(x) over the range,
-with the z -> G(z) mapping below, as GAN Lab shows its 2-D points. Every item is made once and
-refreshed with setData, so a frame costs well under a millisecond to draw."""
+"""The views of the labs' frames: the 1-D kind (the real pdf, the generated density and D(x) over the range,
+with the z -> G(z) mapping below) and the 2-D kind (GAN Lab's picture: D(x) as a heatmap over the plane, real
+and generated samples, the generator's warped noise grid, G's gradient on each sample). Every item is made once
+and refreshed with setData, so a frame costs a millisecond or two to draw.
+
+Each view has the same small surface: `show_frame`, `show_marker` (where the explorer's controls land),
+`reset_ranges` and `frame`; `FRAME_VIEWS` and `KIND_VIEWS` say which view draws which frame and sample kind."""
 
 from __future__ import annotations
 
@@ -9,10 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from trainers.families.base import Samples1D, Samples2D
 from trainers.samples1d import Frame1D
+from trainers.samples2d import Frame2D, arrow_lengths, decision_colours, format_figures
 
 
 class Frame1DView(QWidget):
+    title = "Live: real pdf, generated density, D(x) and the generator's mapping"
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plots = pg.GraphicsLayoutWidget()
@@ -74,11 +82,80 @@ class Frame1DView(QWidget):
             f" · generated mean {f.get('mean', np.nan):.3f}, σ {f.get('sigma', np.nan):.3f} · {frame.decision_note}"
         )
 
-    def show_marker(self, z: float, g_of_z: float) -> None:
+    def show_marker(self, controls: dict, sample: np.ndarray) -> None:
         """Where one z lands: a dot on the mapping and a line through the densities."""
+        z, g_of_z = float(next(iter(controls.values()))), float(np.ravel(sample)[0])
         self.marker.setData([z], [g_of_z])
         self.marker_line.setValue(g_of_z)
         self.marker_line.show()
 
     def reset_ranges(self) -> None:
         self._ranged = False
+
+
+class Frame2DView(QWidget):
+    title = "Live: D(x) over the plane, real and generated samples, the warped noise grid and G's gradients"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.caption)
+        self.frame: Frame2D | None = None
+        self.plane = self.plots.addPlot(title="Real (green) and generated (purple) samples; D(x): red real, blue fake")
+        self.plane.setAspectLocked(True)
+        self.plane.hideButtons()
+        self.heatmap = pg.ImageItem(axisOrder="row-major")
+        self.plane.addItem(self.heatmap)
+        self.grid = self.plane.plot(pen=pg.mkPen(150, 150, 150, 150, width=1), connect="finite")
+        self.real = self.plane.plot(pen=None, symbol="o", symbolSize=4, symbolPen=None, symbolBrush="#2a9d3c")
+        self.arrows = self.plane.plot(pen=pg.mkPen(70, 70, 70, 170, width=1), connect="pairs")
+        self.fake = self.plane.plot(pen=None, symbol="o", symbolSize=4, symbolPen=None, symbolBrush="#7b3fb0")
+        self.marker = self.plane.plot(pen=None, symbol="+", symbolSize=18, symbolPen=pg.mkPen("k", width=2))
+        self._ranged = False
+
+    def show_frame(self, frame: Frame2D) -> None:
+        self.frame = frame
+        x0, x1, y0, y1 = frame.box
+        if frame.decision is not None:
+            self.heatmap.setImage(decision_colours(frame.decision), autoLevels=False, levels=(0, 255))
+            self.heatmap.setRect(pg.QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.heatmap.setVisible(frame.decision is not None)
+        lines = np.asarray(frame.noise_grid, np.float64)
+        breaks = np.full((len(lines), 1, 2), np.nan)  # a gap between lines: "finite" leaves it unconnected
+        path = np.concatenate([lines, breaks], 1).reshape(-1, 2)
+        self.grid.setData(path[:, 0], path[:, 1])
+        self.real.setData(frame.real[:, 0], frame.real[:, 1])
+        fake = np.asarray(frame.fake, np.float64)
+        shown = np.all(np.isfinite(fake), 1)
+        self.fake.setData(fake[shown, 0], fake[shown, 1])
+        if frame.gradients is not None:
+            ends = fake + arrow_lengths(frame.gradients, frame.box)
+            pairs = np.stack([fake, ends], 1)[::4][shown[::4]].reshape(-1, 2)  # one sample in four: readable
+            self.arrows.setData(pairs[:, 0], pairs[:, 1])
+        self.arrows.setVisible(frame.gradients is not None)
+        if not self._ranged:  # fixed ranges: the picture does not jump while training
+            self.plane.setXRange(x0, x1, padding=0)
+            self.plane.setYRange(y0, y1, padding=0)
+            self._ranged = True
+        self.caption.setText(
+            f"step {frame.step:,} · {format_figures(frame.figures, frame.modes)} · real: {frame.target_text}"
+            f" · {frame.decision_note}"
+        )
+
+    def show_marker(self, controls: dict, sample: np.ndarray) -> None:
+        """Where the explorer's noise lands in the plane."""
+        point = np.asarray(sample, np.float64).reshape(-1, 2)[0]
+        self.marker.setData([point[0]], [point[1]])
+
+    def reset_ranges(self) -> None:
+        self._ranged = False
+
+
+FRAME_VIEWS = {Frame1D: Frame1DView, Frame2D: Frame2DView}  # the frame a lab's preview gives -> its view
+KIND_VIEWS = {Samples1D: Frame1DView, Samples2D: Frame2DView}  # a model's sample kind -> the view the explorer uses

@@ -32,13 +32,12 @@ from PySide6.QtWidgets import (
 
 from explorer.curves import CurvePanel
 from explorer.imageview import ImagePane
-from explorer.lab_view import Frame1DView
+from explorer.lab_view import FRAME_VIEWS
 from explorer.settings_form import SettingsForm
 from trainers.devices import CHOICES as DEVICE_CHOICES
 from trainers.devices import several_devices_possible
 from trainers.errors import UserFacingError
 from trainers.families import FAMILIES, family_entry
-from trainers.samples1d import Frame1D
 from trainers.session import TrainingRequest
 from trainers.updates import Alarm, Finished, LiveMetrics, PreparationProgress, SampleSnapshot, StepFigures
 
@@ -191,11 +190,9 @@ class TrainingView(QWidget):
 
         self.preview_title = QLabel("Samples")
         self.grid_pane = ImagePane(min_height=240)
-        self.lab = Frame1DView()
-        self.lab.setMinimumHeight(300)
         self.preview_stack = QStackedWidget()
         self.preview_stack.addWidget(self.grid_pane)
-        self.preview_stack.addWidget(self.lab)
+        self._frame_views: dict[type, QWidget] = {}  # a lab's view, made when its first frame comes
         self.timeline = QSlider(orientation=pg.QtCore.Qt.Orientation.Horizontal)
         self.timeline.setEnabled(False)
         self.timeline.valueChanged.connect(self._show_preview)
@@ -402,8 +399,23 @@ class TrainingView(QWidget):
 
     @property
     def is_live_lab(self) -> bool:
-        """The run plays as a live lab (1-D frames), watched here rather than in the explorer."""
-        return bool(self.previews) and isinstance(self.previews[-1][1], Frame1D)
+        """The run plays as a live lab (frames, not image grids), watched here rather than in the explorer."""
+        return bool(self.previews) and not isinstance(self.previews[-1][1], np.ndarray)
+
+    def frame_view(self, frame_type: type) -> QWidget:
+        """The view that draws a lab's frames of this type (lab_view.FRAME_VIEWS)."""
+        view = self._frame_views.get(frame_type)
+        if view is None:
+            view = self._frame_views[frame_type] = FRAME_VIEWS[frame_type]()
+            view.setMinimumHeight(300)
+            self.preview_stack.addWidget(view)
+        return view
+
+    @property
+    def lab(self) -> QWidget | None:
+        """The lab view on show, if a lab's frame is."""
+        current = self.preview_stack.currentWidget()
+        return current if current in self._frame_views.values() else None
 
     def reset(self):
         self.previews.clear()
@@ -411,7 +423,8 @@ class TrainingView(QWidget):
         self._owed.clear()
         self.losses.clear_curves()
         self.metrics.clear_curves()
-        self.lab.reset_ranges()
+        for view in self._frame_views.values():
+            view.reset_ranges()
         self.timeline.setEnabled(False)
         self.timeline_label.setText("no samples yet")
         self.alarm.clear()
@@ -493,10 +506,11 @@ class TrainingView(QWidget):
         if not 0 <= index < len(self.previews):
             return
         step, preview = self.previews[index]
-        if isinstance(preview, Frame1D):
-            self.preview_stack.setCurrentWidget(self.lab)
-            self.preview_title.setText("Live: real pdf, generated density, D(x) and the generator's mapping")
-            self.lab.show_frame(preview)
+        if not isinstance(preview, np.ndarray):
+            view = self.frame_view(type(preview))
+            self.preview_stack.setCurrentWidget(view)
+            self.preview_title.setText(view.title)
+            view.show_frame(preview)
         else:
             self.preview_stack.setCurrentWidget(self.grid_pane)
             self.preview_title.setText("Fixed-noise samples (one column per class)")
@@ -543,7 +557,5 @@ def _clock(seconds: float) -> str:
 
 
 def animation_frames(previews: list[tuple[int, object]]) -> list[np.ndarray]:
-    """The timeline's snapshots as pictures: grids as they are, 1-D frames drawn (trainers.samples1d)."""
-    from trainers.samples1d import frame_picture
-
-    return [frame_picture(p) if isinstance(p, Frame1D) else p for _, p in previews]
+    """The timeline's snapshots as pictures: grids as they are, a lab's frames drawn by themselves."""
+    return [p if isinstance(p, np.ndarray) else p.picture() for _, p in previews]

@@ -139,6 +139,9 @@ class Frame1D:
     figures: dict = field(default_factory=dict)  # js, w1, mean, sigma
     decision_note: str = ""  # how D(x) was evaluated (minibatch discrimination depends on the batch)
 
+    def picture(self) -> np.ndarray:
+        return frame_picture(self)
+
 
 def frame_picture(frame: Frame1D, width: int = 640, height: int = 360) -> np.ndarray:
     """The frame drawn with Pillow (RGB uint8): densities and D(x) on top, z -> G(z) below; for GIFs

@@ -103,6 +103,16 @@ FAMILIES: tuple[FamilyEntry, ...] = (
         TrainingDefaults(steps=3000, batch_size=32, grid_every=20, checkpoint_every=500, metrics_every=20),
         needs_tensorflow=False,
     ),
+    FamilyEntry(
+        "gauss2d",
+        "2-D GAN lab",
+        "trainers.families.gauss2d",
+        "Gauss2dGan",
+        "GAN Lab's 2-D distributions and the mode-collapse benchmarks (8-Gaussian ring, 25-Gaussian grid), "
+        "with their cures, live",
+        TrainingDefaults(steps=5000, batch_size=256, grid_every=25, checkpoint_every=1000, metrics_every=25),
+        needs_tensorflow=False,
+    ),
 )
 
 

@@ -32,7 +32,17 @@ class Samples1D:
     high: float
 
 
-SampleKind = ImageSamples | Samples1D
+@dataclass(frozen=True)
+class Samples2D:
+    """Samples are points (N, 2); the box x0..x1, y0..y1 is what the views show."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+
+SampleKind = ImageSamples | Samples1D | Samples2D
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,244 @@
+"""The 2-D GAN lab: its distributions and measures, hand-written gradients, the seed axis, training, its CLI
+and bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+from trainers.cli import main
+from trainers.errors import UserFacingError
+from trainers.families.gauss2d import (
+    Gauss2dConfig,
+    Gauss2dGan,
+    Lab2D,
+    TargetData,
+    backward,
+    forward,
+    read_points_file,
+    train_seeds,
+)
+from trainers.run import RunDir, load_model
+from trainers.samples2d import Frame2D, Target2D, mode_figures, parse_points, sample_figures
+
+
+# --- distributions and measures -------------------------------------------------------------------
+def test_the_benchmarks_modes_sit_where_the_papers_put_them():
+    ring = Target2D("ring8", 0.02, 2.0).centres
+    assert ring.shape == (8, 2) and np.allclose(np.linalg.norm(ring, axis=1), 2.0)
+    grid = Target2D("grid25", 0.05, 2.0).centres
+    assert grid.shape == (25, 2) and set(np.round(grid[:, 0], 6)) == {-4.0, -2.0, 0.0, 2.0, 4.0}
+
+
+@pytest.mark.parametrize("shape", ["ring8", "grid25", "two-clusters"])
+def test_real_samples_score_as_real_and_one_mode_scores_as_collapse(shape):
+    target = Target2D(shape, 0.05, 2.0)
+    real = target.sample(np.random.default_rng(5), 2500)
+    figures = sample_figures(real, target)
+    assert figures["modes"] == target.modes
+    # within 3σ of a 2-D Gaussian's centre: 1 - exp(-4.5) = 98.9% of its samples
+    assert figures["high_quality"] == pytest.approx(1 - math.exp(-4.5), abs=0.01)
+    width = target.box[1] - target.box[0]
+    assert figures["reverse_kl"] < 0.02 and figures["js"] < 0.05 and figures["sliced_w1"] < 0.015 * width
+    collapsed = target.centres[0] + np.random.default_rng(6).normal(0, 0.05, (2500, 2))
+    bad = sample_figures(collapsed, target)
+    assert bad["modes"] == 1 and bad["reverse_kl"] == pytest.approx(math.log(target.modes), rel=1e-6)
+    assert bad["js"] > 0.15 and bad["sliced_w1"] > figures["sliced_w1"] * 5
+
+
+def test_samples_far_from_every_mode_are_not_high_quality_and_capture_nothing():
+    target = Target2D("ring8", 0.02, 2.0)
+    figures = mode_figures(np.zeros((100, 2)), target)  # the ring's centre: 2 away from every mode
+    assert figures == {"modes": 0.0, "high_quality": 0.0, "reverse_kl": float("inf")}
+
+
+def test_curves_have_no_modes_but_are_measured_by_divergences():
+    for shape in ("line", "ring", "three-lines"):
+        target = Target2D(shape, 0.05, 1.0)
+        real = target.sample(np.random.default_rng(1), 2500)
+        figures = sample_figures(real, target)
+        assert "modes" not in figures and figures["js"] < 0.1 and figures["sliced_w1"] < 0.05
+    ring = Target2D("ring", 0.01, 1.0).sample(np.random.default_rng(2), 1000)
+    assert np.allclose(np.linalg.norm(ring, axis=1), 1.0, atol=0.05)
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: Target2D("ring8", 0.0, 2.0), "sigma must be a number > 0"),
+        (lambda: Target2D("ring8", -1.0, 2.0), "sigma must be a number > 0"),
+        (lambda: Target2D("ring8", 0.02, 0.0), "size must be a number > 0"),
+        (lambda: Target2D("moon", 0.02, 2.0), "Unknown 2-D distribution 'moon'"),
+        (lambda: Target2D("drawn", 0.02, 2.0, ()), "no points"),
+        (lambda: Target2D("drawn", 0.02, 2.0, ((0.0, float("nan")),)), "NaN"),
+        (lambda: parse_points("1 2; 3"), "Drawn point 2 reads '3'"),
+        (lambda: Gauss2dConfig(distribution="drawn", drawn_points="").target, "no points"),
+    ],
+)
+def test_bad_distributions_get_one_line(make, fragment):
+    with pytest.raises(UserFacingError, match=fragment) as err:
+        make()
+    assert "\n" not in str(err.value)
+
+
+def test_points_files_are_read_without_executing_anything(tmp_path):
+    csv = tmp_path / "p.csv"
+    csv.write_text("# x, y\n0, 1\n1.5, -2\n")
+    assert read_points_file(csv) == ((0.0, 1.0), (1.5, -2.0))
+    np.save(tmp_path / "p.npy", np.array([[0.0, 1.0], [2.0, 3.0]]))
+    assert read_points_file(tmp_path / "p.npy") == ((0.0, 1.0), (2.0, 3.0))
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (tmp_path / "empty.csv").write_text("# nothing\n")
+    (tmp_path / "three.csv").write_text("1, 2, 3\n")
+    for name, fragment in [
+        ("obj.npy", "not a list of 2-D points"),
+        ("empty.csv", "holds no points"),
+        ("three.csv", "must be \\(N, 2\\)"),
+        ("missing.csv", "no such file"),
+    ]:
+        with pytest.raises(UserFacingError, match=fragment) as err:
+            read_points_file(tmp_path / name)
+        assert "\n" not in str(err.value)
+
+
+# --- the networks -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["relu", "leaky-relu", "tanh"])
+def test_backward_matches_finite_differences(activation):
+    cfg = Gauss2dConfig(g_units=5, d_units=6, activation=activation, packing=2, seed=3)
+    lab = Lab2D(cfg, (3, 4))
+    params = {k: v.astype(np.float64) for k, v in lab.params.items()}
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))  # two seeds, three packed inputs of 2 x 2 values
+
+    def loss(p, x=x):
+        return float((forward(p, "discriminator", 3, x, activation)[0] ** 2).sum() / 2)
+
+    out, cache = forward(params, "discriminator", 3, x, activation)
+    grads = {}
+    d_x = backward(params, "discriminator", cache, out, activation, grads)
+    eps = 1e-6
+    for name in [k for k in params if k.startswith("discriminator/")]:
+        for index in [(0,) + (0,) * (params[name].ndim - 1), (1,) + tuple(s - 1 for s in params[name].shape[1:])]:
+            shifted = {k: v.copy() for k, v in params.items()}
+            shifted[name][index] += eps
+            assert grads[name][index] == pytest.approx((loss(shifted) - loss(params)) / eps, rel=1e-4, abs=1e-7)
+    moved = x.copy()
+    moved[1, 2, 3] += eps
+    assert d_x[1, 2, 3] == pytest.approx((loss(params, moved) - loss(params)) / eps, rel=1e-4, abs=1e-7)
+
+
+def test_the_seed_axis_trains_each_seed_exactly_as_alone():
+    cfg = Gauss2dConfig(g_units=16, d_units=16)
+    together = train_seeds(cfg, (0, 1), steps=20, batch=32)
+    alone = train_seeds(cfg, (1,), steps=20, batch=32)
+    assert together[1]["sliced_w1"] == alone[0]["sliced_w1"] and together[0]["js"] != together[1]["js"]
+
+
+def test_the_steps_change_only_their_own_network():
+    lab = Lab2D(Gauss2dConfig(g_units=8, d_units=8), (0,))
+    before = {k: v.copy() for k, v in lab.params.items()}
+    real = np.random.default_rng(0).normal(size=(1, 16, 2)).astype(np.float32)
+    lab.d_update(real)
+    assert all(np.array_equal(before[k], lab.params[k]) for k in before if k.startswith("generator/"))
+    assert any(not np.array_equal(before[k], lab.params[k]) for k in before if k.startswith("discriminator/"))
+    after_d = {k: v.copy() for k, v in lab.params.items()}
+    lab.g_update(16)
+    assert all(np.array_equal(after_d[k], lab.params[k]) for k in before if k.startswith("discriminator/"))
+    assert any(not np.array_equal(after_d[k], lab.params[k]) for k in before if k.startswith("generator/"))
+
+
+def test_an_unrolled_step_leaves_d_where_its_own_update_put_it():
+    cfg = Gauss2dConfig(g_units=8, d_units=8, unrolled=3)
+    real = np.random.default_rng(0).normal(size=(1, 16, 2)).astype(np.float32)
+    unrolled, plain = Lab2D(cfg, (0,)), Lab2D(Gauss2dConfig(g_units=8, d_units=8), (0,))
+    unrolled.step(real)
+    plain.d_update(real)
+    for k in unrolled.params:
+        if k.startswith("discriminator/"):
+            assert np.array_equal(unrolled.params[k], plain.params[k])
+    assert unrolled.optimizers["discriminator"].step == 1
+
+
+def test_the_lab_learns_two_clusters_in_seconds():
+    cfg = Gauss2dConfig(distribution="two-clusters", sigma=0.1, size=2.0, g_units=32, d_units=32)
+    (run,) = train_seeds(cfg, (0,), steps=600, batch=64)
+    assert run["modes"] == 2 and run["high_quality"] > 0.5 and run["diverged_at"] is None
+
+
+# --- the family through the seam ------------------------------------------------------------------------
+def test_frames_hold_what_the_view_draws():
+    model = Gauss2dGan(Gauss2dConfig(packing=2))
+    frame = model.preview()
+    assert isinstance(frame, Frame2D) and frame.step == 0 and frame.modes == 8
+    assert frame.real.shape == frame.fake.shape == frame.gradients.shape == (480, 2)
+    assert frame.decision.shape == (48, 48) and 0 <= frame.decision.min() <= frame.decision.max() <= 1
+    assert frame.noise_grid.shape == (22, 41, 2) and "packing" in frame.decision_note
+    picture = frame.picture()
+    assert picture.dtype == np.uint8 and picture.shape[2] == 3
+    point = model.generate({"z1": 0.5, "z2": -1.0})
+    assert point.shape == (1, 2)
+
+
+def test_a_checkpoint_restores_the_networks_and_the_optimizers():
+    model = Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8))
+    batches = model.batches(TargetData(model.target), 32, 0)
+    for _ in range(5):
+        model.train_step(*batches.next())
+    copy = Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8, seed=9))
+    copy.load_state(model.state())
+    assert copy.steps_done == 5 and copy.lab.optimizers["generator"].step == 5
+    z = {"z1": np.linspace(-1, 1, 5), "z2": np.zeros(5)}
+    assert np.array_equal(copy.generate_arrays(z), model.generate_arrays(z))
+    sampler = Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8))
+    sampler.load_state(model.state(generators_only=True), generators_only=True)
+    frame = sampler.preview()
+    assert frame.decision is None and frame.gradients is None and "no D(x)" in frame.decision_note
+
+
+def test_cli_train_evaluate_generate_resume(tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "lab"
+    args = ["train", "gauss2d", "--steps", "40", "--out", str(out), "--config", "g_units=16", "--config", "d_units=16"]
+    assert main(args) == 0
+    assert RunDir(out).read_info().step == 40
+    assert "modes" in (out / "history.csv").read_text() or "d_loss" in (out / "history.csv").read_text()
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--n", "2500"]) == 0
+    text = capsys.readouterr().out
+    assert "modes captured" in text and "high-quality samples" in text and "8 Gaussians on a ring" in text
+    assert main(["generate", str(out), "-o", str(tmp_path / "g.png")]) == 0
+    assert Image.open(tmp_path / "g.png").size == (480, 514)
+    assert main(["sample", str(out), "--n", "30", "--out", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as f:
+        assert f["samples"].shape == (30, 2) and f["latent_z1"].shape == (30,)
+    assert main(["train", "gauss2d", "--steps", "60", "--out", str(out), "--resume"]) == 0
+    assert RunDir(out).read_info().step == 60 and load_model(out).steps_done == 60
+
+
+def test_a_drawn_distribution_from_a_file_trains_and_is_measured(tmp_path, capsys):
+    points = tmp_path / "drawn.csv"
+    points.write_text("-1, 0\n1, 0\n0, 1.5\n")
+    out = tmp_path / "drawn"
+    assert main(["train", "gauss2d", "--steps", "30", "--out", str(out), "--data", str(points),
+                 "--config", "sigma=0.1", "--config", "g_units=16", "--config", "d_units=16"]) == 0  # fmt: skip
+    info = RunDir(out).read_info()
+    assert info.config["distribution"] == "drawn" and info.config["drawn_points"].count(";") == 2
+    model = load_model(out)
+    assert model.target.modes == 3 and model.preview().modes == 3
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--n", "500"]) == 0
+    assert "3 drawn points" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "config, fragment",
+    [
+        (["sigma=0"], "sigma must be within"),
+        (["packing=3"], "multiple of 3"),
+        (["distribution=moon"], "distribution must be one of"),
+    ],
+)
+def test_bad_settings_stop_the_cli_with_one_line(tmp_path, capsys, config, fragment):
+    assert main(["train", "gauss2d", "--steps", "5", "--out", str(tmp_path / "x"), "--config", *config]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # after a progress bar where the loop had begun
+    assert last.startswith("gan-explorer: ") and fragment in last

@@ -1,0 +1,617 @@
+"""The 2-D GAN lab: GAN Lab's distributions and the mode-collapse benchmarks, trained by numpy networks.
+
+G: z -> [Linear -> activation] x layers -> Linear(2). D: x (or m samples packed side by side, PacGAN)
+-> [Linear -> activation] x layers -> Linear(1). Every array carries a leading seed axis: the lab trains
+one seed, the comparison study trains ten at once in the same numpy calls, which is what lets it run in
+minutes on two cores (a step of ten small networks costs about what one costs: numpy's time goes to
+dispatch, not arithmetic).
+
+Cures, as settings: the loss (standard non-saturating, least squares), PacGAN packing, D steps per G
+step, and an unrolled D (G's gradient taken against D after k look-ahead updates).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from trainers.errors import UserFacingError
+from trainers.families.base import GanFamily, Preset, Samples2D, check_arrays
+from trainers.latent import ContinuousControl, LatentSpec
+from trainers.samples2d import (
+    SHAPES,
+    Frame2D,
+    Target2D,
+    format_points,
+    parse_points,
+    sample_figures,
+)
+from trainers.settings import setting
+
+FRAME_SAMPLES = 480  # divisible by every packing up to 6 and by 8
+LIVE_SAMPLES = 2500  # the papers measure 2,500 samples
+HEATMAP_POINTS = 48
+GRID_LINES, GRID_POINTS = 11, 41
+Z_RANGE = {"normal": 2.5, "uniform": 1.0}  # the explorer's noise sliders and the drawn noise grid
+GOAL_HIGH_QUALITY = 0.9
+
+
+@dataclass
+class Gauss2dConfig:
+    distribution: str = setting(
+        "ring8",
+        "the real distribution: the benchmarks' 8-Gaussian ring and 25-Gaussian grid, GAN Lab's shapes, "
+        "or drawn points (drawn_points)",
+        choices=SHAPES,
+    )
+    sigma: float = setting(0.02, "standard deviation of every mode (or across every line)", low=1e-4, high=10)
+    size: float = setting(2.0, "the ring's radius, the grid's spacing, the lines' half-length", low=1e-3, high=100)
+    drawn_points: str = setting("", "the drawn distribution's centres, 'x y; x y; …'", advanced=True)
+    noise_dim: int = setting(2, "dimensions of G's noise", low=1, high=256)
+    noise: str = setting("normal", "G's noise: N(0, 1) or U(-1, 1) per dimension", choices=("normal", "uniform"))
+    g_layers: int = setting(2, "hidden layers of G", low=1, high=8)
+    g_units: int = setting(128, "units per hidden layer of G", low=1, high=1024)
+    d_layers: int = setting(2, "hidden layers of D", low=1, high=8)
+    d_units: int = setting(128, "units per hidden layer of D", low=1, high=1024)
+    activation: str = setting("relu", "hidden units of both networks", choices=("relu", "leaky-relu", "tanh"))
+    loss: str = setting(
+        "standard",
+        "standard: cross-entropy, G maximises log D(G(z)); least-squares: LSGAN (Mao et al. 2017)",
+        choices=("standard", "least-squares"),
+    )
+    packing: int = setting(1, "PacGAN: D judges m samples at once, all real or all fake (1 = off)", low=1, high=8)
+    d_steps: int = setting(1, "D updates per G update", low=1, high=20)
+    unrolled: int = setting(
+        0,
+        "unrolled D: G's gradient is taken against D after this many look-ahead updates, then D is restored "
+        "(first order: the gradient through D's updates is left out); 0 = off",
+        low=0,
+        high=20,
+    )
+    g_learning_rate: float = setting(1e-3, "Adam's rate for G", low=1e-7, high=1)
+    d_learning_rate: float = setting(1e-3, "Adam's rate for D", low=1e-7, high=1)
+    beta1: float = setting(0.5, "Adam's beta1 for both networks", low=0, high=0.999)
+    seed: int = setting(0, "random seed of weights, noise and real samples", low=0, high=2**31 - 1)
+
+    @property
+    def target(self) -> Target2D:
+        points = parse_points(self.drawn_points) if self.distribution == "drawn" else ()
+        return Target2D(self.distribution, self.sigma, self.size, points)
+
+
+# --- the networks, in numpy, with a leading seed axis ----------------------------------------------
+def activate(kind: str, a: np.ndarray) -> np.ndarray:
+    if kind == "relu":
+        return np.maximum(a, 0.0)
+    if kind == "leaky-relu":
+        return np.where(a > 0, a, 0.2 * a)
+    return np.tanh(a)
+
+
+def activation_slope(kind: str, a: np.ndarray) -> np.ndarray:
+    if kind == "relu":
+        return (a > 0).astype(a.dtype)
+    if kind == "leaky-relu":
+        return np.where(a > 0, 1.0, 0.2).astype(a.dtype)
+    t = np.tanh(a)
+    return 1.0 - t * t
+
+
+def layer_sizes(cfg: Gauss2dConfig, net: str) -> list[int]:
+    if net == "generator":
+        return [cfg.noise_dim] + [cfg.g_units] * cfg.g_layers + [2]
+    return [2 * cfg.packing] + [cfg.d_units] * cfg.d_layers + [1]
+
+
+def init_network(rngs: list[np.random.Generator], sizes: list[int], net: str) -> dict[str, np.ndarray]:
+    """Glorot-normal weights and zero biases, drawn per seed from that seed's own generator."""
+    params = {}
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        std = math.sqrt(2.0 / (fan_in + fan_out))
+        params[f"{net}/{i}/w"] = np.stack([r.normal(0, std, (fan_in, fan_out)) for r in rngs]).astype(np.float32)
+        params[f"{net}/{i}/b"] = np.zeros((len(rngs), 1, fan_out), np.float32)
+    return params
+
+
+def forward(params: dict, net: str, layers: int, x: np.ndarray, kind: str):
+    """x (S, B, in) -> (S, B, out), with what the backward pass needs."""
+    h, cache = x, []
+    for i in range(layers):
+        a = h @ params[f"{net}/{i}/w"] + params[f"{net}/{i}/b"]
+        cache.append((h, a))
+        h = activate(kind, a) if i < layers - 1 else a
+    return h, cache
+
+
+def backward(params: dict, net: str, cache: list, d_out: np.ndarray, kind: str, grads: dict | None) -> np.ndarray:
+    """Gradients of the weights into `grads` (None: skip them); returns the gradient at the input."""
+    d = d_out
+    for i in reversed(range(len(cache))):
+        h, a = cache[i]
+        if i < len(cache) - 1:
+            d = d * activation_slope(kind, a)
+        if grads is not None:
+            grads[f"{net}/{i}/w"] = np.swapaxes(h, -1, -2) @ d
+            grads[f"{net}/{i}/b"] = d.sum(1, keepdims=True)
+        d = d @ np.swapaxes(params[f"{net}/{i}/w"], -1, -2)
+    return d
+
+
+class Adam:
+    """Adam over one network's arrays (each with the seed axis: the seeds never mix)."""
+
+    def __init__(self, params: dict, names: list[str], rate: float, beta1: float):
+        self.params, self.names, self.rate, self.beta1 = params, names, rate, beta1
+        self.slots = {f"m/{n}": np.zeros_like(params[n]) for n in names}
+        self.slots.update({f"v/{n}": np.zeros_like(params[n]) for n in names})
+        self.step = 0
+
+    def apply(self, grads: dict) -> None:
+        self.step += 1
+        b1, b2, eps = self.beta1, 0.999, 1e-8
+        step_size = self.rate * math.sqrt(1 - b2**self.step) / (1 - b1**self.step)
+        for n in self.names:
+            g, m, v = grads[n], self.slots[f"m/{n}"], self.slots[f"v/{n}"]
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            self.params[n] -= step_size * m / (np.sqrt(v) + eps)
+
+    def copy_state(self) -> tuple:
+        return self.step, {k: v.copy() for k, v in self.slots.items()}
+
+    def restore_state(self, saved: tuple) -> None:
+        self.step, slots = saved
+        for k, v in slots.items():
+            self.slots[k][...] = v
+
+
+def pack(x: np.ndarray, m: int) -> np.ndarray:
+    """(S, B, 2) -> (S, B / m, 2m): m samples side by side, one input of D (PacGAN)."""
+    s, b, _ = x.shape
+    return x.reshape(s, b // m, 2 * m)
+
+
+class Lab2D:
+    """G and D for every seed in `seeds`, their optimizers, and one training step for all of them."""
+
+    def __init__(self, cfg: Gauss2dConfig, seeds: tuple[int, ...]):
+        self.cfg, self.seeds = cfg, seeds
+        rngs = [np.random.default_rng(s) for s in seeds]
+        self.params: dict[str, np.ndarray] = {}
+        for net in ("generator", "discriminator"):
+            self.params.update(init_network(rngs, layer_sizes(cfg, net), net))
+        self.noise_rngs = [np.random.default_rng((s, 1)) for s in seeds]
+        self.optimizers = {
+            "generator": Adam(self.params, self._names("generator"), cfg.g_learning_rate, cfg.beta1),
+            "discriminator": Adam(self.params, self._names("discriminator"), cfg.d_learning_rate, cfg.beta1),
+        }
+
+    def _names(self, net: str) -> list[str]:
+        return [k for k in self.params if k.startswith(net + "/")]
+
+    # --- the networks -----------------------------------------------------------------------
+    def noise(self, n: int) -> np.ndarray:
+        return np.stack([_noise(self.cfg, r, n) for r in self.noise_rngs])
+
+    def generator(self, z: np.ndarray):
+        return forward(self.params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)
+
+    def discriminator(self, x: np.ndarray):
+        """Logits (S, B / m, 1) for samples x (S, B, 2)."""
+        cfg = self.cfg
+        return forward(self.params, "discriminator", cfg.d_layers + 1, pack(x, cfg.packing), cfg.activation)
+
+    def discriminator_input_gradient(self, cache, d_logits) -> np.ndarray:
+        d = backward(self.params, "discriminator", cache, d_logits, self.cfg.activation, None)
+        return d.reshape(d.shape[0], -1, 2)
+
+    # --- losses: value and gradient at the logits -----------------------------------------------
+    def d_loss(self, real_logits, fake_logits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-seed loss and its gradients at the real and fake logits (means over each batch)."""
+        n_r, n_f = real_logits.shape[1], fake_logits.shape[1]
+        if self.cfg.loss == "least-squares":
+            loss = 0.5 * ((real_logits - 1) ** 2).mean((1, 2)) + 0.5 * (fake_logits**2).mean((1, 2))
+            return loss, (real_logits - 1) / n_r, fake_logits / n_f
+        loss = np.logaddexp(0, -real_logits).mean((1, 2)) + np.logaddexp(0, fake_logits).mean((1, 2))
+        return loss, (expit(real_logits) - 1) / n_r, expit(fake_logits) / n_f
+
+    def g_loss(self, fake_logits) -> tuple[np.ndarray, np.ndarray]:
+        n = fake_logits.shape[1]
+        if self.cfg.loss == "least-squares":
+            return 0.5 * ((fake_logits - 1) ** 2).mean((1, 2)), (fake_logits - 1) / n
+        return np.logaddexp(0, -fake_logits).mean((1, 2)), (expit(fake_logits) - 1) / n
+
+    # --- training -----------------------------------------------------------------------------
+    def d_update(self, real: np.ndarray) -> dict[str, np.ndarray]:
+        batch = real.shape[1]
+        fake, _ = self.generator(self.noise(batch))
+        logits, cache = self.discriminator(np.concatenate([real, fake], 1))
+        half = logits.shape[1] // 2
+        loss, d_real, d_fake = self.d_loss(logits[:, :half], logits[:, half:])
+        grads: dict = {}
+        backward(self.params, "discriminator", cache, np.concatenate([d_real, d_fake], 1), self.cfg.activation, grads)
+        self.optimizers["discriminator"].apply(grads)
+        if self.cfg.loss == "least-squares":
+            d_real_out, d_fake_out = logits[:, :half], logits[:, half:]
+        else:
+            d_real_out, d_fake_out = expit(logits[:, :half]), expit(logits[:, half:])
+        return {"d_loss": loss, "d_real": d_real_out.mean((1, 2)), "d_fake": d_fake_out.mean((1, 2))}
+
+    def g_update(self, batch: int) -> np.ndarray:
+        fake, g_cache = self.generator(self.noise(batch))
+        logits, d_cache = self.discriminator(fake)
+        loss, d_logits = self.g_loss(logits)
+        d_fake = self.discriminator_input_gradient(d_cache, d_logits)
+        grads: dict = {}
+        backward(self.params, "generator", g_cache, d_fake, self.cfg.activation, grads)
+        self.optimizers["generator"].apply(grads)
+        return loss
+
+    def step(self, real: np.ndarray) -> dict[str, np.ndarray]:
+        """real: (S, d_steps x B, 2). D's updates (each on its own real batch), then G's."""
+        cfg = self.cfg
+        batches = np.split(real, cfg.d_steps, axis=1)
+        for chunk in batches:
+            figures = self.d_update(chunk)
+        batch = batches[0].shape[1]
+        if cfg.unrolled:
+            saved = self._save_discriminator()
+            for _ in range(cfg.unrolled):
+                self.d_update(batches[_ % len(batches)])
+            figures["g_loss"] = self.g_update(batch)
+            self._restore_discriminator(saved)
+        else:
+            figures["g_loss"] = self.g_update(batch)
+        return figures
+
+    def _save_discriminator(self) -> tuple:
+        weights = {k: self.params[k].copy() for k in self._names("discriminator")}
+        return weights, self.optimizers["discriminator"].copy_state()
+
+    def _restore_discriminator(self, saved: tuple) -> None:
+        weights, optimizer = saved
+        for k, v in weights.items():
+            self.params[k][...] = v
+        self.optimizers["discriminator"].restore_state(optimizer)
+
+
+# --- data ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TargetData:
+    """The real side of the 2-D lab: samples from its distribution, drawn as they are needed."""
+
+    target: Target2D
+
+    def split(self):
+        return self, self
+
+    def notice(self) -> str:
+        return f"Real samples drawn from {self.target.describe()}."
+
+
+class TargetBatches:
+    def __init__(self, target: Target2D, rows: int, seed: int):
+        self.target, self.rows = target, rows
+        self._rng = np.random.default_rng(seed)
+
+    def next(self) -> tuple[np.ndarray]:
+        return (self.target.sample(self._rng, self.rows).astype(np.float32),)
+
+
+def read_points_file(path) -> tuple[tuple[float, float], ...]:
+    """Points from a user's file: .npy/.npz (an (N, 2) array, no pickles) or .csv/.txt ('x, y' per line)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserFacingError(f"{path}: no such file; give a .csv or .npy of 2-D points.")
+    try:
+        if path.suffix.lower() in (".npy", ".npz"):
+            loaded = np.load(path, allow_pickle=False)
+            array = loaded[next(iter(loaded.files))] if hasattr(loaded, "files") else loaded
+        else:
+            with warnings.catch_warnings():  # an empty file is reported below, in one line
+                warnings.simplefilter("ignore", UserWarning)
+                array = np.loadtxt(path, delimiter=",", ndmin=2, comments="#")
+    except (ValueError, OSError, StopIteration) as err:
+        raise UserFacingError(f"{path}: not a list of 2-D points ({str(err).splitlines()[0][:80]}).") from None
+    array = np.asarray(array, np.float64)
+    if not array.size:
+        raise UserFacingError(f"{path}: holds no points.")
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise UserFacingError(f"{path}: holds an array of shape {array.shape}; the points must be (N, 2).")
+    return parse_points(format_points(array))
+
+
+# --- the family -------------------------------------------------------------------------------------
+class Gauss2dGan(GanFamily):
+    name = "gauss2d"
+    title = "2-D GAN lab"
+    config_class = Gauss2dConfig
+    generator_networks = ("generator",)
+    accepts_data_files = True
+    loss_groups = (("Discriminator", ("d_loss", "d_real", "d_fake")), ("Generator", ("g_loss",)))
+    metric_panels = (
+        ("Modes captured", ("modes",)),
+        ("High-quality samples", ("high_quality",)),
+        ("Divergences", ("reverse_kl", "js", "sliced_w1")),
+    )
+    loss_reference_lines = {"d_loss": 2 * math.log(2), "g_loss": math.log(2)}
+
+    def __init__(self, config: Gauss2dConfig | None = None):
+        super().__init__(config or Gauss2dConfig())
+        cfg = self.config
+        self.target = cfg.target
+        self.lab = Lab2D(cfg, (cfg.seed,))
+        self.params = self.lab.params
+        self.steps_done = 0
+        self._has_discriminator = True
+        fixed = np.random.default_rng((cfg.seed, 2))
+        self._frame_noise = _noise(self.config, fixed, FRAME_SAMPLES)
+        self._live_noise = _noise(self.config, fixed, LIVE_SAMPLES)
+        self._frame_real = self.target.reference()[:FRAME_SAMPLES].astype(np.float32)
+        self._figures_at: int | None = None
+
+    # --- what it makes --------------------------------------------------------------------------
+    @property
+    def sample_kind(self) -> Samples2D:
+        return Samples2D(*self.target.box)
+
+    @cached_property
+    def latent_spec(self) -> LatentSpec:
+        cfg = self.config
+        r = Z_RANGE[cfg.noise]
+        return LatentSpec(
+            tuple(
+                ContinuousControl(f"z{i + 1}", -r, r, scale=1.0, distribution=cfg.noise, traversal=False)
+                for i in range(cfg.noise_dim)
+            )
+        )
+
+    def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
+        z = np.stack([np.asarray(latents[f"z{i + 1}"], np.float32).ravel() for i in range(self.config.noise_dim)], 1)
+        return self._generate(z)
+
+    def _generate(self, z: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.lab.generator(z[None])[0][0]
+
+    # --- data ---------------------------------------------------------------------------------------
+    @classmethod
+    def load_data(cls, spec: str, config) -> TargetData:
+        if spec in (None, "auto"):
+            return TargetData(config.target)
+        points = read_points_file(spec)
+        return TargetData(Target2D("drawn", config.sigma, config.size, points))
+
+    @classmethod
+    def config_for_data(cls, config: dict, dataset) -> dict:
+        target = dataset.target
+        if target.shape != "drawn":
+            return config
+        return {**config, "distribution": "drawn", "drawn_points": format_points(target.points)}
+
+    def batches(self, dataset: TargetData, batch_size: int, seed: int) -> TargetBatches:
+        if batch_size % self.config.packing:
+            raise UserFacingError(
+                f"Packing {self.config.packing} samples per D input needs a batch that is a multiple of "
+                f"{self.config.packing}, got {batch_size}."
+            )
+        return TargetBatches(dataset.target, batch_size * self.config.d_steps, seed=seed + 7919)
+
+    # --- training -------------------------------------------------------------------------------------
+    def train_step(self, x: np.ndarray) -> dict[str, float]:
+        """D's updates, then G's. A diverging run overflows quietly: its non-finite losses stop the loop
+        with one line."""
+        with np.errstate(all="ignore"):
+            figures = self.lab.step(np.asarray(x, np.float32)[None])
+        self.steps_done += 1
+        return {k: float(v[0]) for k, v in figures.items()}
+
+    def freeze_generators(self, frozen: bool) -> None:
+        self.lab.optimizers["generator"].rate = 0.0 if frozen else self.config.g_learning_rate
+
+    # --- what the views show ------------------------------------------------------------------------
+    def preview(self) -> Frame2D:
+        with np.errstate(all="ignore"):
+            return self._frame()
+
+    def _frame(self) -> Frame2D:
+        fake = self._generate(self._frame_noise)
+        has_d = self._has_discriminator
+        return Frame2D(
+            step=self.steps_done,
+            box=self.target.box,
+            real=self._frame_real,
+            fake=fake,
+            gradients=self.sample_gradients(fake) if has_d else None,
+            decision=self.decision_map() if has_d else None,
+            noise_grid=self.warped_grid(),
+            figures=self.figures(),
+            modes=self.target.modes,
+            target_text=self.target.describe(),
+            decision_note=self.decision_note() if has_d else "an exported generator: no D(x)",
+        )
+
+    def sample_gradients(self, fake: np.ndarray) -> np.ndarray:
+        """−dL_G/dx at each fake sample: where G's loss pushes it (GAN Lab's arrows)."""
+        logits, cache = self.lab.discriminator(fake[None])
+        _, d_logits = self.lab.g_loss(logits)
+        return -self.lab.discriminator_input_gradient(cache, d_logits)[0] * len(logits[0])
+
+    def decision_map(self) -> np.ndarray:
+        """D(x) on a 48×48 grid over the view (rows along y); with packing each input holds x m times."""
+        x0, x1, y0, y1 = self.target.box
+        xs, ys = np.linspace(x0, x1, HEATMAP_POINTS), np.linspace(y0, y1, HEATMAP_POINTS)
+        points = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
+        packed = np.repeat(points, self.config.packing, axis=0)[None]
+        logits, _ = self.lab.discriminator(packed)
+        if self.config.loss == "least-squares":
+            values = np.clip(logits, 0.0, 1.0)
+        else:
+            values = expit(logits)
+        return values[0, :, 0].reshape(HEATMAP_POINTS, HEATMAP_POINTS).astype(np.float32)
+
+    def decision_note(self) -> str:
+        note = "D(x): red where it says real, blue where it says fake"
+        if self.config.packing > 1:
+            note += f"; with packing, each input holds x {self.config.packing} times"
+        if self.config.loss == "least-squares":
+            note += "; least squares: D's output clipped to [0, 1]"
+        return note
+
+    def warped_grid(self) -> np.ndarray:
+        """G along the lines of a grid over the first two noise dimensions (the rest 0): (lines, points, 2)."""
+        r = Z_RANGE[self.config.noise] * (0.8 if self.config.noise == "normal" else 1.0)
+        ticks, path = np.linspace(-r, r, GRID_LINES), np.linspace(-r, r, GRID_POINTS)
+        dim = self.config.noise_dim
+        lines = []
+        for tick in ticks if dim > 1 else ticks[:1]:
+            for horizontal in (True, False) if dim > 1 else (True,):
+                z = np.zeros((GRID_POINTS, dim), np.float32)
+                z[:, 0] = path if horizontal else tick
+                if dim > 1:
+                    z[:, 1] = tick if horizontal else path
+                lines.append(z)
+        return self._generate(np.concatenate(lines)).reshape(len(lines), GRID_POINTS, 2)
+
+    def picture(self) -> np.ndarray:
+        return self.preview().picture()
+
+    # --- measuring ----------------------------------------------------------------------------------
+    def figures(self) -> dict[str, float]:
+        """The live measures on 2,500 samples of fixed noise; a frame of the same step shares them."""
+        if self._figures_at != self.steps_done:
+            self._figures = sample_figures(self._generate(self._live_noise), self.target)
+            self._figures_at = self.steps_done
+        return self._figures
+
+    @classmethod
+    def live_metrics(cls, dataset, say):
+        return lambda model: model.figures()
+
+    def evaluate(self, n: int, progress=None) -> dict:
+        z = _noise(self.config, np.random.default_rng((self.config.seed, 3)), n)
+        result: dict[str, Any] = {"samples": n, **sample_figures(self._generate(z), self.target)}
+        result["meets_goal"] = meets_goal(result, self.target)
+        result["target"] = self.target.describe()
+        if progress:
+            progress(n)
+        return result
+
+    @staticmethod
+    def format_evaluation(result: dict) -> str:
+        rows = [("samples", f"{result['samples']:,}")]
+        if "modes" in result:
+            rows += [
+                ("modes captured", f"{result['modes']:.0f}"),
+                ("high-quality samples (within 3σ)", f"{100 * result['high_quality']:.1f}%"),
+                ("reverse KL over the modes", f"{result['reverse_kl']:.4f}"),
+            ]
+        rows += [
+            ("JS divergence on a 40×40 grid", f"{result['js']:.4f}"),
+            ("sliced 1-Wasserstein", f"{result['sliced_w1']:.4f}"),
+        ]
+        if "modes" in result:
+            rows.append(("meets the goal", "yes" if result["meets_goal"] else "no"))
+        return "\n".join(f"{name:<36}{value:>10}" for name, value in rows) + f"\nreal: {result['target']}"
+
+    # --- state ----------------------------------------------------------------------------------------
+    def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
+        nets = self.generator_networks if generators_only else ("generator", "discriminator")
+        arrays = {k: v[0].copy() for k, v in self.params.items() if k.split("/")[0] in nets}
+        if not generators_only:
+            for net, opt in self.lab.optimizers.items():
+                arrays.update({f"opt:{net}/{k}": v[0].copy() for k, v in opt.slots.items()})
+                arrays[f"opt:{net}/step"] = np.array(opt.step, np.int64)
+            arrays["__steps__"] = np.array(self.steps_done, np.int64)
+        return arrays
+
+    def load_state(
+        self, arrays: dict[str, np.ndarray], generators_only: bool = False, optimizers: bool | None = None
+    ) -> None:
+        sampling_only = generators_only and optimizers is None  # an exported model; a fine-tune passes False
+        nets = self.generator_networks if generators_only else ("generator", "discriminator")
+        names = [k for k in self.params if k.split("/")[0] in nets]
+        check_arrays(arrays, [(k, self.params[k].shape[1:]) for k in names])
+        if optimizers is None:
+            optimizers = not generators_only
+        if optimizers:
+            for net, opt in self.lab.optimizers.items():
+                check_arrays(arrays, [(f"opt:{net}/{k}", v.shape[1:]) for k, v in opt.slots.items()])
+                check_arrays(arrays, [(f"opt:{net}/step", ())])
+        for k in names:
+            self.params[k][0] = arrays[k]
+        if optimizers:
+            from trainers.run import checked_count
+
+            for net, opt in self.lab.optimizers.items():
+                for k, v in opt.slots.items():
+                    v[0] = arrays[f"opt:{net}/{k}"]
+                opt.step = checked_count(arrays[f"opt:{net}/step"], f"Checkpoint 'opt:{net}/step'")
+        if "__steps__" in arrays:
+            from trainers.run import checked_count
+
+            self.steps_done = checked_count(arrays["__steps__"], "Checkpoint '__steps__'")
+        self._has_discriminator = not sampling_only  # an exported generator has no D to show
+        self._figures_at = None
+
+    presets = (
+        Preset("ring8", "8-Gaussian ring (the mode-collapse benchmark)", {"distribution": "ring8"}, {}),
+        Preset("grid25", "25-Gaussian grid (the mode-collapse benchmark)", {"distribution": "grid25"}, {}),
+        Preset(
+            "gan-lab",
+            "GAN Lab's two clusters (tanh networks, uniform noise)",
+            {"distribution": "two-clusters", "sigma": 0.1, "size": 1.0, "noise": "uniform", "activation": "tanh"},
+            {},
+        ),
+    )
+
+
+def meets_goal(figures: dict, target: Target2D) -> bool:
+    return bool(
+        "modes" in figures
+        and figures["modes"] >= target.modes - (1 if target.modes >= 25 else 0)
+        and figures["high_quality"] >= GOAL_HIGH_QUALITY
+    )
+
+
+def train_seeds(cfg: Gauss2dConfig, seeds: tuple[int, ...], steps: int, batch: int) -> list[dict]:
+    """Every seed trained at once (the seed axis), headless and in memory: each seed's final figures."""
+    started = time.perf_counter()
+    lab = Lab2D(cfg, seeds)
+    target = cfg.target
+    data = [np.random.default_rng((s, 7919)) for s in seeds]
+    diverged_at: list[int | None] = [None] * len(seeds)
+    with np.errstate(all="ignore"):
+        for step in range(steps):
+            real = np.stack([target.sample(r, batch * cfg.d_steps) for r in data]).astype(np.float32)
+            losses = lab.step(real)
+            for i in range(len(seeds)):
+                if diverged_at[i] is None and not all(np.isfinite(v[i]) for v in losses.values()):
+                    diverged_at[i] = step + 1
+        fixed = [np.random.default_rng((s, 3)) for s in seeds]
+        z = np.stack([_noise(cfg, r, LIVE_SAMPLES) for r in fixed])
+        samples = lab.generator(z)[0]
+    seconds = (time.perf_counter() - started) / len(seeds)
+    runs = []
+    for i, seed in enumerate(seeds):
+        figures = sample_figures(samples[i], target)
+        runs.append({"seed": seed, "diverged_at": diverged_at[i], "seconds": seconds, **figures})
+        runs[-1]["meets_goal"] = meets_goal(runs[-1], target) and diverged_at[i] is None
+    return runs
+
+
+def _noise(cfg: Gauss2dConfig, rng: np.random.Generator, n: int) -> np.ndarray:
+    if cfg.noise == "uniform":
+        return rng.uniform(-1, 1, (n, cfg.noise_dim)).astype(np.float32)
+    return rng.standard_normal((n, cfg.noise_dim), np.float32)

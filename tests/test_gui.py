@@ -481,6 +481,42 @@ def test_the_explorer_shows_a_1d_model_with_a_z_slider(qtbot, window):
     assert z[0] == pytest.approx(1.0) and g[0] == pytest.approx(float(ex.model.generate({"z": 1.0})[0]))
 
 
+def test_the_2d_lab_trains_live_and_its_model_opens_with_a_marker_in_the_plane(qtbot, window):
+    from explorer.lab_view import Frame2DView
+    from trainers.samples2d import Frame2D
+
+    wait_for_model(qtbot, window)
+    t = window.training
+    t.select_family("gauss2d")
+    t.steps.setValue(120)
+    t.grid_every.setValue(20)
+    assert not t.data.isVisible() or t.browse.isEnabled()
+    assert {"distribution", "sigma", "packing", "unrolled", "loss", "d_steps"} <= set(t.settings.widgets)
+    t.settings.widgets["g_units"].setValue(16)
+    t.settings.widgets["d_units"].setValue(16)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    assert window.error_box is None
+    frames = [p for _, p in t.previews]
+    assert len(frames) >= 6 and all(isinstance(f, Frame2D) for f in frames) and frames[-1].step == 120
+    assert isinstance(t.lab, Frame2DView) and t.is_live_lab and window.tabs.currentWidget() is t
+    qtbot.waitUntil(lambda: {"modes", "high_quality", "js", "sliced_w1"} <= set(t.metrics.items), timeout=5000)
+    assert len(t.lab.fake.xData) == 480 and t.lab.heatmap.image.shape == (48, 48, 3)
+    assert "modes" in t.lab.caption.text() and "/8" in t.lab.caption.text()
+    t.timeline.setValue(0)
+    assert t.lab.frame.step == 0
+    run_dir = next(window.runs_home.iterdir())
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        window.open_path(run_dir)
+    ex = window.explorer
+    assert set(ex.sliders) == {"z1", "z2"} and isinstance(ex.lab, Frame2DView)
+    with qtbot.waitSignal(ex.rendered, timeout=10000):
+        ex.sliders["z1"].setValue(1.5)
+    x, y = ex.lab.marker.getData()
+    expected = ex.model.generate({"z1": 1.5, "z2": ex.values()["z2"]})[0]
+    assert (x[0], y[0]) == pytest.approx(tuple(expected), rel=1e-5)
+
+
 def test_a_preset_fills_the_settings_form_and_the_run_records_it(qtbot, window):
     t = choose_lab(window, 10)
     assert [t.preset.itemData(i).name for i in range(t.preset.count())] == ["lab", "source", "source-plain"]

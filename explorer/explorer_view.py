@@ -543,6 +543,8 @@ class ExplorerView(QWidget):
         for (caption, pane), (name, text, _) in zip(self._strip_rows, plan):
             caption.setText(text)
             pane.strip_name = name
+            if (shape := self._strip_shape(name)) is not None:
+                pane.expect_shape(*shape)
             self.strip_captions[name], self.strip_panes[name] = caption, pane
             caption.show()
             pane.show()
@@ -551,6 +553,16 @@ class ExplorerView(QWidget):
             pane.hide()
         self.strips_box.setVisible(bool(plan))
         self._place_strips()
+
+    def _strip_shape(self, name: str) -> tuple[int, int] | None:
+        """(rows, cols) of a strip's picture as make_grid lays it out, 1 pixel apart; None for a lab."""
+        if not self._images:
+            return None
+        kind, count = self.model.sample_kind, STRIP_STEPS
+        if name == CLASS_STRIP:
+            count = self.spec.categorical.n
+        rows = -(-count // STRIP_STEPS)
+        return (rows * (kind.height + 1) + 1, STRIP_STEPS * (kind.width + 1) + 1)
 
     def _place_strips(self) -> None:
         """Lay the strips out now, as the scroll area will (it does so from the event loop): which of them

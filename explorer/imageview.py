@@ -46,9 +46,16 @@ class ImagePane(pg.GraphicsLayoutWidget):
             self._message.setGeometry(self.rect())
             self._fit_height()
 
+    def expect_shape(self, rows: int, cols: int) -> None:
+        """The shape of the images to come: a strip is as tall now as it will be, so that images arriving
+        do not push the strips below out of view after they were asked for as in view."""
+        self._expected = (rows, cols)
+        self._fit_height()
+
     def _fit_height(self) -> None:
-        if self.fit_height and self.image is not None:
-            rows, cols = self.image.shape[:2]
+        shape = self.image.shape[:2] if self.image is not None else getattr(self, "_expected", None)
+        if self.fit_height and shape is not None:
+            rows, cols = shape
             self.setFixedHeight(max(self.min_height, min(480, round(self.width() * rows / cols))))
 
     def show_image(self, image: np.ndarray) -> None:

@@ -746,9 +746,11 @@ def test_only_strips_in_view_are_drawn_and_the_rest_when_scrolled_to(qtbot, wind
     wait_for_model(qtbot, window)  # the shipped InfoGAN, whose directions are shipped too
     ex = window.explorer
     qtbot.waitUntil(lambda: ex.directions.button.text().startswith("Show"), timeout=30000)
+    # the window shrinks first: strips asked for at the larger size would be drawn although hidden after it
+    window.resize(1200, 700)  # thirteen strips do not fit: some are out of view
+    qtbot.waitUntil(lambda: window.height() == 700, timeout=5000)
     with qtbot.waitSignal(ex.directions_found, timeout=5000):
         ex.find_directions()
-    window.resize(1200, 700)  # thirteen strips do not fit: some are out of view
     qtbot.waitUntil(lambda: "code1" in ex.strip_images, timeout=10000)
     qtbot.wait(200)  # nothing more comes for the strips out of view
     hidden = set(ex.strip_panes) - ex._strips_in_view()

@@ -16,9 +16,15 @@ import numpy as np
 
 from trainers.errors import UserFacingError
 
-MIXTURES = ("ring8", "grid25", "two-clusters", "drawn")  # a finite set of Gaussian modes
+MIXTURES = ("ring8", "grid25", "two-clusters", "three-regions", "drawn")  # a finite set of Gaussian modes
 CURVES = ("line", "ring", "three-lines")  # samples along a curve, plus Gaussian noise across it
 SHAPES = MIXTURES + CURVES
+# GAN Lab's shapes (poloclub/ganlab, demo/ganlab_input_providers.ts) live in the unit square; here they are
+# centred on 0 and scaled by `size` (size 1: the square becomes [-1, 1]²)
+GAN_LAB_CLUSTERS = (((0.3, 0.7), (0.1, 0.1)), ((0.7, 0.4), (0.05, 0.2)))  # (mean, std per axis)
+GAN_LAB_REGIONS = ((0.35, 0.75), (0.75, 0.6), (0.45, 0.35))
+GAN_LAB_LINE = ((0.8, 0.6), (0.05, 0.9))  # from (0.8, 0.6) to (0.8 - 0.75, 0.6 + 0.3)
+GAN_LAB_RING = ((0.5, 0.45), (0.3, 0.25))  # centre, radii of the ellipse
 HIGH_QUALITY_SIGMAS = 3.0  # a sample within 3σ of a mode's centre is of high quality (VEEGAN, PacGAN)
 REFERENCE_SAMPLES = 20000
 JS_BINS = 40
@@ -61,10 +67,26 @@ class Target2D:
             steps = (np.arange(5) - 2) * s
             return np.array([(x, y) for x in steps for y in steps], np.float64)
         if self.shape == "two-clusters":
-            return np.array([(-0.5 * s, 0.5 * s), (0.5 * s, -0.5 * s)], np.float64)
+            return self._from_unit_square(np.array([mean for mean, _ in GAN_LAB_CLUSTERS]))
+        if self.shape == "three-regions":
+            return self._from_unit_square(np.array(GAN_LAB_REGIONS))
         if self.shape == "drawn":
             return np.array(self.points, np.float64)
         return None
+
+    @property
+    def mode_spreads(self) -> np.ndarray | None:
+        """(K, 2) standard deviation of each mode along x and y: `sigma`, but for GAN Lab's two clusters their
+        own (one round, one tall) scaled with `sigma` (GAN Lab's first std, 0.1 of its square, reads as sigma)."""
+        centres = self.centres
+        if centres is None:
+            return None
+        if self.shape == "two-clusters":
+            return np.array([std for _, std in GAN_LAB_CLUSTERS]) / 0.1 * self.sigma
+        return np.full_like(centres, self.sigma)
+
+    def _from_unit_square(self, points: np.ndarray) -> np.ndarray:
+        return (np.asarray(points, np.float64) - 0.5) * 2 * self.size
 
     @property
     def modes(self) -> int:
@@ -75,24 +97,25 @@ class Target2D:
         """(M, 2, 2) straight pieces of a curve: the ring as a 96-gon."""
         s = self.size
         if self.shape == "line":
-            return np.array([[(-s, -0.5 * s), (s, 0.5 * s)]])
+            return self._from_unit_square(np.array([GAN_LAB_LINE]))
         if self.shape == "three-lines":
             return np.array([[(-s, y), (s, y)] for y in (-0.6 * s, 0.0, 0.6 * s)])
         angles = 2 * np.pi * np.arange(97) / 96
-        ring = s * np.stack([np.cos(angles), np.sin(angles)], 1)
+        (cx, cy), (rx, ry) = GAN_LAB_RING
+        ring = self._from_unit_square(np.stack([cx + rx * np.cos(angles), cy + ry * np.sin(angles)], 1))
         return np.stack([ring[:-1], ring[1:]], 1)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n samples (n, 2) as float64."""
         centres = self.centres
         if centres is not None:
-            picked = centres[rng.integers(len(centres), size=n)]
-        else:
-            segments = self._segments()
-            lengths = np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1)
-            which = rng.choice(len(segments), size=n, p=lengths / lengths.sum())
-            t = rng.random((n, 1))
-            picked = segments[which, 0] + t * (segments[which, 1] - segments[which, 0])
+            which = rng.integers(len(centres), size=n)
+            return centres[which] + rng.normal(0.0, 1.0, (n, 2)) * self.mode_spreads[which]
+        segments = self._segments()
+        lengths = np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1)
+        which = rng.choice(len(segments), size=n, p=lengths / lengths.sum())
+        t = rng.random((n, 1))
+        picked = segments[which, 0] + t * (segments[which, 1] - segments[which, 0])
         return picked + rng.normal(0.0, self.sigma, (n, 2))
 
     @property
@@ -109,10 +132,11 @@ class Target2D:
         what = {
             "ring8": f"8 Gaussians on a ring of radius {self.size:g}",
             "grid25": f"a 5×5 grid of Gaussians {self.size:g} apart",
-            "two-clusters": "two Gaussian clusters",
+            "two-clusters": "GAN Lab's two Gaussian clusters",
+            "three-regions": "GAN Lab's three disjoint regions",
             "drawn": f"{k} drawn points",
-            "line": "a line",
-            "ring": f"a ring of radius {self.size:g}",
+            "line": "GAN Lab's line",
+            "ring": "GAN Lab's ring",
             "three-lines": "three parallel lines",
         }[self.shape]
         return f"{what}, σ {self.sigma:g}"
@@ -155,15 +179,17 @@ def format_points(points) -> str:
 
 # --- measures -------------------------------------------------------------------------------
 def mode_figures(samples: np.ndarray, target: Target2D) -> dict[str, float]:
-    """The papers' measures: a sample is of high quality within 3σ of the nearest mode's centre; a mode is
-    captured when at least one high-quality sample is nearest to it; reverse KL is KL(generated mode
-    histogram || uniform) over the high-quality samples."""
+    """The papers' measures: a sample is of high quality within 3σ of the nearest mode's centre (distances in
+    each mode's standard deviations, as PacGAN's code measures them); a mode is captured when at least one
+    high-quality sample is nearest to it (VEEGAN); reverse KL is KL(generated mode histogram || uniform) over
+    the high-quality samples."""
     centres = target.centres
     if centres is None:
         return {}
-    distances = np.sqrt(((samples[:, None, :] - centres[None]) ** 2).sum(-1))
+    scaled = (samples[:, None, :] - centres[None]) / target.mode_spreads[None]
+    distances = np.sqrt((scaled**2).sum(-1))
     nearest = distances.argmin(1)
-    good = distances[np.arange(len(samples)), nearest] <= HIGH_QUALITY_SIGMAS * target.sigma
+    good = distances[np.arange(len(samples)), nearest] <= HIGH_QUALITY_SIGMAS
     counts = np.bincount(nearest[good], minlength=len(centres)).astype(np.float64)
     share = counts / max(counts.sum(), 1.0)
     held = share > 0

@@ -75,9 +75,18 @@ class Gauss2dConfig:
         low=0,
         high=20,
     )
+    generator_average: float = setting(
+        0.0,
+        "samples come from an exponential moving average of G's weights with this decay (0 = G as trained): "
+        "it smooths G's orbit around the modes, so more samples land within 3σ of one",
+        low=0,
+        high=0.99999,
+    )
     g_learning_rate: float = setting(1e-3, "Adam's rate for G", low=1e-7, high=1)
     d_learning_rate: float = setting(1e-3, "Adam's rate for D", low=1e-7, high=1)
     beta1: float = setting(0.5, "Adam's beta1 for both networks", low=0, high=0.999)
+    decay: float = setting(1.0, "both rates are multiplied by this every decay_steps steps (1 = constant)", low=0.01, high=1)
+    decay_steps: int = setting(1000, "steps between learning-rate decays", low=1, high=10**7)
     seed: int = setting(0, "random seed of weights, noise and real samples", low=0, high=2**31 - 1)
 
     @property
@@ -147,8 +156,9 @@ def backward(params: dict, net: str, cache: list, d_out: np.ndarray, kind: str, 
 class Adam:
     """Adam over one network's arrays (each with the seed axis: the seeds never mix)."""
 
-    def __init__(self, params: dict, names: list[str], rate: float, beta1: float):
-        self.params, self.names, self.rate, self.beta1 = params, names, rate, beta1
+    def __init__(self, params: dict, names: list[str], rate: float, cfg: Gauss2dConfig):
+        self.params, self.names, self.rate, self.beta1 = params, names, rate, cfg.beta1
+        self.decay, self.decay_steps = cfg.decay, cfg.decay_steps
         self.slots = {f"m/{n}": np.zeros_like(params[n]) for n in names}
         self.slots.update({f"v/{n}": np.zeros_like(params[n]) for n in names})
         self.step = 0
@@ -156,7 +166,8 @@ class Adam:
     def apply(self, grads: dict) -> None:
         self.step += 1
         b1, b2, eps = self.beta1, 0.999, 1e-8
-        step_size = self.rate * math.sqrt(1 - b2**self.step) / (1 - b1**self.step)
+        rate = self.rate * self.decay ** ((self.step - 1) // self.decay_steps)
+        step_size = rate * math.sqrt(1 - b2**self.step) / (1 - b1**self.step)
         for n in self.names:
             g, m, v = grads[n], self.slots[f"m/{n}"], self.slots[f"v/{n}"]
             m *= b1
@@ -191,9 +202,12 @@ class Lab2D:
             self.params.update(init_network(rngs, layer_sizes(cfg, net), net))
         self.noise_rngs = [np.random.default_rng((s, 1)) for s in seeds]
         self.optimizers = {
-            "generator": Adam(self.params, self._names("generator"), cfg.g_learning_rate, cfg.beta1),
-            "discriminator": Adam(self.params, self._names("discriminator"), cfg.d_learning_rate, cfg.beta1),
+            "generator": Adam(self.params, self._names("generator"), cfg.g_learning_rate, cfg),
+            "discriminator": Adam(self.params, self._names("discriminator"), cfg.d_learning_rate, cfg),
         }
+        # what samples come from: the moving average of G's weights, or G itself when averaging is off
+        self.averaged = {k: self.params[k].copy() for k in self._names("generator")} if cfg.generator_average else {}
+        self.sampling_params = {**self.params, **self.averaged}
 
     def _names(self, net: str) -> list[str]:
         return [k for k in self.params if k.startswith(net + "/")]
@@ -204,6 +218,10 @@ class Lab2D:
 
     def generator(self, z: np.ndarray):
         return forward(self.params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)
+
+    def sample(self, z: np.ndarray) -> np.ndarray:
+        """G's samples for z (S, n, noise_dim), through the averaged weights where there are some."""
+        return forward(self.sampling_params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)[0]
 
     def discriminator(self, x: np.ndarray):
         """Logits (S, B / m, 1) for samples x (S, B, 2)."""
@@ -254,6 +272,10 @@ class Lab2D:
         grads: dict = {}
         backward(self.params, "generator", g_cache, d_fake, self.cfg.activation, grads)
         self.optimizers["generator"].apply(grads)
+        decay = self.cfg.generator_average
+        for k, average in self.averaged.items():
+            average *= decay
+            average += (1.0 - decay) * self.params[k]
         return loss
 
     def step(self, real: np.ndarray) -> dict[str, np.ndarray]:
@@ -383,7 +405,7 @@ class Gauss2dGan(GanFamily):
 
     def _generate(self, z: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return self.lab.generator(z[None])[0][0]
+            return self.lab.sample(z[None])[0]
 
     # --- data ---------------------------------------------------------------------------------------
     @classmethod
@@ -527,8 +549,10 @@ class Gauss2dGan(GanFamily):
 
     # --- state ----------------------------------------------------------------------------------------
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
-        nets = self.generator_networks if generators_only else ("generator", "discriminator")
-        arrays = {k: v[0].copy() for k, v in self.params.items() if k.split("/")[0] in nets}
+        if generators_only:  # what an exported model samples with: the averaged G where there is one
+            return {k: v[0].copy() for k, v in self.lab.sampling_params.items() if k.startswith("generator/")}
+        arrays = {k: v[0].copy() for k, v in self.params.items()}
+        arrays.update({f"average:{k}": v[0].copy() for k, v in self.lab.averaged.items()})
         if not generators_only:
             for net, opt in self.lab.optimizers.items():
                 arrays.update({f"opt:{net}/{k}": v[0].copy() for k, v in opt.slots.items()})
@@ -549,8 +573,14 @@ class Gauss2dGan(GanFamily):
             for net, opt in self.lab.optimizers.items():
                 check_arrays(arrays, [(f"opt:{net}/{k}", v.shape[1:]) for k, v in opt.slots.items()])
                 check_arrays(arrays, [(f"opt:{net}/step", ())])
+        if self.lab.averaged and not generators_only:
+            check_arrays(arrays, [(f"average:{k}", v.shape[1:]) for k, v in self.lab.averaged.items()])
+        target = self.lab.sampling_params if sampling_only else self.params
         for k in names:
-            self.params[k][0] = arrays[k]
+            target[k][0] = arrays[k]
+        if not generators_only:
+            for k, v in self.lab.averaged.items():
+                v[0] = arrays[f"average:{k}"]
         if optimizers:
             from trainers.run import checked_count
 
@@ -564,6 +594,34 @@ class Gauss2dGan(GanFamily):
             self.steps_done = checked_count(arrays["__steps__"], "Checkpoint '__steps__'")
         self._has_discriminator = not sampling_only  # an exported generator has no D to show
         self._figures_at = None
+
+    # --- the comparison study (gan-explorer compare gauss2d) ------------------------------------------
+    comparison_presets = ("benchmarks",)
+
+    @classmethod
+    def comparison_runs(cls, seeds: int) -> int:
+        return len(BENCHMARKS) * len(CURES) * seeds
+
+    @classmethod
+    def compare(cls, seeds=10, steps=None, workers=1, overrides=None, progress=None, preset="benchmarks") -> dict:
+        """Each cure on the ring and the grid, `seeds` runs each (trained together on the seed axis)."""
+        from trainers.families import family_entry
+
+        defaults = family_entry(cls.name).defaults
+        steps = steps or defaults.steps
+        runs = compare_cures(seeds, steps, defaults.batch_size, workers, overrides or {}, progress)
+        return {
+            "preset": preset,
+            "seeds": seeds,
+            "steps": steps,
+            "batch": defaults.batch_size,
+            "runs": runs,
+            "cells": summarise_cells(runs),
+        }
+
+    @staticmethod
+    def format_comparison(result: dict) -> str:
+        return format_cells(result)
 
     presets = (
         Preset("ring8", "8-Gaussian ring (the mode-collapse benchmark)", {"distribution": "ring8"}, {}),
@@ -601,7 +659,7 @@ def train_seeds(cfg: Gauss2dConfig, seeds: tuple[int, ...], steps: int, batch: i
                     diverged_at[i] = step + 1
         fixed = [np.random.default_rng((s, 3)) for s in seeds]
         z = np.stack([_noise(cfg, r, LIVE_SAMPLES) for r in fixed])
-        samples = lab.generator(z)[0]
+        samples = lab.sample(z)
     seconds = (time.perf_counter() - started) / len(seeds)
     runs = []
     for i, seed in enumerate(seeds):
@@ -615,3 +673,144 @@ def _noise(cfg: Gauss2dConfig, rng: np.random.Generator, n: int) -> np.ndarray:
     if cfg.noise == "uniform":
         return rng.uniform(-1, 1, (n, cfg.noise_dim)).astype(np.float32)
     return rng.standard_normal((n, cfg.noise_dim), np.float32)
+
+
+# --- the comparison study: cures x benchmarks x seeds, beside the papers' figures -------------------------
+BENCHMARKS = {  # the papers' data (PacGAN's configs: the ring of radius 1 with σ 0.01, the grid 2 apart with σ 0.05)
+    "ring8": {"distribution": "ring8", "sigma": 0.01, "size": 1.0},
+    "grid25": {"distribution": "grid25", "sigma": 0.05, "size": 2.0},
+}
+CURES = {
+    "GAN": {},
+    "least squares": {"loss": "least-squares"},
+    "PacGAN2": {"packing": 2},
+    "PacGAN4": {"packing": 4},
+    "unrolled 5": {"unrolled": 5},
+}
+SEEDS_PER_JOB = 5  # a job trains this many seeds at once: two workers, and a progress bar that moves
+
+# (method, modes, high-quality %, reverse KL or None) per benchmark, as the papers print them
+PUBLISHED = {
+    "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1; 2,500 samples, mean of 5 runs": {
+        "ring8": [("GAN", 1, 99.3, None), ("ALI", 2.8, 0.13, None), ("Unrolled GAN", 7.6, 35.6, None),
+                  ("VEEGAN", 8, 52.9, None)],
+        "grid25": [("GAN", 3.3, 0.5, None), ("ALI", 15.8, 1.6, None), ("Unrolled GAN", 23.6, 16, None),
+                   ("VEEGAN", 24.6, 40, None)],
+    },
+    "PacGAN (Lin et al.), Table 1 of the authors' repository (fjxmlzn/PacGAN); mean of 10 runs": {
+        "ring8": [("GAN", 6.3, 98.2, 0.45), ("ALI", 6.6, 97.6, 0.36), ("PacGAN2", 7.9, 95.6, 0.07),
+                  ("PacGAN3", 7.8, 97.7, 0.10), ("PacGAN4", 7.8, 95.9, 0.07)],
+        "grid25": [("GAN", 17.3, 94.8, 0.70), ("ALI", 24.1, 95.7, 0.14), ("PacGAN2", 23.8, 91.3, 0.13),
+                   ("PacGAN3", 24.6, 94.2, 0.06), ("PacGAN4", 24.8, 93.6, 0.04)],
+    },
+}  # fmt: skip
+
+
+def comparison_jobs(seeds: int, steps: int | None, batch: int, overrides: dict) -> list[tuple]:
+    jobs = []
+    for bench, data in BENCHMARKS.items():
+        for cure, settings in CURES.items():
+            cfg = Gauss2dConfig(**{**data, **settings, **overrides})
+            for first in range(0, seeds, SEEDS_PER_JOB):
+                chunk = tuple(range(first, min(first + SEEDS_PER_JOB, seeds)))
+                jobs.append((bench, cure, cfg, chunk, steps, batch))
+    return jobs
+
+
+def _comparison_job(job: tuple) -> list[dict]:
+    bench, cure, cfg, seeds, steps, batch = job
+    return [{"benchmark": bench, "cure": cure, **run} for run in train_seeds(cfg, seeds, steps, batch)]
+
+
+def compare_cures(seeds: int, steps: int, batch: int, workers: int, overrides: dict, progress) -> list[dict]:
+    """Every cure on both benchmarks, `seeds` runs each, in `workers` processes: each run's final figures."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    jobs = comparison_jobs(seeds, steps, batch, overrides)
+    jobs.sort(key=lambda job: -_job_cost(job))  # the longest first: the workers finish together
+    runs: list[dict] = []
+    if workers <= 1:
+        for job in jobs:
+            runs += _comparison_job(job)
+            progress and progress(len(job[3]))
+    else:
+        import multiprocessing
+
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_comparison_job, job): job for job in jobs}
+            for future in as_completed(futures):
+                runs += future.result()
+                progress and progress(len(futures[future][3]))
+    order = {(b, c): i for i, (b, c) in enumerate((b, c) for b in BENCHMARKS for c in CURES)}
+    return sorted(runs, key=lambda r: (order[(r["benchmark"], r["cure"])], r["seed"]))
+
+
+def _job_cost(job: tuple) -> float:
+    cfg = job[2]
+    return len(job[3]) * (cfg.d_steps + cfg.unrolled + 1) / cfg.packing**0.5
+
+
+def summarise_cells(runs: list[dict]) -> list[dict]:
+    cells = []
+    for bench in BENCHMARKS:
+        for cure in CURES:
+            cell = [r for r in runs if r["benchmark"] == bench and r["cure"] == cure]
+            if not cell:
+                continue
+
+            def spread(key, cell=cell):
+                values = np.array([r[key] for r in cell], np.float64)
+                return [float(np.median(values)), float(values.min()), float(values.max())]
+
+            cells.append(
+                {
+                    "benchmark": bench,
+                    "cure": cure,
+                    "runs": len(cell),
+                    "meets_goal": sum(r["meets_goal"] for r in cell),
+                    "diverged": sum(r["diverged_at"] is not None for r in cell),
+                    "modes": spread("modes"),
+                    "high_quality": spread("high_quality"),
+                    "reverse_kl": spread("reverse_kl"),
+                    "sliced_w1": spread("sliced_w1"),
+                    "seconds": float(np.mean([r["seconds"] for r in cell])),
+                }
+            )
+    return cells
+
+
+def format_cells(result: dict) -> str:
+    lines = [
+        f"{result['seeds']} seeds per cell, {result['steps']:,} steps of batch {result['batch']}; figures on "
+        f"{LIVE_SAMPLES:,} samples; median [min, max]; goal: every mode (24 of the grid's 25) and >= 90% high quality",
+    ]
+    for bench in BENCHMARKS:
+        target = Gauss2dConfig(**BENCHMARKS[bench]).target
+        lines += ["", f"{target.describe()}"]
+        lines.append(
+            f"  {'cure':<15}{'meets goal':>11}  {'modes':<18}{'high quality %':<22}{'reverse KL':<24}{'s/run':>6}"
+        )
+        for c in (c for c in result["cells"] if c["benchmark"] == bench):
+            modes, hq, kl = c["modes"], [100 * v for v in c["high_quality"]], c["reverse_kl"]
+            lines.append(
+                f"  {c['cure']:<15}{c['meets_goal']:>7} / {c['runs']:<2} "
+                f"{modes[0]:>4.0f} [{modes[1]:.0f}, {modes[2]:.0f}]{'':<8}"
+                f"{hq[0]:>5.1f} [{hq[1]:.1f}, {hq[2]:.1f}]{'':<5}{_spread(kl):<24}{c['seconds']:>6.1f}"
+            )
+    lines += ["", "Published (each paper's own networks and training; see the README for their settings):"]
+    for source, table in PUBLISHED.items():
+        lines.append(f"  {source}")
+        for bench in BENCHMARKS:
+            row = "; ".join(
+                f"{name} {modes:g} modes, {hq:g}%" + (f", KL {kl:g}" if kl is not None else "")
+                for name, modes, hq, kl in table[bench]
+            )
+            lines.append(f"    {bench}: {row}")
+    return "\n".join(lines)
+
+
+def _spread(values: list[float]) -> str:
+    median, low, high = values
+    if not math.isfinite(median):
+        return "inf"
+    return f"{median:.3f} [{low:.3f}, {high:.3f}]"

@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         train_menu = self.menuBar().addMenu("&Training")
         self._action(train_menu, "Start / Pause / Resume", self.start_or_pause, "F5")
         self._action(train_menu, "Single step (while paused)", self.single_step, "F7")
+        self._action(train_menu, "Step D alone (while paused)", lambda: self.part_step("discriminator"), "F8")
+        self._action(train_menu, "Step G alone (while paused)", lambda: self.part_step("generator"), "F9")
         self._action(train_menu, "Stop", self.stop_training, "Shift+F5")
         self._action(train_menu, "Resume a saved run…", self.choose_and_resume, "Ctrl+Shift+R")
         self._action(train_menu, "Explore current generator", self.explore_current, "F6")
@@ -240,6 +242,8 @@ class MainWindow(QMainWindow):
         t.pause_toggled.connect(self.toggle_pause)
         t.stop_requested.connect(self.stop_training)
         t.single_step_requested.connect(self.single_step)
+        t.part_step_requested.connect(self.part_step)
+        t.pace_changed.connect(self.set_pace)
         t.export_animation_requested.connect(self.export_animation)
         t.save_requested.connect(self.save_checkpoint)
         t.explore_requested.connect(self.explore_current)
@@ -269,6 +273,7 @@ class MainWindow(QMainWindow):
         t.reset()
         t.set_running(True)
         self.tabs.setCurrentWidget(t)
+        self.worker.control.set_pace(t.pace)
         self.thread = start_in_thread(self.worker, self)
         self.thread.finished.connect(self._forget_training_thread)
         self.statusBar().showMessage(f"Training {t.family.currentText()} into {run_dir}")
@@ -302,6 +307,15 @@ class MainWindow(QMainWindow):
     def single_step(self):
         if self.training_active and self.worker.control.paused:
             self.worker.control.request_single_step()
+
+    def part_step(self, part: str):
+        """Step D / step G: one network alone, while paused, for the families that can."""
+        if self.training_active and self.worker.control.paused:
+            self.worker.control.request_part_step(part)
+
+    def set_pace(self, steps_per_second: float):
+        if self.training_active:
+            self.worker.control.set_pace(steps_per_second)
 
     def export_animation(self):
         """Every sample snapshot of the run in the Train tab, as a GIF (or MP4 where ffmpeg ships)."""

@@ -45,6 +45,7 @@ LOSS_SMOOTHING = 0.98  # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5  # live metrics come every few hundred steps
 REDRAW_MS = 30  # samples: at most 33 redraws a second, and only when something new came
 CURVES_EVERY_S = 0.2  # curves of thousands of points: 5 redraws a second read as live and cost a fifth
+PACES = (0.0, 30.0, 10.0, 3.0, 1.0)  # the speed slider's steps a second, full speed first
 DEFAULT_WARMUP_STEPS = 600  # the fine-tune recipe of the first shipped model (its model card)
 
 
@@ -52,6 +53,8 @@ class TrainingView(QWidget):
     start_requested = Signal()
     pause_toggled = Signal()
     single_step_requested = Signal()
+    part_step_requested = Signal(str)  # "discriminator" or "generator": that network alone, once
+    pace_changed = Signal(float)  # steps a second, 0 = full speed
     stop_requested = Signal()
     save_requested = Signal()
     explore_requested = Signal()
@@ -168,6 +171,7 @@ class TrainingView(QWidget):
         ):
             button.clicked.connect(signal.emit)
             buttons.addWidget(button, i // 4, i % 4)
+        lab_row = self._build_lab_controls()
         self.progress = QProgressBar()
         self.phase = QLabel("Idle")
         self.rate = QLabel("–")
@@ -186,6 +190,7 @@ class TrainingView(QWidget):
         left.addWidget(setup)
         left.addWidget(settings_box, 1)
         left.addLayout(buttons)
+        left.addLayout(lab_row)
         left.addLayout(status)
 
         self.preview_title = QLabel("Samples")
@@ -252,6 +257,9 @@ class TrainingView(QWidget):
             self._fill_data(cls)
             self.losses.configure(cls.loss_groups, cls.loss_reference_lines)
             self.metrics.configure(cls.metric_panels)
+        partial = cls is not None and bool(cls.partial_steps)
+        self.step_d_button.setVisible(partial)
+        self.step_g_button.setVisible(partial)
         self._sync_enabled()
 
     def _apply_defaults(self, defaults) -> None:
@@ -384,6 +392,36 @@ class TrainingView(QWidget):
             self.data.addItem(Path(path).name, path)
         self.data.setCurrentIndex(self.data.findData(path))
 
+    def _build_lab_controls(self) -> QHBoxLayout:
+        """Step D / step G (for families that can update one network alone) and the speed slider."""
+        self.step_d_button = QPushButton("Step D")
+        self.step_d_button.setToolTip("While paused: update the discriminator alone, once (F8)")
+        self.step_g_button = QPushButton("Step G")
+        self.step_g_button.setToolTip("While paused: update the generator alone, once (F9)")
+        self.step_d_button.clicked.connect(lambda: self.part_step_requested.emit("discriminator"))
+        self.step_g_button.clicked.connect(lambda: self.part_step_requested.emit("generator"))
+        self.speed = QSlider(orientation=pg.QtCore.Qt.Orientation.Horizontal)
+        self.speed.setRange(0, len(PACES) - 1)
+        self.speed.setValue(0)
+        self.speed.setToolTip("Slow motion: fewer steps a second, every one of them shown")
+        self.speed_label = QLabel()
+        self.speed.valueChanged.connect(self._on_speed)
+        self._on_speed(0)
+        row = QHBoxLayout()
+        for w in (self.step_d_button, self.step_g_button, QLabel("Speed"), self.speed, self.speed_label):
+            row.addWidget(w)
+        return row
+
+    @property
+    def pace(self) -> float:
+        """Steps a second the speed slider asks for; 0 = full speed."""
+        return PACES[self.speed.value()]
+
+    def _on_speed(self, _=None) -> None:
+        pace = self.pace
+        self.speed_label.setText("full" if not pace else f"{pace:g} step{'s' if pace != 1 else ''}/s")
+        self.pace_changed.emit(pace)
+
     # --- state -----------------------------------------------------------------------------
     def set_running(self, running: bool, paused: bool = False):
         self._running = running
@@ -393,6 +431,8 @@ class TrainingView(QWidget):
         self._sync_enabled()
         self.pause_button.setEnabled(running)
         self.step_button.setEnabled(running and paused)
+        for button in (self.step_d_button, self.step_g_button):
+            button.setEnabled(running and paused)
         self.stop_button.setEnabled(running)
         self.save_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")

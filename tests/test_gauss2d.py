@@ -153,7 +153,7 @@ def test_an_unrolled_step_leaves_d_where_its_own_update_put_it():
     real = np.random.default_rng(0).normal(size=(1, 16, 2)).astype(np.float32)
     unrolled, plain = Lab2D(cfg, (0,)), Lab2D(Gauss2dConfig(g_units=8, d_units=8), (0,))
     unrolled.step(real)
-    plain.d_update(real)
+    plain.d_only(real)
     for k in unrolled.params:
         if k.startswith("discriminator/"):
             assert np.array_equal(unrolled.params[k], plain.params[k])
@@ -244,3 +244,58 @@ def test_bad_settings_stop_the_cli_with_one_line(tmp_path, capsys, config, fragm
     assert main(["train", "gauss2d", "--steps", "5", "--out", str(tmp_path / "x"), "--config", *config]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]  # after a progress bar where the loop had begun
     assert last.startswith("gan-explorer: ") and fragment in last
+
+
+# --- step D / step G and slow motion, through the loop --------------------------------------------------
+def _paused_trainer(tmp_path, steps=3, **loop):
+    from trainers.loop import LoopSettings, TrainControl, Trainer
+    from trainers.run import RunInfo
+
+    model = Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8))
+    run = RunDir(tmp_path / "run")
+    run.create(RunInfo("gauss2d", model.config_dict(), batch_size=16))
+    trainer = Trainer(model, TargetData(model.target), run, LoopSettings(steps=steps, batch_size=16, **loop))
+    return model, trainer, TrainControl()
+
+
+@pytest.mark.parametrize("part, other", [("discriminator", "generator"), ("generator", "discriminator")])
+def test_a_part_step_updates_that_network_alone_and_counts_no_step(tmp_path, part, other):
+    import threading
+
+    from trainers.updates import Notice, SampleSnapshot
+
+    model, trainer, control = _paused_trainer(tmp_path)
+    control.pause()
+    updates = []
+    thread = threading.Thread(target=trainer.run_loop, args=(updates.append, control))
+    thread.start()
+    before = {k: v.copy() for k, v in model.params.items()}
+    control.request_part_step(part)
+    while not any(isinstance(u, Notice) for u in updates) and thread.is_alive():
+        thread.join(0.02)
+    changed = {k.split("/")[0] for k in before if not np.array_equal(before[k], model.params[k])}
+    assert changed == {part} and trainer.step == 0
+    notice = next(u for u in updates if isinstance(u, Notice))
+    assert notice.text.startswith(f"Updated the {part} alone") and isinstance(updates[-1], SampleSnapshot)
+    control.stop()
+    thread.join(30)
+    assert not thread.is_alive() and other not in changed
+
+
+def test_slow_motion_shows_every_step(tmp_path):
+    from trainers.updates import SampleSnapshot
+
+    _, trainer, control = _paused_trainer(tmp_path, steps=4, grid_every=0)
+    control.resume()
+    control.set_pace(1000.0)  # 1 ms between steps: every step is its own snapshot
+    updates = []
+    trainer.run_loop(updates.append, control)
+    assert [u.step for u in updates if isinstance(u, SampleSnapshot)] == [0, 1, 2, 3, 4]
+
+
+def test_the_networks_see_the_grid_at_the_rings_scale():
+    grid = Lab2D(Gauss2dConfig(distribution="grid25", sigma=0.05, size=2.0), (0,))
+    ring = Lab2D(Gauss2dConfig(distribution="ring8", sigma=0.01, size=1.0), (0,))
+    assert 4.0 < grid.scale < 4.3 and 1.0 < ring.scale < 1.1
+    z = grid.noise(8)
+    assert np.allclose(grid.sample(z), grid.generator(z)[0] * grid.scale)

@@ -43,6 +43,9 @@ class TrainControl:
         self._save = events.Event()
         self._snapshot = events.Event()
         self._single_step = events.Event()
+        # one network alone, for the families that can (GanFamily.partial_steps): GAN Lab's "step D / step G"
+        self._part_steps = {part: events.Event() for part in PARTS}
+        self._pace = events.Value("d", 0.0) if hasattr(events, "Value") else _Holder()  # slow motion
 
     def pause(self):
         self._running.clear()
@@ -67,6 +70,30 @@ class TrainControl:
     def take_single_step_request(self) -> bool:
         return _take(self._single_step)
 
+    def request_part_step(self, part: str):
+        """While paused: update only `part` ("discriminator" or "generator") once; the step count stays."""
+        self._part_steps[part].set()
+
+    def take_part_step_request(self) -> str | None:
+        return next((part for part, event in self._part_steps.items() if _take(event)), None)
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Slow motion: at most this many steps a second, one at a time, each shown; 0 = full speed."""
+        self._pace.value = float(max(steps_per_second, 0.0))
+
+    def wait_for_pace(self, seconds: float) -> None:
+        """Sleep between slow-motion steps; a stop, a pause or a new pace ends it early."""
+        pace, until = self._pace.value, time.perf_counter() + seconds
+        while time.perf_counter() < until and not self._stop.is_set() and self._running.is_set():
+            if self._pace.value != pace:
+                return
+            self._stop.wait(min(0.02, max(until - time.perf_counter(), 0.0)))
+
+    @property
+    def pause_between_steps(self) -> float:
+        pace = self._pace.value
+        return 1.0 / pace if pace > 0 else 0.0
+
     def request_snapshot(self):
         """Ask for the generator's current weights (served between steps, also while paused)."""
         self._snapshot.set()
@@ -85,9 +112,16 @@ class TrainControl:
     def wait_while_paused(self, service=lambda: None) -> None:
         """Block while paused, serving requests; returns at once for a single step."""
         while not self._running.wait(0.02):
-            if self._single_step.is_set():
+            if self._single_step.is_set() or any(e.is_set() for e in self._part_steps.values()):
                 return
             service()
+
+
+PARTS = ("discriminator", "generator")
+
+
+class _Holder:
+    value = 0.0
 
 
 def _take(event: threading.Event) -> bool:
@@ -162,6 +196,7 @@ class Trainer:
         self.step = 0
         self._history: list[dict] = []  # loss rows not yet on disk: written before every checkpoint
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
+        self._snapshot_step: int | None = None  # the step of the last sample snapshot sent
         self.watch = CollapseWatch()
         self.steps_per_call = StepsPerCall(settings.steps_per_call)
         self.events = EventLog(run.path)  # TensorBoard
@@ -207,11 +242,16 @@ class Trainer:
                 if control.paused:  # out of a pause for one step, or for good
                     control.wait_while_paused(lambda: self._serve_snapshot(control, on_update))
                     control.take_single_step_request()
+                    part = control.take_part_step_request()
+                    if part is not None and not control.stopped:
+                        self._train_part(part, batches, on_update)
+                        continue  # back to the pause
                 if control.stopped:
                     break
                 self._serve_snapshot(control, on_update)
                 self._freeze_generators_during_warmup()
-                k = 1 if control.paused else self.steps_per_call.choose(self._room())
+                slow = control.pause_between_steps
+                k = 1 if control.paused or slow else self.steps_per_call.choose(self._room())
                 call_start = time.perf_counter()
                 all_losses = self.model.train_steps([batches.next() for _ in range(k)])
                 self.steps_per_call.measured(k, time.perf_counter() - call_start)
@@ -228,6 +268,10 @@ class Trainer:
                     self.events.losses(self.step, losses)
                     self._raise(self.watch.on_losses(self.step, losses), on_update)
                 self._on_schedule(on_update)
+                if slow:  # slow motion: every step is shown
+                    if self._snapshot_step != self.step:
+                        on_update(self.snapshot())
+                    control.wait_for_pace(slow)
                 if control.take_checkpoint_request():
                     self._checkpoint()
                     on_update(Notice(f"Checkpoint saved at step {self.step}."))
@@ -235,7 +279,7 @@ class Trainer:
             self._flush_history()
         if self.step > start_step or not self.run.checkpoint_path.exists():
             self._checkpoint()
-        if getattr(self, "_snapshot_step", None) != self.step:
+        if self._snapshot_step != self.step:
             on_update(self.snapshot())
         on_update(self.generator_snapshot())
         on_update(
@@ -262,6 +306,16 @@ class Trainer:
         if self.step < s.generator_warmup_steps:
             room = min(room, s.generator_warmup_steps - self.step)
         return room
+
+    def _train_part(self, part: str, batches, on_update) -> None:
+        """One update of D or of G alone (a family's partial_steps); shown at once, not counted as a step."""
+        if part not in self.model.partial_steps:
+            on_update(Notice(f"This family cannot update the {part} alone; use Step."))
+            return
+        losses = self.model.train_part(part, *batches.next())
+        self._check_finite(losses)
+        on_update(Notice(f"Updated the {part} alone ({', '.join(f'{k} {v:.3f}' for k, v in losses.items())})."))
+        on_update(self.snapshot())
 
     def _freeze_generators_during_warmup(self) -> None:
         warmup = self.settings.generator_warmup_steps

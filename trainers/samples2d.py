@@ -123,6 +123,11 @@ class Target2D:
         """(x0, x1, y0, y1): a square around the whole distribution with a margin, what the views show."""
         return _box(self)
 
+    @property
+    def extent(self) -> float:
+        """How far from 0 the distribution reaches (its reference's largest |coordinate|, at least 0.1)."""
+        return max(float(np.max(np.abs(self.reference()))), 0.1)
+
     def reference(self) -> np.ndarray:
         """20,000 real samples drawn once (a fixed seed): the real side of every measure."""
         return _reference(self)

@@ -82,6 +82,7 @@ class GanFamily(ABC):
     loss_reference_lines: ClassVar[dict[str, float]] = {}  # e.g. the equilibrium of a loss
     presets: ClassVar[tuple[Preset, ...]] = ()  # the first is what a new run starts from
     evaluation_unit: ClassVar[str] = "sample"  # what evaluation_units counts, for progress bars
+    partial_steps: ClassVar[tuple[str, ...]] = ()  # networks train_part can update alone ("step D / step G")
 
     def __init__(self, config):
         self.config = config
@@ -131,6 +132,10 @@ class GanFamily(ABC):
     def train_steps(self, batches: list[tuple]) -> list[dict[str, float]]:
         """One update per batch, in order; a family that can run several in one compiled call does."""
         return [self.train_step(*batch) for batch in batches]
+
+    def train_part(self, part: str, *batch: Any) -> dict[str, float]:
+        """One update of `part` (one of `partial_steps`) alone, the other network fixed; its losses."""
+        raise NotImplementedError(f"{self.title} cannot update the {part} alone")
 
     @abstractmethod
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:

@@ -85,7 +85,9 @@ class Gauss2dConfig:
     g_learning_rate: float = setting(1e-3, "Adam's rate for G", low=1e-7, high=1)
     d_learning_rate: float = setting(1e-3, "Adam's rate for D", low=1e-7, high=1)
     beta1: float = setting(0.5, "Adam's beta1 for both networks", low=0, high=0.999)
-    decay: float = setting(1.0, "both rates are multiplied by this every decay_steps steps (1 = constant)", low=0.01, high=1)
+    decay: float = setting(
+        1.0, "both rates are multiplied by this every decay_steps steps (1 = constant)", low=0.01, high=1
+    )
     decay_steps: int = setting(1000, "steps between learning-rate decays", low=1, high=10**7)
     seed: int = setting(0, "random seed of weights, noise and real samples", low=0, high=2**31 - 1)
 
@@ -208,6 +210,9 @@ class Lab2D:
         # what samples come from: the moving average of G's weights, or G itself when averaging is off
         self.averaged = {k: self.params[k].copy() for k in self._names("generator")} if cfg.generator_average else {}
         self.sampling_params = {**self.params, **self.averaged}
+        # the networks see the plane divided by the distribution's extent: the grid (±4) looks to them as the
+        # ring (±1) does, at the scale their initial weights suit; figures and views stay in the plane's units
+        self.scale = cfg.target.extent
 
     def _names(self, net: str) -> list[str]:
         return [k for k in self.params if k.startswith(net + "/")]
@@ -217,18 +222,24 @@ class Lab2D:
         return np.stack([_noise(self.cfg, r, n) for r in self.noise_rngs])
 
     def generator(self, z: np.ndarray):
+        """G's output in the networks' units (the plane / scale)."""
         return forward(self.params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)
 
     def sample(self, z: np.ndarray) -> np.ndarray:
-        """G's samples for z (S, n, noise_dim), through the averaged weights where there are some."""
-        return forward(self.sampling_params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)[0]
+        """G's samples in the plane for z (S, n, noise_dim), through the averaged weights where there are some."""
+        return forward(self.sampling_params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)[0] * self.scale
 
     def discriminator(self, x: np.ndarray):
-        """Logits (S, B / m, 1) for samples x (S, B, 2)."""
+        """Logits (S, B / m, 1) for samples x (S, B, 2) in the networks' units."""
         cfg = self.cfg
         return forward(self.params, "discriminator", cfg.d_layers + 1, pack(x, cfg.packing), cfg.activation)
 
+    def judge(self, x: np.ndarray):
+        """D's logits for points x (S, B, 2) of the plane."""
+        return self.discriminator(x / self.scale)
+
     def discriminator_input_gradient(self, cache, d_logits) -> np.ndarray:
+        """d loss / d x at D's inputs, in the networks' units (divide by scale for the plane's)."""
         d = backward(self.params, "discriminator", cache, d_logits, self.cfg.activation, None)
         return d.reshape(d.shape[0], -1, 2)
 
@@ -278,10 +289,16 @@ class Lab2D:
             average += (1.0 - decay) * self.params[k]
         return loss
 
+    def d_only(self, real: np.ndarray) -> dict[str, np.ndarray]:
+        """D's d_steps updates of a step, G left as it is."""
+        for chunk in np.split(real / self.scale, self.cfg.d_steps, axis=1):
+            figures = self.d_update(chunk)
+        return figures
+
     def step(self, real: np.ndarray) -> dict[str, np.ndarray]:
         """real: (S, d_steps x B, 2). D's updates (each on its own real batch), then G's."""
         cfg = self.cfg
-        batches = np.split(real, cfg.d_steps, axis=1)
+        batches = np.split(real / self.scale, cfg.d_steps, axis=1)
         for chunk in batches:
             figures = self.d_update(chunk)
         batch = batches[0].shape[1]
@@ -439,6 +456,17 @@ class Gauss2dGan(GanFamily):
         self.steps_done += 1
         return {k: float(v[0]) for k, v in figures.items()}
 
+    partial_steps = ("discriminator", "generator")
+
+    def train_part(self, part: str, x: np.ndarray) -> dict[str, float]:
+        """D's updates alone (on this batch) or G's update alone: GAN Lab's "step D" and "step G"."""
+        with np.errstate(all="ignore"):
+            if part == "discriminator":
+                figures = self.lab.d_only(np.asarray(x, np.float32)[None])
+            else:
+                figures = {"g_loss": self.lab.g_update(len(x) // self.config.d_steps)}
+        return {k: float(v[0]) for k, v in figures.items()}
+
     def freeze_generators(self, frozen: bool) -> None:
         self.lab.optimizers["generator"].rate = 0.0 if frozen else self.config.g_learning_rate
 
@@ -466,9 +494,9 @@ class Gauss2dGan(GanFamily):
 
     def sample_gradients(self, fake: np.ndarray) -> np.ndarray:
         """−dL_G/dx at each fake sample: where G's loss pushes it (GAN Lab's arrows)."""
-        logits, cache = self.lab.discriminator(fake[None])
+        logits, cache = self.lab.judge(fake[None])
         _, d_logits = self.lab.g_loss(logits)
-        return -self.lab.discriminator_input_gradient(cache, d_logits)[0] * len(logits[0])
+        return -self.lab.discriminator_input_gradient(cache, d_logits)[0] * len(logits[0]) / self.lab.scale
 
     def decision_map(self) -> np.ndarray:
         """D(x) on a 48×48 grid over the view (rows along y); with packing each input holds x m times."""
@@ -476,7 +504,7 @@ class Gauss2dGan(GanFamily):
         xs, ys = np.linspace(x0, x1, HEATMAP_POINTS), np.linspace(y0, y1, HEATMAP_POINTS)
         points = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
         packed = np.repeat(points, self.config.packing, axis=0)[None]
-        logits, _ = self.lab.discriminator(packed)
+        logits, _ = self.lab.judge(packed)
         if self.config.loss == "least-squares":
             values = np.clip(logits, 0.0, 1.0)
         else:

@@ -517,6 +517,39 @@ def test_the_2d_lab_trains_live_and_its_model_opens_with_a_marker_in_the_plane(q
     assert (x[0], y[0]) == pytest.approx(tuple(expected), rel=1e-5)
 
 
+def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
+    t = window.training
+    t.select_family("gauss2d")
+    assert not t.step_d_button.isHidden() and not t.step_g_button.isHidden()
+    t.steps.setValue(10**6)
+    t.grid_every.setValue(10**5)  # slow motion shows every step whatever the schedule
+    t.settings.widgets["g_units"].setValue(16)
+    t.settings.widgets["d_units"].setValue(16)
+    t.speed.setValue(1)  # 30 steps a second
+    assert t.speed_label.text() == "30 steps/s"
+    window.start_training()
+    qtbot.waitUntil(lambda: len(t.previews) >= 5, timeout=60000)
+    window.toggle_pause()
+    qtbot.wait(300)  # what was sent arrives
+    steps = [step for step, _ in t.previews]
+    assert steps == list(range(steps[0], steps[0] + len(steps)))  # every step, one frame each
+    before = t.previews[-1][1]
+    qtbot.mouseClick(t.step_d_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: t.previews[-1][1] is not before, timeout=10000)
+    after_d = t.previews[-1][1]
+    assert after_d.step == before.step and np.array_equal(after_d.fake, before.fake)
+    assert not np.array_equal(after_d.decision, before.decision)  # D moved, G did not
+    qtbot.mouseClick(t.step_g_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: t.previews[-1][1] is not after_d, timeout=10000)
+    after_g = t.previews[-1][1]
+    assert after_g.step == before.step and np.array_equal(after_g.decision, after_d.decision)
+    assert not np.array_equal(after_g.fake, after_d.fake)
+    window.stop_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=30000)
+    t.select_family("gauss1d")
+    assert t.step_d_button.isHidden()  # the 1-D lab cannot update one network alone
+
+
 def test_a_preset_fills_the_settings_form_and_the_run_records_it(qtbot, window):
     t = choose_lab(window, 10)
     assert [t.preset.itemData(i).name for i in range(t.preset.count())] == ["lab", "source", "source-plain"]

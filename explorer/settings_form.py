@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from trainers.settings import SettingInfo, describe_config
 
@@ -32,6 +32,9 @@ def _widget_for(info: SettingInfo) -> QWidget:
         widget.setRange(info.low if info.low is not None else -1e9, info.high if info.high is not None else 1e9)
         widget.setSingleStep(abs(info.default) / 10 if info.default else 0.1)
         widget.setValue(float(info.default))
+    elif info.kind is str:
+        widget = QLineEdit(str(info.default))
+        widget.setClearButtonEnabled(True)
     else:
         raise TypeError(f"no widget for a {info.kind.__name__} setting")  # every config field is one of the above
     widget.setToolTip(info.doc)
@@ -43,6 +46,8 @@ def _value_of(widget: QWidget):
         return widget.isChecked()
     if isinstance(widget, QComboBox):
         return widget.currentData()
+    if isinstance(widget, QLineEdit):
+        return widget.text().strip()
     return widget.value()
 
 
@@ -51,6 +56,9 @@ def _set_value(widget: QWidget, value) -> None:
         widget.setChecked(bool(value))
     elif isinstance(widget, QComboBox):
         widget.setCurrentIndex(max(widget.findData(value), 0))
+    elif isinstance(widget, QLineEdit):
+        widget.setText(str(value))
+        widget.setCursorPosition(0)
     else:
         widget.setValue(value)
 

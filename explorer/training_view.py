@@ -127,6 +127,12 @@ class TrainingView(QWidget):
         data_row = QHBoxLayout()
         data_row.addWidget(self.data, 1)
         data_row.addWidget(self.browse)
+        self.draw_button = QPushButton("Draw…")
+        self.draw_button.setToolTip("Draw the real distribution on the plane, point by point or in strokes")
+        self.draw_button.clicked.connect(self.open_drawing)
+        self.draw_button.hide()
+        self.draw_dialog = None
+        data_row.addWidget(self.draw_button)
         self.data_label = QLabel("Data")
         form.addRow(self.data_label, data_row)
         form.addRow("Steps", self.steps)
@@ -257,6 +263,7 @@ class TrainingView(QWidget):
             self._fill_data(cls)
             self.losses.configure(cls.loss_groups, cls.loss_reference_lines)
             self.metrics.configure(cls.metric_panels)
+        self.draw_button.setVisible(cls is not None and cls.drawn_points is not None)
         partial = cls is not None and bool(cls.partial_steps)
         self.step_d_button.setVisible(partial)
         self.step_g_button.setVisible(partial)
@@ -392,6 +399,19 @@ class TrainingView(QWidget):
             self.data.addItem(Path(path).name, path)
         self.data.setCurrentIndex(self.data.findData(path))
 
+    def open_drawing(self) -> None:
+        """The canvas for the family's drawn distribution; OK puts the points into the settings."""
+        from explorer.draw_points import DrawPointsDialog
+
+        drawn = self.family_class().drawn_points
+        self.draw_dialog = DrawPointsDialog(drawn.box, str(self.settings.values().get(drawn.points, "")), self)
+
+        def use_points():
+            self.settings.set_values({drawn.points: self.draw_dialog.points_text(), drawn.switch[0]: drawn.switch[1]})
+
+        self.draw_dialog.accepted.connect(use_points)
+        self.draw_dialog.open()
+
     def _build_lab_controls(self) -> QHBoxLayout:
         """Step D / step G (for families that can update one network alone) and the speed slider."""
         self.step_d_button = QPushButton("Step D")
@@ -425,7 +445,8 @@ class TrainingView(QWidget):
     # --- state -----------------------------------------------------------------------------
     def set_running(self, running: bool, paused: bool = False):
         self._running = running
-        for w in (self.start_from, self.data, self.browse, self.steps, self.batch, self.grid_every, self.metrics_every):
+        fixed_while_running = (self.start_from, self.data, self.browse, self.draw_button, self.steps, self.batch)
+        for w in (*fixed_while_running, self.grid_every, self.metrics_every):
             w.setEnabled(not running)
         self.devices.setEnabled(not running and several_devices_possible())
         self._sync_enabled()

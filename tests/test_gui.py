@@ -550,6 +550,42 @@ def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
     assert t.step_d_button.isHidden()  # the 1-D lab cannot update one network alone
 
 
+def test_a_distribution_drawn_with_the_mouse_trains_and_is_measured(qtbot, window):
+    from PySide6.QtCore import QPointF
+
+    t = window.training
+    t.select_family("gauss2d")
+    assert not t.draw_button.isHidden()
+    qtbot.mouseClick(t.draw_button, Qt.MouseButton.LeftButton)
+    dialog = t.draw_dialog
+    canvas = dialog.canvas
+    vb = canvas.getPlotItem().vb
+
+    def at(x, y):  # a point of the plane, in the canvas's pixels
+        scene = vb.mapViewToScene(QPointF(x, y))
+        return canvas.mapFromScene(scene)  # viewport pixels: the view has no frame offset here
+
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()  # nothing drawn yet
+    for x, y in ((-0.8, 0.8), (0.8, 0.8), (0.0, -0.8)):
+        qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(x, y))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=at(0.5, -0.5))
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.RightButton, pos=at(0.5, -0.5))  # removed again
+    assert len(canvas.points) == 3 and ok.isEnabled() and dialog.count.text() == "3 points"
+    assert np.allclose(canvas.points, [(-0.8, 0.8), (0.8, 0.8), (0.0, -0.8)], atol=0.03)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    values = t.settings.values()
+    assert values["distribution"] == "drawn" and len(values["drawn_points"].split(";")) == 3
+    t.steps.setValue(60)
+    t.settings.widgets["g_units"].setValue(16)
+    t.settings.widgets["d_units"].setValue(16)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=120000)
+    assert window.error_box is None
+    frame = t.previews[-1][1]
+    assert frame.modes == 3 and "3 drawn points" in frame.target_text and "modes" in frame.figures
+
+
 def test_a_preset_fills_the_settings_form_and_the_run_records_it(qtbot, window):
     t = choose_lab(window, 10)
     assert [t.preset.itemData(i).name for i in range(t.preset.count())] == ["lab", "source", "source-plain"]

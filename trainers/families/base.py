@@ -63,6 +63,16 @@ def preset_named(cls, name: str) -> Preset:
     raise UserFacingError(f"--preset {name}: {cls.title} offers {offered}.")
 
 
+@dataclass(frozen=True)
+class DrawnPoints:
+    """A family whose real distribution can be drawn: the app offers a canvas over `box` (x0, x1, y0, y1) and
+    writes the points, as 'x y; x y; …', into the setting `points`, with `switch` = (setting, value) set too."""
+
+    points: str
+    switch: tuple[str, str]
+    box: tuple[float, float, float, float]
+
+
 class GanFamily(ABC):
     """The one contract a GAN family implements to plug into the loop, the CLI and the app.
 
@@ -83,6 +93,7 @@ class GanFamily(ABC):
     presets: ClassVar[tuple[Preset, ...]] = ()  # the first is what a new run starts from
     evaluation_unit: ClassVar[str] = "sample"  # what evaluation_units counts, for progress bars
     partial_steps: ClassVar[tuple[str, ...]] = ()  # networks train_part can update alone ("step D / step G")
+    drawn_points: ClassVar[DrawnPoints | None] = None  # a real distribution the user can draw on the plane
 
     def __init__(self, config):
         self.config = config

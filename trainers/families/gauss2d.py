@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import expit
 
 from trainers.errors import UserFacingError
-from trainers.families.base import GanFamily, Preset, Samples2D, check_arrays
+from trainers.families.base import DrawnPoints, GanFamily, Preset, Samples2D, check_arrays
 from trainers.latent import ContinuousControl, LatentSpec
 from trainers.samples2d import (
     SHAPES,
@@ -51,15 +51,17 @@ class Gauss2dConfig:
         "or drawn points (drawn_points)",
         choices=SHAPES,
     )
-    sigma: float = setting(0.02, "standard deviation of every mode (or across every line)", low=1e-4, high=10)
-    size: float = setting(2.0, "the ring's radius, the grid's spacing, the lines' half-length", low=1e-3, high=100)
-    drawn_points: str = setting("", "the drawn distribution's centres, 'x y; x y; …'", advanced=True)
+    sigma: float = setting(0.01, "standard deviation of every mode (or across every line)", low=1e-4, high=10)
+    size: float = setting(
+        1.0, "the ring's radius, the grid's spacing, or the half-width of GAN Lab's square", low=1e-3, high=100
+    )
+    drawn_points: str = setting("", "the drawn distribution's centres, 'x y; x y; …' (Draw… beside Data)")
     noise_dim: int = setting(2, "dimensions of G's noise", low=1, high=256)
     noise: str = setting("normal", "G's noise: N(0, 1) or U(-1, 1) per dimension", choices=("normal", "uniform"))
     g_layers: int = setting(2, "hidden layers of G", low=1, high=8)
-    g_units: int = setting(128, "units per hidden layer of G", low=1, high=1024)
+    g_units: int = setting(64, "units per hidden layer of G", low=1, high=1024)
     d_layers: int = setting(2, "hidden layers of D", low=1, high=8)
-    d_units: int = setting(128, "units per hidden layer of D", low=1, high=1024)
+    d_units: int = setting(64, "units per hidden layer of D", low=1, high=1024)
     activation: str = setting("relu", "hidden units of both networks", choices=("relu", "leaky-relu", "tanh"))
     loss: str = setting(
         "standard",
@@ -457,6 +459,7 @@ class Gauss2dGan(GanFamily):
         return {k: float(v[0]) for k, v in figures.items()}
 
     partial_steps = ("discriminator", "generator")
+    drawn_points = DrawnPoints("drawn_points", ("distribution", "drawn"), (-1.5, 1.5, -1.5, 1.5))
 
     def train_part(self, part: str, x: np.ndarray) -> dict[str, float]:
         """D's updates alone (on this batch) or G's update alone: GAN Lab's "step D" and "step G"."""

@@ -119,7 +119,11 @@ class MainWindow(QMainWindow):
             kind = KINDS.get(config.get("dataset", "mnist"), KINDS["mnist"])
             title = family_entry(family).title + ("" if kind.name == "mnist" else f" ({kind.title})")
             found.append((order[family], folder.name, title, folder))
-        return [(title, folder) for _, _, title, folder in sorted(found)]
+        titles = [title for *_, title, _ in found]
+        return [
+            (title if titles.count(title) == 1 else f"{title} ({folder.name})", folder)  # a family's several models
+            for _, _, title, folder in sorted(found)
+        ]
 
     @classmethod
     def default_model(cls) -> Path | None:

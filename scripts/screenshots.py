@@ -1,6 +1,6 @@
 """Screenshots of the real window for the README, plus 10x10 random-sample grids of the shipped models.
 
-    python scripts/screenshots.py [--out docs/screenshots] [--shots lab,explorer,training,acgan,grids]
+    python scripts/screenshots.py [--out docs/screenshots] [--shots lab,lab2d,explorer,training,acgan,grids]
 
 Runs on the offscreen platform by default (or a real display / Xvfb when DISPLAY is set and
 QT_QPA_PLATFORM=xcb). The training shot is taken mid-run of a real InfoGAN training.
@@ -41,13 +41,13 @@ def sample_grids(out: Path):
         save_png(out / f"samples_{name}.png", make_grid(model.generate_arrays(latents), cols=10), scale=2)
 
 
-def lab_mid_training(app, window, out: Path, at_step: int = 1500):
-    """The 1-D GAN lab with its default settings, caught mid-run (it trains ~1,000 steps/s here)."""
+def lab_mid_training(app, window, path: Path, family: str = "gauss1d", at_step: int = 1500, steps: int = 3000):
+    """A GAN lab with its default settings, caught mid-run (each trains several hundred steps/s here)."""
     from trainers.updates import StepFigures
 
     t = window.training
-    t.select_family("gauss1d")
-    t.steps.setValue(3000)
+    t.select_family(family)
+    t.steps.setValue(steps)
     seen = []
     window.start_training()
     window.training_batch.connect(lambda batch: seen.extend(m.step for m in batch if isinstance(m, StepFigures)))
@@ -55,7 +55,7 @@ def lab_mid_training(app, window, out: Path, at_step: int = 1500):
         pump(app, 0.01)
     window.toggle_pause()  # hold the frame still while it is drawn
     pump(app, 0.6)
-    window.grab().save(str(out / "lab_gauss1d.png"))
+    window.grab().save(str(path))
     window.toggle_pause()
     while window.worker is not None:
         pump(app, 0.05)
@@ -65,7 +65,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--train-seconds", type=float, default=45)
-    parser.add_argument("--shots", default="lab,explorer,training,acgan,grids", help="which to take, comma-separated")
+    parser.add_argument(
+        "--shots", default="lab,lab2d,explorer,training,acgan,grids", help="which to take, comma-separated"
+    )
     args = parser.parse_args()
     shots = set(args.shots.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,12 @@ def main():
     window.resize(1400, 860)
     window.show()
     if "lab" in shots:
-        lab_mid_training(app, window, args.out)
+        lab_mid_training(app, window, args.out / "lab_gauss1d.png")
+    if "lab2d" in shots:
+        lab_mid_training(app, window, args.out / "lab_gauss2d.png", "gauss2d", at_step=2500, steps=6000)
+        for name, values in (("gauss2d-ring8", {"z1": 0.6, "z2": -0.4}), ("gauss2d-grid25", {"z1": 0.3, "z2": 0.9})):
+            if (SHIPPED_MODELS / name).is_dir():
+                explore(app, window, SHIPPED_MODELS / name, values, args.out / f"explorer_{name}.png")
     while window.explorer.model is None:
         pump(app, 0.05)
     if "explorer" in shots:

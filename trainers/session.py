@@ -239,9 +239,14 @@ class TrainingProcess:
         )
 
     def start(self) -> None:
-        from trainers.devices import backend_for
+        from contextlib import nullcontext
 
-        with backend_for(self.request.devices):
+        from trainers.devices import backend_for
+        from trainers.families import family_entry
+        from trainers.processes import one_blas_thread_in_children
+
+        numpy_only = not family_entry(self.request.family).needs_tensorflow  # beside the window's own numpy
+        with backend_for(self.request.devices), one_blas_thread_in_children() if numpy_only else nullcontext():
             self._process.start()
 
     @property

@@ -110,7 +110,7 @@ FAMILIES: tuple[FamilyEntry, ...] = (
         "Gauss2dGan",
         "GAN Lab's 2-D distributions and the mode-collapse benchmarks (8-Gaussian ring, 25-Gaussian grid), "
         "with their cures, live",
-        TrainingDefaults(steps=5000, batch_size=256, grid_every=25, checkpoint_every=1000, metrics_every=25),
+        TrainingDefaults(steps=10000, batch_size=64, grid_every=25, checkpoint_every=1000, metrics_every=25),
         needs_tensorflow=False,
     ),
 )

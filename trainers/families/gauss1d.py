@@ -684,10 +684,15 @@ class Gauss1dGan(GanFamily):
         else:
             import multiprocessing
 
-            with ProcessPoolExecutor(
+            from trainers.processes import one_blas_thread_in_children
+
+            pool = ProcessPoolExecutor(
                 max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
-            ) as pool:
-                for future in as_completed([pool.submit(_comparison_run, job) for job in jobs]):
+            )
+            with one_blas_thread_in_children():  # the workers start at the first submit
+                futures = [pool.submit(_comparison_run, job) for job in jobs]
+            with pool:
+                for future in as_completed(futures):
                     runs.append(future.result())
                     progress and progress(1)
         runs.sort(key=lambda r: (not r["minibatch"], not r["pretrain"], r["seed"]))

@@ -27,11 +27,11 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.directions_panel import DirectionsFinder, DirectionsPanel
 from explorer.imageview import ImagePane
-from explorer.lab_view import KIND_VIEWS
+from explorer.lab_view import KIND_VIEWS, NoisePad
 from trainers.errors import UserFacingError
 from trainers.families.base import ImageSamples
 from trainers.images import make_grid, save_png, save_strip_animation
-from trainers.latent import SEED, CategoricalControl, DirectionControl, LatentSpec, NoiseControl
+from trainers.latent import SEED, CategoricalControl, ContinuousControl, DirectionControl, LatentSpec, NoiseControl
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
 STRIP_CHUNK_IMAGES = 20  # strips are drawn a few at a time, so a new slider move never waits long behind them
@@ -323,6 +323,13 @@ class ExplorerView(QWidget):
         left.addWidget(self.title)
         left.addWidget(self.output, 1)
         left.addWidget(self.controls_box)
+        self.noise_pad = NoisePad()  # a lab's plane: two noise dimensions at once
+        self.noise_pad.moved.connect(self._on_pad)
+        self.noise_pad.hide()
+        pad_row = QHBoxLayout()
+        pad_row.addWidget(self.noise_pad)
+        pad_row.addStretch(1)
+        left.addLayout(pad_row)
         self.directions = DirectionsPanel()
         self.directions.hide()  # shown with a model that has a noise vector to search
         left.addWidget(self.directions)
@@ -411,8 +418,32 @@ class ExplorerView(QWidget):
             self._build_controls()
         if values:
             self.set_values(values, redraw=False)
+        self._offer_noise_pad(lab)
         self.redraw()
         self._offer_directions(model, folder)
+
+    # --- the noise pad (a lab's plane) ------------------------------------------------------
+    def _pad_controls(self) -> list:
+        continuous = [c for c in self.spec.controls if isinstance(c, ContinuousControl)]
+        return continuous[:2] if len(continuous) >= 2 else []
+
+    def _offer_noise_pad(self, lab) -> None:
+        controls = self._pad_controls() if getattr(lab, "noise_pad", False) else []
+        self.noise_pad.setVisible(bool(controls))
+        if controls:
+            a, b = controls
+            self.noise_pad.set_ranges((a.low, a.high), (b.low, b.high), (a.name, b.name))
+            self._sync_pad()
+
+    def _on_pad(self, x: float, y: float) -> None:
+        a, b = self._pad_controls()
+        self.set_values({a.name: x, b.name: y})
+
+    def _sync_pad(self) -> None:
+        if self._pad_controls():
+            values = self.values()
+            a, b = self._pad_controls()
+            self.noise_pad.show_point(values[a.name], values[b.name])
 
     # --- discovered directions ---------------------------------------------------------
     def _offer_directions(self, model, folder: Path | None) -> None:
@@ -661,6 +692,8 @@ class ExplorerView(QWidget):
         """Ask the render thread for the main image, then for the strips that depend on the change."""
         if self.model is None:
             return
+        if not self.noise_pad.isHidden():
+            self._sync_pad()
         values = self.values()
         # a strip that is up to date and does not depend on the change stays; others stay dirty until a render
         for name, ignores in self._strip_ignores.items():

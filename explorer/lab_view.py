@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from trainers.families.base import Samples1D, Samples2D
@@ -95,6 +96,7 @@ class Frame1DView(QWidget):
 
 class Frame2DView(QWidget):
     title = "Live: D(x) over the plane, real and generated samples, the warped noise grid and G's gradients"
+    noise_pad = True  # the explorer offers a 2-D pad over the first two noise dimensions
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -159,3 +161,65 @@ class Frame2DView(QWidget):
 
 FRAME_VIEWS = {Frame1D: Frame1DView, Frame2D: Frame2DView}  # the frame a lab's preview gives -> its view
 KIND_VIEWS = {Samples1D: Frame1DView, Samples2D: Frame2DView}  # a model's sample kind -> the view the explorer uses
+
+
+class NoisePad(QWidget):
+    """A square over two noise dimensions: drag the dot and the generated point follows (the explorer's 2-D
+    slider). `moved(x, y)` while dragging; `show_point` when the sliders move it instead."""
+
+    moved = Signal(float, float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFixedSize(150, 150)
+        self.setToolTip("Drag: the first two noise dimensions at once (the sliders follow)")
+        self.ranges = ((-1.0, 1.0), (-1.0, 1.0))
+        self.point = (0.0, 0.0)
+        self.names = ("z1", "z2")
+
+    def set_ranges(self, x_range, y_range, names=("z1", "z2")) -> None:
+        self.ranges, self.names = (tuple(x_range), tuple(y_range)), tuple(names)
+        self.update()
+
+    def show_point(self, x: float, y: float) -> None:
+        self.point = (float(x), float(y))
+        self.update()
+
+    def _to_pixels(self, x: float, y: float) -> QPointF:
+        (x0, x1), (y0, y1) = self.ranges
+        return QPointF((x - x0) / (x1 - x0) * self.width(), (1 - (y - y0) / (y1 - y0)) * self.height())
+
+    def _to_values(self, p) -> tuple[float, float]:
+        (x0, x1), (y0, y1) = self.ranges
+        fx = min(max(p.x() / max(self.width(), 1), 0.0), 1.0)
+        fy = min(max(1 - p.y() / max(self.height(), 1), 0.0), 1.0)
+        return x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+
+    def paintEvent(self, _event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#fafafa"))
+        painter.setPen(QPen(QColor("#c8c8c8"), 1))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        centre = self._to_pixels(0.0, 0.0)
+        painter.drawLine(QPointF(0, centre.y()), QPointF(self.width(), centre.y()))
+        painter.drawLine(QPointF(centre.x(), 0), QPointF(centre.x(), self.height()))
+        painter.setPen(QColor("#808080"))
+        painter.drawText(4, self.height() - 4, self.names[0] + " →")
+        painter.drawText(4, 12, "↑ " + self.names[1])
+        painter.setPen(QPen(QColor("#000000"), 2))
+        painter.setBrush(QColor("#7b3fb0"))
+        painter.drawEllipse(self._to_pixels(*self.point), 5, 5)
+
+    def mousePressEvent(self, event):
+        self._drag(event)
+
+    def mouseMoveEvent(self, event):
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._drag(event)
+
+    def _drag(self, event) -> None:
+        self.point = self._to_values(event.position())
+        self.update()
+        self.moved.emit(*self.point)
+        event.accept()

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import QPoint, Qt, QThread
 from PySide6.QtWidgets import QLabel
 from shiboken6 import isValid
 
@@ -515,6 +515,14 @@ def test_the_2d_lab_trains_live_and_its_model_opens_with_a_marker_in_the_plane(q
     x, y = ex.lab.marker.getData()
     expected = ex.model.generate({"z1": 1.5, "z2": ex.values()["z2"]})[0]
     assert (x[0], y[0]) == pytest.approx(tuple(expected), rel=1e-5)
+    pad = ex.noise_pad
+    assert not pad.isHidden() and pad.point[0] == pytest.approx(1.5)  # the pad follows the sliders
+    with qtbot.waitSignal(ex.rendered, timeout=10000):  # and the sliders follow the pad
+        qtbot.mouseClick(pad, Qt.MouseButton.LeftButton, pos=QPoint(pad.width() // 4, pad.height() // 4))
+    z1, z2 = ex.values()["z1"], ex.values()["z2"]
+    assert z1 == pytest.approx(-1.25, abs=0.05) and z2 == pytest.approx(1.25, abs=0.05)  # range ±2.5
+    x, y = ex.lab.marker.getData()
+    assert (x[0], y[0]) == pytest.approx(tuple(ex.model.generate({"z1": z1, "z2": z2})[0]), rel=1e-5)
 
 
 def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):

@@ -299,3 +299,20 @@ def test_the_networks_see_the_grid_at_the_rings_scale():
     assert 4.0 < grid.scale < 4.3 and 1.0 < ring.scale < 1.1
     z = grid.noise(8)
     assert np.allclose(grid.sample(z), grid.generator(z)[0] * grid.scale)
+
+
+def test_a_diverging_run_stops_with_one_line_and_keeps_its_last_checkpoint(tmp_path, capsys, monkeypatch):
+    real_step, calls = Lab2D.step, {"n": 0}
+
+    def diverging(self, real):  # the real step, then the NaN a diverging run produces
+        calls["n"] += 1
+        figures = real_step(self, real)
+        return {**figures, "d_loss": figures["d_loss"] * np.nan} if calls["n"] == 30 else figures
+
+    monkeypatch.setattr(Lab2D, "step", diverging)
+    out = tmp_path / "run"
+    args = ["train", "gauss2d", "--steps", "50", "--out", str(out), "--checkpoint-every", "20"]
+    assert main([*args, "--config", "g_units=8", "--config", "d_units=8"]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("gan-explorer: ") and "step 30" in last
+    assert RunDir(out).read_info().step == 20 and load_model(out).steps_done == 20

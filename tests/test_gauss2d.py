@@ -316,3 +316,19 @@ def test_a_diverging_run_stops_with_one_line_and_keeps_its_last_checkpoint(tmp_p
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("gan-explorer: ") and "step 30" in last
     assert RunDir(out).read_info().step == 20 and load_model(out).steps_done == 20
+
+
+def test_cli_compare_prints_every_cure_on_both_benchmarks_beside_the_papers(tmp_path, capsys):
+    import json
+
+    assert main(["compare", "gauss2d", "--seeds", "2", "--steps", "20", "--workers", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    cells = {(c["benchmark"], c["cure"]): c for c in result["cells"]}
+    assert len(cells) == 12 and all(c["runs"] == 2 for c in cells.values())
+    assert [r["seed"] for r in result["runs"][:2]] == [0, 1]
+    assert main(["compare", "gauss2d", "--seeds", "1", "--steps", "10", "--workers", "1"]) == 0
+    text = capsys.readouterr().out
+    for line in ("8 Gaussians on a ring of radius 1, σ 0.01", "a 5×5 grid of Gaussians 2 apart, σ 0.05"):
+        assert line in text
+    assert "2 D steps, batch 128" in text and "PacGAN4" in text and "unrolled 5" in text
+    assert "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1" in text and "GAN 6.3 modes, 98.2%, KL 0.45" in text

@@ -332,3 +332,23 @@ def test_cli_compare_prints_every_cure_on_both_benchmarks_beside_the_papers(tmp_
         assert line in text
     assert "2 D steps, batch 128" in text and "PacGAN4" in text and "unrolled 5" in text
     assert "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1" in text and "GAN 6.3 modes, 98.2%, KL 0.45" in text
+
+
+@pytest.mark.parametrize("name, modes", [("gauss2d-ring8", 8), ("gauss2d-grid25", 25)])
+def test_the_shipped_benchmark_models_measure_as_their_cards_say(name, modes):
+    import json
+
+    from trainers.paths import SHIPPED_MODELS
+
+    folder = SHIPPED_MODELS / name
+    card = json.loads((folder / "card.json").read_text())
+    result = load_model(folder).evaluate(card["samples"])
+    assert result["modes"] == card["modes"] == modes and result["meets_goal"]
+    assert result["high_quality"] == pytest.approx(card["high_quality"]) and result["high_quality"] >= 0.9
+
+
+def test_every_shipped_model_has_its_own_title():
+    from explorer.main_window import MainWindow
+
+    titles = [title for title, _ in MainWindow.shipped_models()]
+    assert len(titles) == len(set(titles)) and "2-D GAN lab (gauss2d-grid25)" in titles

@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         t.single_step_requested.connect(self.single_step)
         t.part_step_requested.connect(self.part_step)
         t.pace_changed.connect(self.set_pace)
+        t.settings_changed.connect(self.change_settings)
         t.export_animation_requested.connect(self.export_animation)
         t.save_requested.connect(self.save_checkpoint)
         t.explore_requested.connect(self.explore_current)
@@ -316,6 +317,11 @@ class MainWindow(QMainWindow):
         """Step D / step G: one network alone, while paused, for the families that can."""
         if self.training_active and self.worker.control.paused:
             self.worker.control.request_part_step(part)
+
+    def change_settings(self, changes: dict):
+        """Live settings (the family's live_settings), taken by the run before its next step."""
+        if self.training_active:
+            self.worker.control.change_settings(changes)
 
     def set_pace(self, steps_per_second: float):
         if self.training_active:

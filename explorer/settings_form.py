@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from trainers.settings import SettingInfo, describe_config
@@ -66,6 +67,8 @@ def _set_value(widget: QWidget, value) -> None:
 class SettingsForm(QWidget):
     """One row per setting of `config_class`, each with its documentation as a tooltip."""
 
+    edited = Signal(str, object)  # a setting's name and new value (spin boxes: once typing is done)
+
     def __init__(self, config_class: type | None = None, parent=None):
         super().__init__(parent)
         self.layout_ = QFormLayout(self)
@@ -83,8 +86,28 @@ class SettingsForm(QWidget):
             if info.advanced or info.name in HIDDEN:
                 continue
             widget = _widget_for(info)
+            self._watch(info.name, widget)
             self.widgets[info.name], self.infos[info.name] = widget, info
             self.layout_.addRow(info.name.replace("_", " "), widget)
+
+    def _watch(self, name: str, widget: QWidget) -> None:
+        def say(*_):
+            self.edited.emit(name, _value_of(widget))
+
+        if isinstance(widget, QCheckBox):
+            widget.toggled.connect(say)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(say)
+        elif isinstance(widget, QLineEdit):
+            widget.editingFinished.connect(say)
+        else:
+            widget.setKeyboardTracking(False)  # one change when typing ends, not one per keystroke
+            widget.valueChanged.connect(say)
+
+    def enable_only(self, names) -> None:
+        """While a run trains: only the settings it can take between steps stay editable."""
+        for name, widget in self.widgets.items():
+            widget.setEnabled(name in names)
 
     def values(self) -> dict:
         return {name: _value_of(w) for name, w in self.widgets.items()}

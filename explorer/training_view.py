@@ -55,6 +55,7 @@ class TrainingView(QWidget):
     single_step_requested = Signal()
     part_step_requested = Signal(str)  # "discriminator" or "generator": that network alone, once
     pace_changed = Signal(float)  # steps a second, 0 = full speed
+    settings_changed = Signal(dict)  # live settings edited while a run trains
     stop_requested = Signal()
     save_requested = Signal()
     explore_requested = Signal()
@@ -143,6 +144,7 @@ class TrainingView(QWidget):
         setup = QGroupBox("Setup")
         setup.setLayout(form)
         self.settings = SettingsForm()
+        self.settings.edited.connect(self._on_setting_edited)
         self.settings_note = QLabel("")
         self.settings_note.setWordWrap(True)
         settings_box = QGroupBox("Model settings (hover for what each does)")
@@ -369,7 +371,10 @@ class TrainingView(QWidget):
         fine_tuning = self.fine_tune_source() is not None
         self.family.setEnabled(idle and not fine_tuning)
         self.preset.setEnabled(idle and not fine_tuning)
-        self.settings.setEnabled(idle and not fine_tuning)
+        cls = self.family_class()
+        live = () if idle or cls is None else cls.live_settings
+        self.settings.setEnabled((idle and not fine_tuning) or bool(live))
+        self.settings.enable_only(set(self.settings.widgets) if idle else live)
         self.warmup.setEnabled(idle and fine_tuning)
         self.start_button.setEnabled(idle and self.family_class() is not None)
 
@@ -398,6 +403,11 @@ class TrainingView(QWidget):
             self._data_files.append(path)
             self.data.addItem(Path(path).name, path)
         self.data.setCurrentIndex(self.data.findData(path))
+
+    def _on_setting_edited(self, name: str, value) -> None:
+        cls = self.family_class()
+        if self._running and cls is not None and name in cls.live_settings:
+            self.settings_changed.emit({name: value})
 
     def open_drawing(self) -> None:
         """The canvas for the family's drawn distribution; OK puts the points into the settings."""

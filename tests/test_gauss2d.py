@@ -352,3 +352,33 @@ def test_every_shipped_model_has_its_own_title():
 
     titles = [title for title, _ in MainWindow.shipped_models()]
     assert len(titles) == len(set(titles)) and "2-D GAN lab (gauss2d-grid25)" in titles
+
+
+def test_live_settings_change_between_steps_and_are_kept_for_a_resume(tmp_path):
+    import threading
+
+    from trainers.updates import Notice
+
+    model, trainer, control = _paused_trainer(tmp_path, steps=2)
+    control.pause()
+    updates = []
+    thread = threading.Thread(target=trainer.run_loop, args=(updates.append, control))
+    thread.start()
+    control.change_settings({"d_steps": 3, "d_learning_rate": 1e-4})
+    control.change_settings({"g_units": 4})  # the networks' shape cannot change mid-run
+    control.resume()
+    thread.join(60)
+    assert not thread.is_alive()
+    notices = [u.text for u in updates if isinstance(u, Notice)]
+    assert any(n.startswith("Setting not changed: g_units cannot change while the run trains") for n in notices)
+    assert model.config.d_steps == 3 and model.lab.optimizers["discriminator"].rate == 1e-4
+    assert model.config.g_units == 8
+    info = trainer.run.read_info()
+    assert info.config["d_steps"] == 3 and info.changes == [{"step": 0, "d_learning_rate": 1e-4, "d_steps": 3}]
+
+
+def test_a_live_setting_out_of_range_is_refused_with_one_line():
+    model = Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8))
+    with pytest.raises(UserFacingError, match="d_steps must be within") as err:
+        model.apply_settings({"d_steps": 0})
+    assert "\n" not in str(err.value) and model.config.d_steps == 1

@@ -552,6 +552,13 @@ def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
     after_g = t.previews[-1][1]
     assert after_g.step == before.step and np.array_equal(after_g.decision, after_d.decision)
     assert not np.array_equal(after_g.fake, after_d.fake)
+    widgets = t.settings.widgets  # hyperparameters that can change between steps stay editable
+    assert widgets["d_steps"].isEnabled() and widgets["loss"].isEnabled() and not widgets["g_units"].isEnabled()
+    widgets["d_steps"].setValue(2)
+    qtbot.mouseClick(t.step_button, Qt.MouseButton.LeftButton)
+    run = RunDir(next(window.runs_home.iterdir()))
+    qtbot.waitUntil(lambda: run.read_info().config.get("d_steps") == 2, timeout=10000)
+    assert run.read_info().changes[-1]["d_steps"] == 2
     window.stop_training()
     qtbot.waitUntil(lambda: window.worker is None, timeout=30000)
     t.select_family("gauss1d")

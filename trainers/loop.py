@@ -8,6 +8,7 @@ nothing GAN-specific beyond the family contract it calls.
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trainers.alarms import CollapseWatch
-from trainers.errors import TrainingDiverged
+from trainers.errors import TrainingDiverged, UserFacingError
 from trainers.event_log import EventLog
 from trainers.images import save_png
 from trainers.run import RunDir
@@ -46,6 +47,9 @@ class TrainControl:
         # one network alone, for the families that can (GanFamily.partial_steps): GAN Lab's "step D / step G"
         self._part_steps = {part: events.Event() for part in PARTS}
         self._pace = events.Value("d", 0.0) if hasattr(events, "Value") else _Holder()  # slow motion
+        self._changes = events.Queue() if hasattr(events, "Queue") else queue.Queue()  # live settings
+        if hasattr(self._changes, "cancel_join_thread"):
+            self._changes.cancel_join_thread()  # a window closing never waits on a change nobody will read
 
     def pause(self):
         self._running.clear()
@@ -76,6 +80,19 @@ class TrainControl:
 
     def take_part_step_request(self) -> str | None:
         return next((part for part, event in self._part_steps.items() if _take(event)), None)
+
+    def change_settings(self, changes: dict) -> None:
+        """New values for some of the family's live_settings, applied before the next step."""
+        self._changes.put(dict(changes))
+
+    def take_setting_changes(self) -> list[dict]:
+        """Every change asked for since the last call, in order (each applied, or refused, on its own)."""
+        changes: list[dict] = []
+        while True:
+            try:
+                changes.append(self._changes.get_nowait())
+            except queue.Empty:
+                return changes
 
     def set_pace(self, steps_per_second: float) -> None:
         """Slow motion: at most this many steps a second, one at a time, each shown; 0 = full speed."""
@@ -244,11 +261,13 @@ class Trainer:
                     control.take_single_step_request()
                     part = control.take_part_step_request()
                     if part is not None and not control.stopped:
+                        self._apply_setting_changes(control, on_update)
                         self._train_part(part, batches, on_update)
                         continue  # back to the pause
                 if control.stopped:
                     break
                 self._serve_snapshot(control, on_update)
+                self._apply_setting_changes(control, on_update)
                 self._freeze_generators_during_warmup()
                 slow = control.pause_between_steps
                 k = 1 if control.paused or slow else self.steps_per_call.choose(self._room())
@@ -306,6 +325,26 @@ class Trainer:
         if self.step < s.generator_warmup_steps:
             room = min(room, s.generator_warmup_steps - self.step)
         return room
+
+    def _apply_setting_changes(self, control: TrainControl, on_update) -> None:
+        """Settings changed in the window while the run trains: applied between steps, said in one line and
+        kept in run.json (a bad value is refused with one line; the run goes on as it was)."""
+        for changes in control.take_setting_changes():
+            self._apply_settings(changes, on_update)
+
+    def _apply_settings(self, changes: dict, on_update) -> None:
+        before = self.model.config_dict()
+        try:
+            said = self.model.apply_settings(changes)
+        except (UserFacingError, NotImplementedError) as exc:
+            on_update(Notice(f"Setting not changed: {exc}"))
+            return
+        changed = {k: v for k, v in self.model.config_dict().items() if before.get(k) != v}
+        info = self.run.read_info()  # a resume goes on with them; `changes` says when they came
+        info.config = {**info.config, **changed}
+        info.changes.append({"step": self.step, **changed})
+        self.run.write_info(info)
+        on_update(Notice(f"Step {self.step:,}: {said}."))
 
     def _train_part(self, part: str, batches, on_update) -> None:
         """One update of D or of G alone (a family's partial_steps); shown at once, not counted as a step."""

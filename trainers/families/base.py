@@ -94,6 +94,7 @@ class GanFamily(ABC):
     evaluation_unit: ClassVar[str] = "sample"  # what evaluation_units counts, for progress bars
     partial_steps: ClassVar[tuple[str, ...]] = ()  # networks train_part can update alone ("step D / step G")
     drawn_points: ClassVar[DrawnPoints | None] = None  # a real distribution the user can draw on the plane
+    live_settings: ClassVar[tuple[str, ...]] = ()  # settings apply_settings can change between steps
 
     def __init__(self, config):
         self.config = config
@@ -143,6 +144,10 @@ class GanFamily(ABC):
     def train_steps(self, batches: list[tuple]) -> list[dict[str, float]]:
         """One update per batch, in order; a family that can run several in one compiled call does."""
         return [self.train_step(*batch) for batch in batches]
+
+    def apply_settings(self, changes: dict) -> str:
+        """Change some of `live_settings` between two steps (checked like any config); one line saying what."""
+        raise NotImplementedError(f"{self.title} cannot change its settings while it trains")
 
     def train_part(self, part: str, *batch: Any) -> dict[str, float]:
         """One update of `part` (one of `partial_steps`) alone, the other network fixed; its losses."""

@@ -33,7 +33,7 @@ from trainers.samples2d import (
     parse_points,
     sample_figures,
 )
-from trainers.settings import setting
+from trainers.settings import checked_config, setting
 
 FRAME_SAMPLES = 480  # divisible by every packing up to 6 and by 8
 LIVE_SAMPLES = 2500  # the papers measure 2,500 samples
@@ -405,6 +405,8 @@ class Gauss2dGan(GanFamily):
         self._live_noise = _noise(self.config, fixed, LIVE_SAMPLES)
         self._frame_real = self.target.reference()[:FRAME_SAMPLES].astype(np.float32)
         self._figures_at: int | None = None
+        self._batches: TargetBatches | None = None
+        self._batch_size = 0
 
     # --- what it makes --------------------------------------------------------------------------
     @property
@@ -451,7 +453,9 @@ class Gauss2dGan(GanFamily):
                 f"Packing {self.config.packing} samples per D input needs a batch that is a multiple of "
                 f"{self.config.packing}, got {batch_size}."
             )
-        return TargetBatches(dataset.target, batch_size * self.config.d_steps, seed=seed + 7919)
+        self._batch_size = batch_size  # D steps per G step may change live: the batches follow
+        self._batches = TargetBatches(dataset.target, batch_size * self.config.d_steps, seed=seed + 7919)
+        return self._batches
 
     # --- training -------------------------------------------------------------------------------------
     def train_step(self, x: np.ndarray) -> dict[str, float]:
@@ -463,6 +467,25 @@ class Gauss2dGan(GanFamily):
         return {k: float(v[0]) for k, v in figures.items()}
 
     partial_steps = ("discriminator", "generator")
+    live_settings = ("g_learning_rate", "d_learning_rate", "beta1", "loss", "d_steps", "unrolled")
+
+    def apply_settings(self, changes: dict) -> str:
+        """GAN Lab's live hyperparameters: the rates, the loss, D steps per G step and unrolling change between
+        two steps; the networks and the optimizers' moments stay as they are."""
+        from dataclasses import asdict
+
+        refused = sorted(set(changes) - set(self.live_settings))
+        if refused:
+            raise UserFacingError(f"{', '.join(refused)} cannot change while the run trains: stop, then start anew.")
+        cfg = checked_config(Gauss2dConfig, {**asdict(self.config), **changes})
+        self.config = self.lab.cfg = cfg
+        for net, rate in (("generator", cfg.g_learning_rate), ("discriminator", cfg.d_learning_rate)):
+            optimizer = self.lab.optimizers[net]
+            optimizer.rate, optimizer.beta1 = rate, cfg.beta1
+        if self._batches is not None:
+            self._batches.rows = self._batch_size * cfg.d_steps
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in changes.items())
+
     drawn_points = DrawnPoints("drawn_points", ("distribution", "drawn"), (-1.5, 1.5, -1.5, 1.5))
 
     def train_part(self, part: str, x: np.ndarray) -> dict[str, float]:

@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return
         self.training.select_family(info.family)
+        self.training.settings.set_values(info.config)  # the run's own, changed live or on an earlier resume
         self.training.steps.setValue(max(self.training.steps.value(), info.step + 1))
         self.start_training(run_dir, resume=True)
 

@@ -198,7 +198,6 @@ class TrainingView(QWidget):
         left.addWidget(setup)
         left.addWidget(settings_box, 1)
         left.addLayout(buttons)
-        left.addLayout(lab_row)
         left.addLayout(status)
 
         self.preview_title = QLabel("Samples")
@@ -214,6 +213,7 @@ class TrainingView(QWidget):
         middle = QVBoxLayout()
         middle.addWidget(self.preview_title)
         middle.addWidget(self.preview_stack, 1)
+        middle.addLayout(lab_row)  # under the view they act on; the left column is tall enough
         middle.addWidget(self.timeline)
         middle.addWidget(self.timeline_label)
 

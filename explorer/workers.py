@@ -51,17 +51,21 @@ class TrainingWorker(QObject):
             self.finished.emit()
 
     def _relay(self, batch: list) -> None:
-        """One signal per batch (a fast family sends hundreds of steps a second); lines on their own."""
+        """One signal per batch (a fast family sends hundreds of steps a second); lines on their own, after
+        the updates sent before them (a "Paused at step N" comes after step N's frame)."""
         rest = []
         for message in batch:
-            if isinstance(message, Failed):
-                self.failed.emit(message.text)
-            elif isinstance(message, Notice):
-                self.notice.emit(message.text)
+            if isinstance(message, (Failed, Notice)):
+                self._hand_over(rest)
+                rest = []
+                (self.failed if isinstance(message, Failed) else self.notice).emit(message.text)
             else:
                 rest.append(message)
-        if rest:
-            self._batches.put(rest)
+        self._hand_over(rest)
+
+    def _hand_over(self, updates: list) -> None:
+        if updates:
+            self._batches.put(updates)
             self.updates_ready.emit()
 
     def kill(self) -> None:

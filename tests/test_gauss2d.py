@@ -171,7 +171,7 @@ def test_frames_hold_what_the_view_draws():
     model = Gauss2dGan(Gauss2dConfig(packing=2))
     frame = model.preview()
     assert isinstance(frame, Frame2D) and frame.step == 0 and frame.modes == 8
-    assert frame.real.shape == frame.fake.shape == frame.gradients.shape == (480, 2)
+    assert frame.real.shape == frame.fake.shape == frame.gradients.shape == (840, 2)
     assert frame.decision.shape == (48, 48) and 0 <= frame.decision.min() <= frame.decision.max() <= 1
     assert frame.noise_grid.shape == (22, 41, 2) and "packing" in frame.decision_note
     picture = frame.picture()
@@ -271,12 +271,17 @@ def test_a_part_step_updates_that_network_alone_and_counts_no_step(tmp_path, par
     thread.start()
     before = {k: v.copy() for k, v in model.params.items()}
     control.request_part_step(part)
-    while not any(isinstance(u, Notice) for u in updates) and thread.is_alive():
+
+    def shown() -> bool:  # the notice of the update, then the frame that shows it
+        at = [i for i, u in enumerate(updates) if isinstance(u, Notice) and u.text.startswith("Updated")]
+        return bool(at) and any(isinstance(u, SampleSnapshot) for u in updates[at[0] :])
+
+    while thread.is_alive() and not shown():
         thread.join(0.02)
     changed = {k.split("/")[0] for k in before if not np.array_equal(before[k], model.params[k])}
     assert changed == {part} and trainer.step == 0
-    notice = next(u for u in updates if isinstance(u, Notice))
-    assert notice.text.startswith(f"Updated the {part} alone") and isinstance(updates[-1], SampleSnapshot)
+    at = next(i for i, u in enumerate(updates) if isinstance(u, Notice) and u.text.startswith("Updated"))
+    assert updates[at].text.startswith(f"Updated the {part} alone") and isinstance(updates[at + 1], SampleSnapshot)
     control.stop()
     thread.join(30)
     assert not thread.is_alive() and other not in changed

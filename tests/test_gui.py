@@ -501,7 +501,7 @@ def test_the_2d_lab_trains_live_and_its_model_opens_with_a_marker_in_the_plane(q
     assert len(frames) >= 6 and all(isinstance(f, Frame2D) for f in frames) and frames[-1].step == 120
     assert isinstance(t.lab, Frame2DView) and t.is_live_lab and window.tabs.currentWidget() is t
     qtbot.waitUntil(lambda: {"modes", "high_quality", "js", "sliced_w1"} <= set(t.metrics.items), timeout=5000)
-    assert len(t.lab.fake.xData) == 480 and t.lab.heatmap.image.shape == (48, 48, 3)
+    assert len(t.lab.fake.xData) == 840 and t.lab.heatmap.image.shape == (48, 48, 3)
     assert "modes" in t.lab.caption.text() and "/8" in t.lab.caption.text()
     t.timeline.setValue(0)
     assert t.lab.frame.step == 0
@@ -537,8 +537,10 @@ def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
     assert t.speed_label.text() == "30 steps/s"
     window.start_training()
     qtbot.waitUntil(lambda: len(t.previews) >= 5, timeout=60000)
-    window.toggle_pause()
-    qtbot.wait(300)  # what was sent arrives
+    said = lambda start: lambda text: text.startswith(start)
+    status = window.statusBar().messageChanged  # the run's lines, shown on the GUI thread
+    with qtbot.waitSignal(status, timeout=10000, check_params_cb=said("Paused at step")):
+        window.toggle_pause()  # the run says so after everything it sent before
     steps = [step for step, _ in t.previews]
     assert steps == list(range(steps[0], steps[0] + len(steps)))  # every step, one frame each
     before = t.previews[-1][1]
@@ -554,13 +556,12 @@ def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
     assert not np.array_equal(after_g.fake, after_d.fake)
     widgets = t.settings.widgets  # hyperparameters that can change between steps stay editable
     assert widgets["d_steps"].isEnabled() and widgets["loss"].isEnabled() and not widgets["g_units"].isEnabled()
-    widgets["d_steps"].setValue(2)
-    qtbot.mouseClick(t.step_button, Qt.MouseButton.LeftButton)
-    run = RunDir(next(window.runs_home.iterdir()))
-    qtbot.waitUntil(lambda: run.read_info().config.get("d_steps") == 2, timeout=10000)
-    assert run.read_info().changes[-1]["d_steps"] == 2
+    with qtbot.waitSignal(status, timeout=10000, check_params_cb=said(f"Step {before.step:,}: d steps 2")):
+        widgets["d_steps"].setValue(2)  # taken while paused
     window.stop_training()
     qtbot.waitUntil(lambda: window.worker is None, timeout=30000)
+    info = RunDir(next(window.runs_home.iterdir())).read_info()  # kept with the last checkpoint
+    assert info.config["d_steps"] == 2 and info.changes[-1] == {"step": before.step, "d_steps": 2}
     t.select_family("gauss1d")
     assert t.step_d_button.isHidden()  # the 1-D lab cannot update one network alone
 

@@ -214,6 +214,7 @@ class Trainer:
         self._history: list[dict] = []  # loss rows not yet on disk: written before every checkpoint
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
         self._snapshot_step: int | None = None  # the step of the last sample snapshot sent
+        self._live_changes: list[dict] = []  # settings changed while training, not yet in run.json
         self.watch = CollapseWatch()
         self.steps_per_call = StepsPerCall(settings.steps_per_call)
         self.events = EventLog(run.path)  # TensorBoard
@@ -254,10 +255,14 @@ class Trainer:
             on_update(self.snapshot())  # a first look before any step (step 0 of a new run)
             if start_step == 0 and self.metrics_fn and s.metrics_every:
                 self._measure(on_update)  # the metrics panel starts with a figure, not empty until the first interval
+        in_pause = False
         try:
             while self.step < s.steps and not control.stopped:
                 if control.paused:  # out of a pause for one step, or for good
-                    control.wait_while_paused(lambda: self._serve_snapshot(control, on_update))
+                    if not in_pause:  # said once, after every update sent so far
+                        on_update(Notice(f"Paused at step {self.step:,}."))
+                    in_pause = True
+                    control.wait_while_paused(lambda: self._serve_while_paused(control, on_update))
                     control.take_single_step_request()
                     part = control.take_part_step_request()
                     if part is not None and not control.stopped:
@@ -266,6 +271,7 @@ class Trainer:
                         continue  # back to the pause
                 if control.stopped:
                     break
+                in_pause = control.paused  # still paused: this is a single step
                 self._serve_snapshot(control, on_update)
                 self._apply_setting_changes(control, on_update)
                 self._freeze_generators_during_warmup()
@@ -326,6 +332,10 @@ class Trainer:
             room = min(room, s.generator_warmup_steps - self.step)
         return room
 
+    def _serve_while_paused(self, control: TrainControl, on_update) -> None:
+        self._serve_snapshot(control, on_update)
+        self._apply_setting_changes(control, on_update)
+
     def _apply_setting_changes(self, control: TrainControl, on_update) -> None:
         """Settings changed in the window while the run trains: applied between steps, said in one line and
         kept in run.json (a bad value is refused with one line; the run goes on as it was)."""
@@ -340,10 +350,7 @@ class Trainer:
             on_update(Notice(f"Setting not changed: {exc}"))
             return
         changed = {k: v for k, v in self.model.config_dict().items() if before.get(k) != v}
-        info = self.run.read_info()  # a resume goes on with them; `changes` says when they came
-        info.config = {**info.config, **changed}
-        info.changes.append({"step": self.step, **changed})
-        self.run.write_info(info)
+        self._live_changes.append({"step": self.step, **changed})  # into run.json with the next checkpoint
         on_update(Notice(f"Step {self.step:,}: {said}."))
 
     def _train_part(self, part: str, batches, on_update) -> None:
@@ -397,6 +404,13 @@ class Trainer:
         # (RunDir.repair_history), never a checkpoint past the rows, a gap nothing could fill
         self._flush_history()
         self.run.save_checkpoint(self.model, self.step)
+        if self._live_changes:  # a resume goes on with the settings of the weights it reads
+            info = self.run.read_info()
+            for change in self._live_changes:
+                info.config.update({k: v for k, v in change.items() if k != "step"})
+            info.changes += self._live_changes
+            self.run.write_info(info)
+            self._live_changes = []
 
     def _flush_history(self) -> None:
         rows, self._history = self._history, []

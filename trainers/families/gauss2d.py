@@ -35,7 +35,7 @@ from trainers.samples2d import (
 )
 from trainers.settings import checked_config, setting
 
-FRAME_SAMPLES = 480  # divisible by every packing up to 6 and by 8
+FRAME_SAMPLES = 840  # divisible by every packing, 1 to 8: D judges the frame's samples in packs
 LIVE_SAMPLES = 2500  # the papers measure 2,500 samples
 HEATMAP_POINTS = 48
 GRID_LINES, GRID_POINTS = 11, 41
@@ -405,6 +405,8 @@ class Gauss2dGan(GanFamily):
         self._live_noise = _noise(self.config, fixed, LIVE_SAMPLES)
         self._frame_real = self.target.reference()[:FRAME_SAMPLES].astype(np.float32)
         self._figures_at: int | None = None
+        self._updates = 0  # every update, a step's or one network's alone: what the live figures are of
+        self._generators_frozen = False
         self._batches: TargetBatches | None = None
         self._batch_size = 0
 
@@ -464,6 +466,7 @@ class Gauss2dGan(GanFamily):
         with np.errstate(all="ignore"):
             figures = self.lab.step(np.asarray(x, np.float32)[None])
         self.steps_done += 1
+        self._updates += 1
         return {k: float(v[0]) for k, v in figures.items()}
 
     partial_steps = ("discriminator", "generator")
@@ -479,7 +482,8 @@ class Gauss2dGan(GanFamily):
             raise UserFacingError(f"{', '.join(refused)} cannot change while the run trains: stop, then start anew.")
         cfg = checked_config(Gauss2dConfig, {**asdict(self.config), **changes})
         self.config = self.lab.cfg = cfg
-        for net, rate in (("generator", cfg.g_learning_rate), ("discriminator", cfg.d_learning_rate)):
+        frozen_g = 0.0 if self._generators_frozen else cfg.g_learning_rate  # a warm-up stays one
+        for net, rate in (("generator", frozen_g), ("discriminator", cfg.d_learning_rate)):
             optimizer = self.lab.optimizers[net]
             optimizer.rate, optimizer.beta1 = rate, cfg.beta1
         if self._batches is not None:
@@ -495,9 +499,11 @@ class Gauss2dGan(GanFamily):
                 figures = self.lab.d_only(np.asarray(x, np.float32)[None])
             else:
                 figures = {"g_loss": self.lab.g_update(len(x) // self.config.d_steps)}
+        self._updates += 1
         return {k: float(v[0]) for k, v in figures.items()}
 
     def freeze_generators(self, frozen: bool) -> None:
+        self._generators_frozen = frozen
         self.lab.optimizers["generator"].rate = 0.0 if frozen else self.config.g_learning_rate
 
     # --- what the views show ------------------------------------------------------------------------
@@ -570,9 +576,9 @@ class Gauss2dGan(GanFamily):
     # --- measuring ----------------------------------------------------------------------------------
     def figures(self) -> dict[str, float]:
         """The live measures on 2,500 samples of fixed noise; a frame of the same step shares them."""
-        if self._figures_at != self.steps_done:
+        if self._figures_at != self._updates:
             self._figures = sample_figures(self._generate(self._live_noise), self.target)
-            self._figures_at = self.steps_done
+            self._figures_at = self._updates
         return self._figures
 
     @classmethod
@@ -770,7 +776,11 @@ def comparison_jobs(seeds: int, steps: int | None, batch: int, overrides: dict) 
         for cure, settings in CURES.items():
             settings = dict(settings)
             cell_batch = settings.pop("batch", batch)  # a cure may train on larger batches
-            cfg = Gauss2dConfig(**{**data, **SCHEDULE, **settings, **overrides})
+            cfg = checked_config(Gauss2dConfig, {**data, **SCHEDULE, **settings, **overrides})
+            if cell_batch % cfg.packing:
+                raise UserFacingError(
+                    f"Packing {cfg.packing} needs a batch that is a multiple of it; got {cell_batch}."
+                )
             for first in range(0, seeds, SEEDS_PER_JOB):
                 chunk = tuple(range(first, min(first + SEEDS_PER_JOB, seeds)))
                 jobs.append((bench, cure, cfg, chunk, steps, cell_batch))

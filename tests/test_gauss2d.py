@@ -387,3 +387,19 @@ def test_a_live_setting_out_of_range_is_refused_with_one_line():
     with pytest.raises(UserFacingError, match="d_steps must be within") as err:
         model.apply_settings({"d_steps": 0})
     assert "\n" not in str(err.value) and model.config.d_steps == 1
+
+
+def test_the_long_comparison_trains_its_recipe_with_its_own_batch_and_steps(capsys):
+    import json
+
+    from trainers.families.gauss2d import LONG, comparison_jobs
+
+    jobs = comparison_jobs(LONG, 10, 10000, False, 64, None)
+    assert {(job[4], job[5]) for job in jobs} == {(30000, 256)} and len(jobs) == 4  # 2 benchmarks x 2 x 5 seeds
+    assert all(job[2].packing == 2 and job[2].d_steps == 2 for job in jobs)
+    assert (
+        main(["compare", "gauss2d", "--preset", "long", "--seeds", "1", "--steps", "10", "--workers", "1", "--json"])
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert len(result["cells"]) == 2 and {(r["steps"], r["batch"]) for r in result["runs"]} == {(10, 256)}

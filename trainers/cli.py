@@ -637,7 +637,7 @@ def cmd_compare(args, _rest) -> int:
     if preset not in cls.comparison_presets:
         raise UserFacingError(f"--preset {preset}: {cls.title} offers {', '.join(cls.comparison_presets)}.")
     started = time.perf_counter()
-    with tqdm(total=cls.comparison_runs(args.seeds), unit="run", desc="comparing", file=sys.stderr) as bar:
+    with tqdm(total=cls.comparison_runs(args.seeds, preset), unit="run", desc="comparing", file=sys.stderr) as bar:
         result = cls.compare(
             seeds=args.seeds,
             steps=args.steps,

@@ -654,7 +654,7 @@ class Gauss1dGan(GanFamily):
     comparison_presets = ("lab", "source")  # the lab's defaults; gan-intro as written (batch 12, 1,200 steps)
 
     @classmethod
-    def comparison_runs(cls, seeds: int) -> int:
+    def comparison_runs(cls, seeds: int, preset: str | None = None) -> int:
         return len(cls.CELLS) * seeds
 
     @classmethod

@@ -75,12 +75,13 @@ class Target2D:
         return None
 
     @property
-    def mode_spreads(self) -> np.ndarray | None:
+    def mode_spreads(self) -> np.ndarray:
         """(K, 2) standard deviation of each mode along x and y: `sigma`, but for GAN Lab's two clusters their
-        own (one round, one tall) scaled with `sigma` (GAN Lab's first std, 0.1 of its square, reads as sigma)."""
+        own (one round, one tall) scaled with `sigma` (GAN Lab's first std, 0.1 of its square, reads as sigma).
+        (0, 2) for a distribution along curves, which has no modes."""
         centres = self.centres
         if centres is None:
-            return None
+            return np.zeros((0, 2))
         if self.shape == "two-clusters":
             return np.array([std for _, std in GAN_LAB_CLUSTERS]) / 0.1 * self.sigma
         return np.full_like(centres, self.sigma)

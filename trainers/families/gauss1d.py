@@ -26,6 +26,7 @@ from trainers.families.base import GanFamily, Preset, Samples1D, check_arrays
 from trainers.latent import ContinuousControl, LatentSpec
 from trainers.samples1d import DENSITY_BINS, Frame1D, Target, frame_picture, sample_figures
 from trainers.settings import setting
+from trainers.study import summarise_cell
 
 EVAL_POINTS = 10000  # the source plots G on 10,000 evenly spaced z
 DECISION_POINTS = 240
@@ -769,30 +770,9 @@ def summarise(runs: list[dict]) -> list[dict]:
     cells = []
     for mb, pre in Gauss1dGan.CELLS:
         cell = [r for r in runs if r["minibatch"] == mb and r["pretrain"] == pre]
-        if not cell:
-            continue
-
-        def spread(key, cell=cell):
-            values = np.array([r[key] for r in cell], np.float64)
-            finite = values[np.isfinite(values)]
-            if not len(finite):
-                return [float("nan")] * 3
-            return [float(np.median(finite)), float(finite.min()), float(finite.max())]
-
-        cells.append(
-            {
-                "minibatch": mb,
-                "pretrain": pre,
-                "runs": len(cell),
-                "meets_goal": sum(r["meets_goal"] for r in cell),
-                "diverged": sum(r["diverged_at"] is not None for r in cell),
-                "js": spread("js"),
-                "w1": spread("w1"),
-                "sigma_ratio": spread("sigma_ratio"),
-                "mean": spread("mean"),
-                "seconds": float(np.mean([r["seconds"] for r in cell])),
-            }
-        )
+        if cell:
+            measures = ("js", "w1", "sigma_ratio", "mean")
+            cells.append({"minibatch": mb, "pretrain": pre, **summarise_cell(cell, measures)})
     return cells
 
 

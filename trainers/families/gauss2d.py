@@ -34,6 +34,7 @@ from trainers.samples2d import (
     sample_figures,
 )
 from trainers.settings import checked_config, setting
+from trainers.study import summarise_cell
 
 FRAME_SAMPLES = 840  # divisible by every packing, 1 to 8: D judges the frame's samples in packs
 LIVE_SAMPLES = 2500  # the papers measure 2,500 samples
@@ -41,7 +42,9 @@ HEATMAP_POINTS = 48
 GRID_LINES, GRID_POINTS = 11, 41
 Z_RANGE = {"normal": 2.5, "uniform": 1.0}  # the explorer's noise sliders and the drawn noise grid
 GOAL_HIGH_QUALITY = 0.9
-BENCHMARKS = {  # the papers' data (PacGAN's configs: the ring of radius 1 with σ 0.01, the grid 2 apart with σ 0.05)
+BENCHMARKS: dict[
+    str, dict[str, Any]
+] = {  # the papers' data (PacGAN's configs: the ring of radius 1 with σ 0.01, the grid 2 apart with σ 0.05)
     "ring8": {"distribution": "ring8", "sigma": 0.01, "size": 1.0},
     "grid25": {"distribution": "grid25", "sigma": 0.05, "size": 2.0},
 }
@@ -742,7 +745,7 @@ def _noise(cfg: Gauss2dConfig, rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 # --- the comparison study: cures x benchmarks x seeds, beside the papers' figures -------------------------
-CURES = {
+CURES: dict[str, dict[str, Any]] = {
     "GAN": {},
     "least squares": {"loss": "least-squares"},
     "2 D steps, batch 128": {"d_steps": 2, "batch": 128, "decay": 0.8},  # D's sharper estimate; settles slower
@@ -755,15 +758,15 @@ CURES = {
 SCHEDULE = {"decay": 0.7, "decay_steps": 1000}
 SEEDS_PER_JOB = 5  # a job trains this many seeds at once: two workers, and a progress bar that moves
 # the strongest recipe found here, 10 seeds on both benchmarks in about 12 min on 2 cores: too long for the table
-LONG = {
+LONG: dict[str, dict[str, Any]] = {
     "PacGAN2, 2 D steps, batch 256, 30k steps": {
         "packing": 2, "d_steps": 2, "batch": 256, "steps": 30000, "decay": 0.8, "decay_steps": 3000,
     },
 }  # fmt: skip
-COMPARISONS = {"benchmarks": CURES, "long": LONG}
+COMPARISONS: dict[str, dict[str, dict[str, Any]]] = {"benchmarks": CURES, "long": LONG}
 
 # (method, modes, high-quality %, reverse KL or None) per benchmark, as the papers print them
-PUBLISHED = {
+PUBLISHED: dict[str, dict[str, list[tuple[str, float, float, float | None]]]] = {
     "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1; 2,500 samples, mean of 5 runs": {
         "ring8": [("GAN", 1, 99.3, None), ("ALI", 2.8, 0.13, None), ("Unrolled GAN", 7.6, 35.6, None),
                   ("VEEGAN", 8, 52.9, None)],
@@ -845,27 +848,9 @@ def summarise_cells(runs: list[dict], cures: dict) -> list[dict]:
     for bench in BENCHMARKS:
         for cure in cures:
             cell = [r for r in runs if r["benchmark"] == bench and r["cure"] == cure]
-            if not cell:
-                continue
-
-            def spread(key, cell=cell):
-                values = np.array([r[key] for r in cell], np.float64)
-                return [float(np.median(values)), float(values.min()), float(values.max())]
-
-            cells.append(
-                {
-                    "benchmark": bench,
-                    "cure": cure,
-                    "runs": len(cell),
-                    "meets_goal": sum(r["meets_goal"] for r in cell),
-                    "diverged": sum(r["diverged_at"] is not None for r in cell),
-                    "modes": spread("modes"),
-                    "high_quality": spread("high_quality"),
-                    "reverse_kl": spread("reverse_kl"),
-                    "sliced_w1": spread("sliced_w1"),
-                    "seconds": float(np.mean([r["seconds"] for r in cell])),
-                }
-            )
+            if cell:
+                measures = ("modes", "high_quality", "reverse_kl", "sliced_w1")
+                cells.append({"benchmark": bench, "cure": cure, **summarise_cell(cell, measures)})
     return cells
 
 

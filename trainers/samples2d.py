@@ -244,8 +244,13 @@ def _slice_directions() -> np.ndarray:
 @lru_cache(maxsize=32)
 def _reference_quantiles(target: Target2D, n: int) -> np.ndarray:
     """The reference's projections at n evenly spaced quantiles: computed once per size (it is the slow part)."""
-    probs = (np.arange(n) + 0.5) / n
-    return np.quantile(target.reference() @ _slice_directions(), probs, axis=0)
+    projections = np.sort(target.reference() @ _slice_directions(), axis=0)
+    # np.quantile's linear rule from one sort: its partition per quantile took 6.6 s for 10,000 of them
+    at = (np.arange(n) + 0.5) / n * (len(projections) - 1)
+    low = np.floor(at).astype(int)
+    high = np.minimum(low + 1, len(projections) - 1)
+    weight = (at - low)[:, None]
+    return projections[low] * (1 - weight) + projections[high] * weight
 
 
 def sample_figures(samples: np.ndarray, target: Target2D) -> dict[str, float]:

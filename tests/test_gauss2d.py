@@ -403,3 +403,39 @@ def test_the_long_comparison_trains_its_recipe_with_its_own_batch_and_steps(caps
     )
     result = json.loads(capsys.readouterr().out)
     assert len(result["cells"]) == 2 and {(r["steps"], r["batch"]) for r in result["runs"]} == {(10, 256)}
+
+
+def test_spectral_normalisation_bounds_d_and_its_gradient_matches_finite_differences():
+    from trainers.families.gauss2d import spectral_norm_gradient, spectral_normalised
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(1, 5, 4))
+    u = rng.normal(size=(1, 4))
+    for _ in range(50):  # the power iteration converges to the largest singular value
+        w_sn, sigma, v = spectral_normalised(w, u)
+    assert sigma.ravel()[0] == pytest.approx(np.linalg.svd(w[0], compute_uv=False)[0], rel=1e-6)
+    assert np.linalg.svd(w_sn[0], compute_uv=False)[0] == pytest.approx(1.0, rel=1e-6)
+    g_sn = rng.normal(size=w.shape)  # L = <g_sn, w_sn(w)>, u and v held at the converged vectors
+    grad = spectral_norm_gradient(g_sn, w_sn, sigma, u.copy(), v)
+    loss = lambda m: float((g_sn * m / np.einsum("si,sio,so->s", v, m, u)[:, None, None]).sum())
+    eps, numeric = 1e-6, np.zeros_like(w)
+    for idx in np.ndindex(w.shape):
+        step = np.zeros_like(w)
+        step[idx] = eps
+        numeric[idx] = (loss(w + step) - loss(w - step)) / (2 * eps)
+    assert np.allclose(grad, numeric, atol=1e-6)
+
+
+def test_spectral_normalisation_trains_and_drawing_frames_does_not_change_the_run():
+    cfg = Gauss2dConfig(distribution="two-clusters", sigma=0.1, size=2.0, g_units=16, d_units=16, spectral_norm=True)
+    (run,) = train_seeds(cfg, (0,), steps=300, batch=32)
+    assert run["diverged_at"] is None and run["modes"] >= 1
+    a, b = Gauss2dGan(cfg), Gauss2dGan(cfg)
+    data = TargetData(a.target)
+    batches_a, batches_b = a.batches(data, 32, 0), b.batches(data, 32, 0)
+    for step in range(20):
+        a.train_step(*batches_a.next())
+        b.train_step(*batches_b.next())
+        if step % 5 == 0:
+            b.preview()  # D's heatmap and gradients: no power iteration
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)

@@ -84,6 +84,11 @@ class Gauss2dConfig:
         low=0,
         high=20,
     )
+    spectral_norm: bool = setting(
+        False,
+        "D's weight matrices divided by their largest singular value (Miyato et al. 2018; one power iteration "
+        "per use): D stays 1-Lipschitz per layer, so its gradients on G cannot grow without bound",
+    )
     generator_average: float = setting(
         0.0,
         "samples come from an exponential moving average of G's weights with this decay (0 = G as trained): "
@@ -164,6 +169,23 @@ def backward(params: dict, net: str, cache: list, d_out: np.ndarray, kind: str, 
     return d
 
 
+def spectral_normalised(w: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """w (S, in, out) / its largest singular value, estimated by one power iteration from u (S, out), which is
+    updated in place: (w_sn, sigma (S, 1, 1), v (S, in))."""
+    v = np.einsum("sio,so->si", w, u)
+    v /= np.linalg.norm(v, axis=1, keepdims=True) + 1e-12
+    u[...] = np.einsum("sio,si->so", w, v)
+    u /= np.linalg.norm(u, axis=1, keepdims=True) + 1e-12
+    sigma = np.einsum("si,sio,so->s", v, w, u)[:, None, None]
+    return w / sigma, sigma, v
+
+
+def spectral_norm_gradient(g_sn: np.ndarray, w_sn: np.ndarray, sigma, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """dL/dw from dL/dw_sn, through w_sn = w / sigma(w) with d sigma / dw = v u^T (u and v held fixed)."""
+    inner = np.einsum("sio,sio->s", g_sn, w_sn)[:, None, None]
+    return (g_sn - inner * np.einsum("si,so->sio", v, u)) / sigma
+
+
 class Adam:
     """Adam over one network's arrays (each with the seed axis: the seeds never mix)."""
 
@@ -222,6 +244,18 @@ class Lab2D:
         # the networks see the plane divided by the distribution's extent: the grid (±4) looks to them as the
         # ring (±1) does, at the scale their initial weights suit; figures and views stay in the plane's units
         self.scale = cfg.target.extent
+        # spectral normalisation: the power iteration's vector per D weight matrix, and what the last use of D
+        # normalised with (w_sn, sigma, u, v per matrix) for the gradient back to the raw weights
+        self.sn_u = (
+            {
+                k: np.stack([r.normal(size=v.shape[-1]) for r in rngs]).astype(np.float32)
+                for k, v in self.params.items()
+                if k.startswith("discriminator/") and k.endswith("/w")
+            }
+            if cfg.spectral_norm
+            else {}
+        )
+        self._sn: dict[str, tuple] = {}
 
     def _names(self, net: str) -> list[str]:
         return [k for k in self.params if k.startswith(net + "/")]
@@ -238,10 +272,24 @@ class Lab2D:
         """G's samples in the plane for z (S, n, noise_dim), through the averaged weights where there are some."""
         return forward(self.sampling_params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)[0] * self.scale
 
-    def discriminator(self, x: np.ndarray):
-        """Logits (S, B / m, 1) for samples x (S, B, 2) in the networks' units."""
+    def discriminator(self, x: np.ndarray, training: bool = False):
+        """Logits (S, B / m, 1) for samples x (S, B, 2) in the networks' units; `training`: D's own update."""
         cfg = self.cfg
-        return forward(self.params, "discriminator", cfg.d_layers + 1, pack(x, cfg.packing), cfg.activation)
+        params = self._d_params(training)
+        return forward(params, "discriminator", cfg.d_layers + 1, pack(x, cfg.packing), cfg.activation)
+
+    def _d_params(self, iterate: bool) -> dict:
+        """The weights D computes with: its own, or spectrally normalised (a power iteration more when D
+        trains; views and G's updates read the estimate as it is, so drawing frames changes no run)."""
+        if not self.cfg.spectral_norm:
+            return self.params
+        view = dict(self.params)
+        for k, u in self.sn_u.items():
+            current = u if iterate else u.copy()
+            w_sn, sigma, v = spectral_normalised(self.params[k], current)
+            view[k], self._sn[k] = w_sn, (w_sn, sigma, current.copy(), v)
+        self._sn_view = view
+        return view
 
     def judge(self, x: np.ndarray):
         """D's logits for points x (S, B, 2) of the plane."""
@@ -249,7 +297,8 @@ class Lab2D:
 
     def discriminator_input_gradient(self, cache, d_logits) -> np.ndarray:
         """d loss / d x at D's inputs, in the networks' units (divide by scale for the plane's)."""
-        d = backward(self.params, "discriminator", cache, d_logits, self.cfg.activation, None)
+        params = self._sn_view if self.cfg.spectral_norm else self.params
+        d = backward(params, "discriminator", cache, d_logits, self.cfg.activation, None)
         return d.reshape(d.shape[0], -1, 2)
 
     # --- losses: value and gradient at the logits -----------------------------------------------
@@ -272,11 +321,14 @@ class Lab2D:
     def d_update(self, real: np.ndarray) -> dict[str, np.ndarray]:
         batch = real.shape[1]
         fake, _ = self.generator(self.noise(batch))
-        logits, cache = self.discriminator(np.concatenate([real, fake], 1))
+        logits, cache = self.discriminator(np.concatenate([real, fake], 1), training=True)
         half = logits.shape[1] // 2
         loss, d_real, d_fake = self.d_loss(logits[:, :half], logits[:, half:])
         grads: dict = {}
-        backward(self.params, "discriminator", cache, np.concatenate([d_real, d_fake], 1), self.cfg.activation, grads)
+        params = self._sn_view if self.cfg.spectral_norm else self.params
+        backward(params, "discriminator", cache, np.concatenate([d_real, d_fake], 1), self.cfg.activation, grads)
+        for k, (w_sn, sigma, u, v) in self._sn.items():  # back through the normalisation to the raw weights
+            grads[k] = spectral_norm_gradient(grads[k], w_sn, sigma, u, v)
         self.optimizers["discriminator"].apply(grads)
         if self.cfg.loss == "least-squares":
             d_real_out, d_fake_out = logits[:, :half], logits[:, half:]

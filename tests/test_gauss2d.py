@@ -329,7 +329,7 @@ def test_cli_compare_prints_every_cure_on_both_benchmarks_beside_the_papers(tmp_
     assert main(["compare", "gauss2d", "--seeds", "2", "--steps", "20", "--workers", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     cells = {(c["benchmark"], c["cure"]): c for c in result["cells"]}
-    assert len(cells) == 12 and all(c["runs"] == 2 for c in cells.values())
+    assert len(cells) == 14 and all(c["runs"] == 2 for c in cells.values())
     assert [r["seed"] for r in result["runs"][:2]] == [0, 1]
     assert main(["compare", "gauss2d", "--seeds", "1", "--steps", "10", "--workers", "1"]) == 0
     text = capsys.readouterr().out
@@ -439,3 +439,15 @@ def test_spectral_normalisation_trains_and_drawing_frames_does_not_change_the_ru
         if step % 5 == 0:
             b.preview()  # D's heatmap and gradients: no power iteration
     assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+
+
+def test_a_checkpoint_keeps_the_power_iterations_vectors():
+    cfg = Gauss2dConfig(g_units=8, d_units=8, spectral_norm=True)
+    model = Gauss2dGan(cfg)
+    batches = model.batches(TargetData(model.target), 32, 0)
+    for _ in range(5):
+        model.train_step(*batches.next())
+    copy = Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8, spectral_norm=True, seed=9))
+    assert not any(np.array_equal(copy.lab.sn_u[k], u) for k, u in model.lab.sn_u.items())
+    copy.load_state(model.state())
+    assert len(model.lab.sn_u) == 3 and all(np.array_equal(copy.lab.sn_u[k], u) for k, u in model.lab.sn_u.items())

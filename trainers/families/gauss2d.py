@@ -672,6 +672,7 @@ class Gauss2dGan(GanFamily):
             return {k: v[0].copy() for k, v in self.lab.sampling_params.items() if k.startswith("generator/")}
         arrays = {k: v[0].copy() for k, v in self.params.items()}
         arrays.update({f"average:{k}": v[0].copy() for k, v in self.lab.averaged.items()})
+        arrays.update({f"sn:{k}": u[0].copy() for k, u in self.lab.sn_u.items()})  # the power iteration's vectors
         if not generators_only:
             for net, opt in self.lab.optimizers.items():
                 arrays.update({f"opt:{net}/{k}": v[0].copy() for k, v in opt.slots.items()})
@@ -700,6 +701,10 @@ class Gauss2dGan(GanFamily):
         if not generators_only:
             for k, v in self.lab.averaged.items():
                 v[0] = arrays[f"average:{k}"]
+            check_arrays(arrays, [(f"sn:{k}", u.shape[1:]) for k, u in self.lab.sn_u.items() if f"sn:{k}" in arrays])
+            for k, u in self.lab.sn_u.items():
+                if f"sn:{k}" in arrays:  # a checkpoint from before spectral normalisation was on starts afresh
+                    u[0] = arrays[f"sn:{k}"]
         if optimizers:
             from trainers.run import checked_count
 
@@ -804,6 +809,7 @@ CURES: dict[str, dict[str, Any]] = {
     "PacGAN2": {"packing": 2},
     "PacGAN4": {"packing": 4},
     "unrolled 5": {"unrolled": 5},
+    "spectral norm": {"spectral_norm": True},
 }
 # every cell's schedule: both rates x 0.7 every 1,000 steps, so that G settles on the modes at the end (with a
 # constant rate it orbits them, and the high-quality share stays near 80%)

@@ -539,9 +539,11 @@ def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
     qtbot.waitUntil(lambda: len(t.previews) >= 5, timeout=60000)
     said = lambda start: lambda text: text.startswith(start)
     status = window.statusBar().messageChanged  # the run's lines, shown on the GUI thread
-    with qtbot.waitSignal(status, timeout=10000, check_params_cb=said("Paused at step")):
+    with qtbot.waitSignal(status, timeout=10000, check_params_cb=said("Paused at step")) as paused:
         window.toggle_pause()  # the run says so after everything it sent before
+    t.flush()  # what came before the line, queued for the view's next tick, onto the timeline now
     steps = [step for step, _ in t.previews]
+    assert steps[-1] == int(paused.args[0].split()[-1].rstrip(".").replace(",", ""))
     assert steps == list(range(steps[0], steps[0] + len(steps)))  # every step, one frame each
     before = t.previews[-1][1]
     qtbot.mouseClick(t.step_d_button, Qt.MouseButton.LeftButton)

@@ -514,6 +514,8 @@ class ExplorerView(QWidget):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(resample)
         self.controls_form.addRow("noise seed", seed_row)
+        # every input on a slider (a lab's noise): a seed would change nothing
+        self.controls_form.setRowVisible(self.controls_form.rowCount() - 1, self.spec.has_noise)
         self.interpolation_mode = None
         if self._images and self.spec.has_noise:
             self._add_interpolation_row()

@@ -510,6 +510,7 @@ def test_the_2d_lab_trains_live_and_its_model_opens_with_a_marker_in_the_plane(q
         window.open_path(run_dir)
     ex = window.explorer
     assert set(ex.sliders) == {"z1", "z2"} and isinstance(ex.lab, Frame2DView)
+    assert not ex.seed.isVisibleTo(ex)  # no noise beyond the sliders: no seed to choose
     with qtbot.waitSignal(ex.rendered, timeout=10000):
         ex.sliders["z1"].setValue(1.5)
     x, y = ex.lab.marker.getData()

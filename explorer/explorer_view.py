@@ -324,6 +324,7 @@ class ExplorerView(QWidget):
         left.addWidget(self.output, 1)
         left.addWidget(self.controls_box)
         self.noise_pad = NoisePad()  # a lab's plane: two noise dimensions at once
+        self._pad_names: tuple[str, str] | None = None
         self.noise_pad.moved.connect(self._on_pad)
         self.noise_pad.hide()
         pad_row = QHBoxLayout()
@@ -423,27 +424,19 @@ class ExplorerView(QWidget):
         self._offer_directions(model, folder)
 
     # --- the noise pad (a lab's plane) ------------------------------------------------------
-    def _pad_controls(self) -> list:
-        continuous = [c for c in self.spec.controls if isinstance(c, ContinuousControl)]
-        return continuous[:2] if len(continuous) >= 2 else []
-
     def _offer_noise_pad(self, lab) -> None:
-        controls = self._pad_controls() if getattr(lab, "noise_pad", False) else []
-        self.noise_pad.setVisible(bool(controls))
-        if controls:
-            a, b = controls
-            self.noise_pad.set_ranges((a.low, a.high), (b.low, b.high), (a.name, b.name))
-            self._sync_pad()
+        """The pad over the first two continuous controls, for a view that asks for one."""
+        continuous = [c for c in self.spec.controls if isinstance(c, ContinuousControl)]
+        offered = getattr(lab, "noise_pad", False) and len(continuous) >= 2
+        self._pad_names = (continuous[0].name, continuous[1].name) if offered else None
+        self.noise_pad.setVisible(offered)
+        if offered:
+            a, b = continuous[:2]
+            self.noise_pad.set_ranges((a.low, a.high), (b.low, b.high), self._pad_names)
 
     def _on_pad(self, x: float, y: float) -> None:
-        a, b = self._pad_controls()
-        self.set_values({a.name: x, b.name: y})
-
-    def _sync_pad(self) -> None:
-        if self._pad_controls():
-            values = self.values()
-            a, b = self._pad_controls()
-            self.noise_pad.show_point(values[a.name], values[b.name])
+        a, b = self._pad_names
+        self.set_values({a: x, b: y})
 
     # --- discovered directions ---------------------------------------------------------
     def _offer_directions(self, model, folder: Path | None) -> None:
@@ -694,9 +687,9 @@ class ExplorerView(QWidget):
         """Ask the render thread for the main image, then for the strips that depend on the change."""
         if self.model is None:
             return
-        if not self.noise_pad.isHidden():
-            self._sync_pad()
         values = self.values()
+        if self._pad_names is not None:  # the pad follows the sliders
+            self.noise_pad.show_point(values[self._pad_names[0]], values[self._pad_names[1]])
         # a strip that is up to date and does not depend on the change stays; others stay dirty until a render
         for name, ignores in self._strip_ignores.items():
             if changed not in ignores or name not in self.strip_images:

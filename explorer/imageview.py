@@ -16,6 +16,7 @@ class ImagePane(pg.GraphicsLayoutWidget):
         self.setMinimumHeight(min_height)
         self.min_height = min_height
         self.fit_height = fit_height  # a strip: as tall as its image at the pane's width, no black bands
+        self._expected: tuple[int, int] | None = None  # (rows, cols) of the images to come
         if fit_height:
             self.ci.setContentsMargins(0, 0, 0, 0)
         self.view = self.addViewBox(lockAspect=True, enableMouse=False, invertY=True)
@@ -53,7 +54,7 @@ class ImagePane(pg.GraphicsLayoutWidget):
         self._fit_height()
 
     def _fit_height(self) -> None:
-        shape = self.image.shape[:2] if self.image is not None else getattr(self, "_expected", None)
+        shape = self.image.shape[:2] if self.image is not None else self._expected
         if self.fit_height and shape is not None:
             rows, cols = shape
             self.setFixedHeight(max(self.min_height, min(480, round(self.width() * rows / cols))))

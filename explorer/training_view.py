@@ -376,7 +376,7 @@ class TrainingView(QWidget):
         self.settings.setEnabled((idle and not fine_tuning) or bool(live))
         self.settings.enable_only(set(self.settings.widgets) if idle else live)
         self.warmup.setEnabled(idle and fine_tuning)
-        self.start_button.setEnabled(idle and self.family_class() is not None)
+        self.start_button.setEnabled(idle and cls is not None)
 
     def warmup_steps(self) -> int:
         """Steps with the generators frozen: only when fine-tuning (a new run's networks start together)."""

@@ -299,16 +299,13 @@ class RunDir:
 
     def append_alarm(self, step: int, text: str) -> None:
         """Keep a warning (trainers.alarms) with the run: alarms.txt, one 'step: text' line each."""
-        self._append_line("alarms.txt", f"{step}: {text}")
-
-    def _append_line(self, name: str, line: str) -> None:
         try:
-            with open(self.path / name, "a") as f:
-                f.write(line + "\n")
+            with open(self.path / "alarms.txt", "a") as f:
+                f.write(f"{step}: {text}\n")
         except OSError as exc:
             from trainers.images import _write_error
 
-            raise _write_error(self.path / name, exc) from None
+            raise _write_error(self.path / "alarms.txt", exc) from None
 
     def repair_history(self, step: int) -> None:
         """Before a resume: drop a line torn by a kill and rows past the checkpoint's step, so that the

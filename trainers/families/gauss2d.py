@@ -42,9 +42,8 @@ HEATMAP_POINTS = 48
 GRID_LINES, GRID_POINTS = 11, 41
 Z_RANGE = {"normal": 2.5, "uniform": 1.0}  # the explorer's noise sliders and the drawn noise grid
 GOAL_HIGH_QUALITY = 0.9
-BENCHMARKS: dict[
-    str, dict[str, Any]
-] = {  # the papers' data (PacGAN's configs: the ring of radius 1 with σ 0.01, the grid 2 apart with σ 0.05)
+# the papers' data (PacGAN's configs: the ring of radius 1 with σ 0.01, the grid 2 apart with σ 0.05)
+BENCHMARKS: dict[str, dict[str, Any]] = {
     "ring8": {"distribution": "ring8", "sigma": 0.01, "size": 1.0},
     "grid25": {"distribution": "grid25", "sigma": 0.05, "size": 2.0},
 }
@@ -256,6 +255,7 @@ class Lab2D:
             else {}
         )
         self._sn: dict[str, tuple] = {}
+        self._d_view = self.params  # the weights D last computed with (normalised ones under spectral norm)
 
     def _names(self, net: str) -> list[str]:
         return [k for k in self.params if k.startswith(net + "/")]
@@ -288,7 +288,7 @@ class Lab2D:
             current = u if iterate else u.copy()
             w_sn, sigma, v = spectral_normalised(self.params[k], current)
             view[k], self._sn[k] = w_sn, (w_sn, sigma, current.copy(), v)
-        self._sn_view = view
+        self._d_view = view
         return view
 
     def judge(self, x: np.ndarray):
@@ -297,8 +297,7 @@ class Lab2D:
 
     def discriminator_input_gradient(self, cache, d_logits) -> np.ndarray:
         """d loss / d x at D's inputs, in the networks' units (divide by scale for the plane's)."""
-        params = self._sn_view if self.cfg.spectral_norm else self.params
-        d = backward(params, "discriminator", cache, d_logits, self.cfg.activation, None)
+        d = backward(self._d_view, "discriminator", cache, d_logits, self.cfg.activation, None)
         return d.reshape(d.shape[0], -1, 2)
 
     # --- losses: value and gradient at the logits -----------------------------------------------
@@ -325,8 +324,8 @@ class Lab2D:
         half = logits.shape[1] // 2
         loss, d_real, d_fake = self.d_loss(logits[:, :half], logits[:, half:])
         grads: dict = {}
-        params = self._sn_view if self.cfg.spectral_norm else self.params
-        backward(params, "discriminator", cache, np.concatenate([d_real, d_fake], 1), self.cfg.activation, grads)
+        d_out = np.concatenate([d_real, d_fake], 1)
+        backward(self._d_view, "discriminator", cache, d_out, self.cfg.activation, grads)
         for k, (w_sn, sigma, u, v) in self._sn.items():  # back through the normalisation to the raw weights
             grads[k] = spectral_norm_gradient(grads[k], w_sn, sigma, u, v)
         self.optimizers["discriminator"].apply(grads)
@@ -446,6 +445,9 @@ class Gauss2dGan(GanFamily):
         ("Divergences", ("reverse_kl", "js", "sliced_w1")),
     )
     loss_reference_lines = {"d_loss": 2 * math.log(2), "g_loss": math.log(2)}
+    partial_steps = ("discriminator", "generator")  # GAN Lab's "step D" and "step G"
+    live_settings = ("g_learning_rate", "d_learning_rate", "beta1", "loss", "d_steps", "unrolled")
+    drawn_points = DrawnPoints("drawn_points", ("distribution", "drawn"), (-1.5, 1.5, -1.5, 1.5))
 
     def __init__(self, config: Gauss2dConfig | None = None):
         super().__init__(config or Gauss2dConfig())
@@ -524,9 +526,6 @@ class Gauss2dGan(GanFamily):
         self._updates += 1
         return {k: float(v[0]) for k, v in figures.items()}
 
-    partial_steps = ("discriminator", "generator")
-    live_settings = ("g_learning_rate", "d_learning_rate", "beta1", "loss", "d_steps", "unrolled")
-
     def apply_settings(self, changes: dict) -> str:
         """GAN Lab's live hyperparameters: the rates, the loss, D steps per G step and unrolling change between
         two steps; the networks and the optimizers' moments stay as they are."""
@@ -544,8 +543,6 @@ class Gauss2dGan(GanFamily):
         if self._batches is not None:
             self._batches.rows = self._batch_size * cfg.d_steps
         return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in changes.items())
-
-    drawn_points = DrawnPoints("drawn_points", ("distribution", "drawn"), (-1.5, 1.5, -1.5, 1.5))
 
     def train_part(self, part: str, x: np.ndarray) -> dict[str, float]:
         """D's updates alone (on this batch) or G's update alone: GAN Lab's "step D" and "step G"."""
@@ -673,11 +670,10 @@ class Gauss2dGan(GanFamily):
         arrays = {k: v[0].copy() for k, v in self.params.items()}
         arrays.update({f"average:{k}": v[0].copy() for k, v in self.lab.averaged.items()})
         arrays.update({f"sn:{k}": u[0].copy() for k, u in self.lab.sn_u.items()})  # the power iteration's vectors
-        if not generators_only:
-            for net, opt in self.lab.optimizers.items():
-                arrays.update({f"opt:{net}/{k}": v[0].copy() for k, v in opt.slots.items()})
-                arrays[f"opt:{net}/step"] = np.array(opt.step, np.int64)
-            arrays["__steps__"] = np.array(self.steps_done, np.int64)
+        for net, opt in self.lab.optimizers.items():
+            arrays.update({f"opt:{net}/{k}": v[0].copy() for k, v in opt.slots.items()})
+            arrays[f"opt:{net}/step"] = np.array(opt.step, np.int64)
+        arrays["__steps__"] = np.array(self.steps_done, np.int64)
         return arrays
 
     def load_state(

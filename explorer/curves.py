@@ -100,6 +100,10 @@ class CurvePanel(pg.GraphicsLayoutWidget):
         self._group_order = [title for title, _ in groups]
         self._lines = dict(reference_lines or {})
 
+    @property
+    def reference_lines(self) -> dict[str, float]:
+        return dict(self._lines)
+
     def group_of(self, name: str) -> str:
         return self._declared.get(name) or conventional_group(name)
 

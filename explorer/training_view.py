@@ -263,7 +263,7 @@ class TrainingView(QWidget):
             self.settings_note.setText(entry.summary)
             self._fill_presets(cls)
             self._fill_data(cls)
-            self.losses.configure(cls.loss_groups, cls.loss_reference_lines)
+            self._configure_loss_plots(cls)
             self.metrics.configure(cls.metric_panels)
         self.draw_button.setVisible(cls is not None and cls.drawn_points is not None)
         partial = cls is not None and bool(cls.partial_steps)
@@ -488,10 +488,17 @@ class TrainingView(QWidget):
         current = self.preview_stack.currentWidget()
         return current if current in self._frame_views.values() else None
 
+    def _configure_loss_plots(self, cls) -> None:
+        """The family's loss panels, with the reference lines of the settings as they are (e.g. the loss)."""
+        self.losses.configure(cls.loss_groups, cls.loss_reference(dict(self.options())))
+
     def reset(self):
         self.previews.clear()
         self._pending.clear()
         self._owed.clear()
+        cls = self.family_class()
+        if cls is not None:
+            self._configure_loss_plots(cls)  # the lines of the run about to start
         self.losses.clear_curves()
         self.metrics.clear_curves()
         for view in self._frame_views.values():

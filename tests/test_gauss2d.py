@@ -329,13 +329,14 @@ def test_cli_compare_prints_every_cure_on_both_benchmarks_beside_the_papers(tmp_
     assert main(["compare", "gauss2d", "--seeds", "2", "--steps", "20", "--workers", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     cells = {(c["benchmark"], c["cure"]): c for c in result["cells"]}
-    assert len(cells) == 14 and all(c["runs"] == 2 for c in cells.values())
+    assert len(cells) == 18 and all(c["runs"] == 2 for c in cells.values())
     assert [r["seed"] for r in result["runs"][:2]] == [0, 1]
     assert main(["compare", "gauss2d", "--seeds", "1", "--steps", "10", "--workers", "1"]) == 0
     text = capsys.readouterr().out
     for line in ("8 Gaussians on a ring of radius 1, σ 0.01", "a 5×5 grid of Gaussians 2 apart, σ 0.05"):
         assert line in text
-    assert "2 D steps, batch 128" in text and "PacGAN4" in text and "unrolled 5" in text
+    for cure in ("2 D steps, batch 128", "PacGAN4", "unrolled 5", "WGAN-GP, 2 D steps", "minibatch 5×3"):
+        assert cure in text
     assert "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1" in text and "GAN 6.3 modes, 98.2%, KL 0.45" in text
 
 
@@ -395,7 +396,7 @@ def test_the_long_comparison_trains_its_recipe_with_its_own_batch_and_steps(caps
     from trainers.families.gauss2d import LONG, comparison_jobs
 
     jobs = comparison_jobs(LONG, 10, 10000, False, 64, None)
-    assert {(job[4], job[5]) for job in jobs} == {(30000, 256)} and len(jobs) == 4  # 2 benchmarks x 2 x 5 seeds
+    assert {(job[4], job[5]) for job in jobs} == {(30000, 256)} and len(jobs) == 2  # 2 benchmarks x 10 seeds
     assert all(job[2].packing == 2 and job[2].d_steps == 2 for job in jobs)
     assert (
         main(["compare", "gauss2d", "--preset", "long", "--seeds", "1", "--steps", "10", "--workers", "1", "--json"])
@@ -451,3 +452,135 @@ def test_a_checkpoint_keeps_the_power_iterations_vectors():
     assert not any(np.array_equal(copy.lab.sn_u[k], u) for k, u in model.lab.sn_u.items())
     copy.load_state(model.state())
     assert len(model.lab.sn_u) == 3 and all(np.array_equal(copy.lab.sn_u[k], u) for k, u in model.lab.sn_u.items())
+
+
+# --- minibatch discrimination and WGAN-GP ---------------------------------------------------------------
+def _numeric_gradient(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of loss() over every entry of array (changed in place and put back)."""
+    numeric = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        kept = array[idx]
+        array[idx] = kept + eps
+        up = loss()
+        array[idx] = kept - eps
+        numeric[idx] = (up - loss()) / (2 * eps)
+        array[idx] = kept
+    return numeric
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_minibatch_features_backward_matches_finite_differences(activation):
+    cfg = Gauss2dConfig(d_units=6, activation=activation, packing=2, minibatch_kernels=3, minibatch_dims=2)
+    lab = Lab2D(cfg, (3, 4))
+    params = {k: v.astype(np.float64) for k, v in lab.params.items()}
+    x = np.random.default_rng(0).normal(size=(2, 8, 4))  # two seeds, two batches of four packed inputs
+    reference = np.random.default_rng(1).normal(size=(2, 5, 6))  # the projections of five other inputs
+
+    def loss(groups=2, ref=None):
+        return float((lab._d_forward(params, x, groups, ref)[0] ** 2).sum() / 2)
+
+    out, cache = lab._d_forward(params, x, 2)
+    grads: dict = {}
+    d_x = lab._d_backward(params, cache, out, grads)
+    assert "discriminator/minibatch/w" in grads and params["discriminator/2/w"].shape[1:] == (6 + 3, 1)
+    for name in [k for k in params if k.startswith("discriminator/")]:
+        assert np.allclose(grads[name], _numeric_gradient(loss, params[name]), rtol=1e-4, atol=1e-7), name
+    assert np.allclose(d_x, _numeric_gradient(loss, x), rtol=1e-4, atol=1e-7)
+    out, cache = lab._d_forward(params, x, 1, reference)  # the views: each input one more of the reference's
+    d_x = lab._d_backward(params, cache, out, None)
+    assert np.allclose(d_x, _numeric_gradient(lambda: loss(1, reference), x), rtol=1e-4, atol=1e-7)
+
+
+def test_minibatch_features_tell_a_collapsed_batch_from_a_spread_one():
+    from trainers.families.gauss2d import minibatch_forward
+
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(1, 4, 6))
+    spread, collapsed = rng.normal(size=(1, 16, 4)), np.repeat(rng.normal(size=(1, 1, 4)), 16, axis=1)
+    both = np.concatenate([spread, collapsed], 1)
+    features, _ = minibatch_forward(both, t, kernels=3, groups=2)
+    assert np.allclose(features[0, 16:], 1.0) and features[0, :16].max() < 0.5  # every input's batch apart
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_gradient_penalty_and_its_double_backprop_match_finite_differences(activation):
+    from trainers.families.gauss2d import gradient_penalty
+
+    cfg = Gauss2dConfig(d_units=5, d_layers=3, activation=activation, packing=2, loss="wgan-gp", gp_weight=3.0)
+    params = {k: v.astype(np.float64) for k, v in Lab2D(cfg, (3, 4)).params.items()}
+    x = np.random.default_rng(0).normal(size=(2, 6, 4))
+    names = [k for k in params if k.startswith("discriminator/")]
+
+    def penalty(grads=None):
+        return gradient_penalty(params, x, cfg, grads or {k: np.zeros_like(params[k]) for k in names})
+
+    grads = {k: np.zeros_like(params[k]) for k in names}
+    value = penalty(grads)
+    assert value.shape == (2,) and (value > 0).all()
+    for name in names:
+        assert np.allclose(grads[name], _numeric_gradient(lambda: penalty().sum(), params[name]), rtol=1e-4, atol=1e-7)
+
+
+def test_a_critic_whose_gradient_has_norm_one_pays_no_penalty():
+    from trainers.families.gauss2d import gradient_penalty
+
+    cfg = Gauss2dConfig(d_units=2, d_layers=1, activation="leaky-relu", loss="wgan-gp", gp_weight=10.0)
+    params = {
+        "discriminator/0/w": np.array([[[1.0, 0.0], [0.0, 0.0]]]),  # D(x) = x0 where x0 > 0, 0.2 x0 elsewhere
+        "discriminator/0/b": np.zeros((1, 1, 2)),
+        "discriminator/1/w": np.array([[[1.0], [0.0]]]),
+        "discriminator/1/b": np.zeros((1, 1, 1)),
+    }
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    right = np.array([[[0.5, 1.0], [2.0, -1.0]]])
+    assert gradient_penalty(params, right, cfg, grads)[0] == pytest.approx(0.0)
+    left = -right  # a slope of 0.2: (1 − 0.2)² per input, times λ = 10
+    assert gradient_penalty(params, left, cfg, grads)[0] == pytest.approx(10 * 0.8**2)
+
+
+@pytest.mark.parametrize(
+    "cure, note",
+    [({"loss": "wgan-gp"}, "critic's score"), ({"minibatch_kernels": 4, "packing": 2}, "one more of 64")],
+)
+def test_the_new_cures_train_checkpoint_and_draw(cure, note):
+    cfg = Gauss2dConfig(g_units=16, d_units=16, **cure)
+    model = Gauss2dGan(cfg)
+    batches = model.batches(TargetData(model.target), 32, 0)
+    losses = [model.train_step(*batches.next()) for _ in range(30)]
+    assert all(np.isfinite(v) for step in losses for v in step.values())
+    frame = model.preview()
+    assert 0.0 <= frame.decision.min() and frame.decision.max() <= 1.0 and np.isfinite(frame.gradients).all()
+    assert note in frame.decision_note
+    copy = Gauss2dGan(cfg)  # untrained: a different picture until it loads the run's state
+    assert not np.array_equal(copy.preview().decision, frame.decision)
+    copy.load_state(model.state())
+    assert np.array_equal(copy.preview().decision, frame.decision)
+
+
+def test_the_loss_plots_reference_lines_follow_the_loss():
+    assert Gauss2dGan.loss_reference({}) == {"d_loss": 2 * math.log(2), "g_loss": math.log(2)}
+    assert Gauss2dGan.loss_reference({"loss": "least-squares"}) == {"d_loss": 0.25, "g_loss": 0.125}
+    assert Gauss2dGan.loss_reference({"loss": "wgan-gp"}) == {}
+
+
+def test_wgan_gp_with_minibatch_features_and_a_batch_too_small_are_refused_in_one_line():
+    with pytest.raises(UserFacingError, match="turn one of them off") as err:
+        Gauss2dGan(Gauss2dConfig(loss="wgan-gp", minibatch_kernels=5))
+    assert "\n" not in str(err.value)
+    model = Gauss2dGan(Gauss2dConfig(minibatch_kernels=5, packing=2))
+    with pytest.raises(UserFacingError, match="batch of at least 4"):
+        model.batches(TargetData(model.target), 2, 0)
+    with pytest.raises(UserFacingError, match="turn one of them off"):
+        model.apply_settings({"loss": "wgan-gp"})
+    assert model.config.loss == "standard"
+
+
+def test_the_comparisons_progress_moves_while_its_jobs_train():
+    from trainers.families.gauss2d import CURES, compare_cures, comparison_jobs
+
+    cures = {name: CURES[name] for name in ("GAN", "PacGAN2")}
+    jobs = comparison_jobs(cures, 2, 600, True, 32, {"g_units": 8, "d_units": 8})
+    heard: list[float] = []
+    runs = compare_cures(jobs, 2, heard.append)
+    assert len(runs) == 8 and sum(heard) == pytest.approx(8)
+    assert len(heard) == 3 * len(jobs)  # at 250 and 500 steps and the last 100: not only when a job ends

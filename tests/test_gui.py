@@ -2,6 +2,7 @@
 
 import gc
 import importlib.util
+import math
 import multiprocessing
 import os
 import subprocess
@@ -567,6 +568,16 @@ def test_the_2d_lab_plays_in_slow_motion_and_steps_d_or_g_alone(qtbot, window):
     assert info.config["d_steps"] == 2 and info.changes[-1] == {"step": before.step, "d_steps": 2}
     t.select_family("gauss1d")
     assert t.step_d_button.isHidden()  # the 1-D lab cannot update one network alone
+
+
+def test_the_loss_plots_equilibrium_lines_follow_the_chosen_loss(window):
+    t = window.training
+    t.select_family("gauss2d")
+    assert t.losses.reference_lines == {"d_loss": pytest.approx(math.log(4)), "g_loss": pytest.approx(math.log(2))}
+    for loss, lines in (("least-squares", {"d_loss": 0.25, "g_loss": 0.125}), ("wgan-gp", {})):
+        t.settings.widgets["loss"].setCurrentText(loss)
+        t.reset()  # as a run starts
+        assert t.losses.reference_lines == lines
 
 
 def test_a_distribution_drawn_with_the_mouse_trains_and_is_measured(qtbot, window):

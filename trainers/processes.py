@@ -1,8 +1,12 @@
-"""Worker processes of numpy's kind: each starts with one BLAS thread.
+"""Worker processes of numpy's kind: each starts with one BLAS thread, and with glibc keeping freed memory.
 
 OpenBLAS spins its threads while it waits for work; two processes with two such threads each on a 2-core
 machine starve one another. The 2-D lab's comparison (5 seeds, 1,000 steps, 2 workers) took 42.7 s with the
-default threads and 12.9 s with one per process (AMD EPYC, 2 cores, 2026-12-06)."""
+default threads and 12.9 s with one per process (AMD EPYC, 2 cores, 2026-12-06).
+
+glibc hands arrays over 128 KB back to the system when they are freed and maps fresh, zeroed pages for the next
+ones: ten seeds of WGAN-GP (1,000 steps) spent 8.8 of their 17.5 s in the kernel doing that; with freed
+memory kept for reuse, 7.5 s (AMD EPYC, 2026-12-06)."""
 
 from __future__ import annotations
 
@@ -11,14 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(128 << 20)}
 
 
 @contextmanager
-def one_blas_thread_in_children() -> Iterator[None]:
-    """Processes spawned inside the block read one thread from the environment; this process is unchanged
-    (its BLAS has read its own settings when numpy was imported)."""
-    saved = {name: os.environ.get(name) for name in BLAS_THREADS}
-    os.environ.update({name: "1" for name in BLAS_THREADS})
+def numpy_worker_environment() -> Iterator[None]:
+    """Processes spawned inside the block read one BLAS thread and glibc's memory settings from the
+    environment; this process is unchanged (its BLAS and malloc read theirs when they started)."""
+    settings = {**{name: "1" for name in BLAS_THREADS}, **KEEP_FREED_MEMORY}
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         yield
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -56,9 +56,9 @@ class Target2D:
                 raise UserFacingError("The drawn points hold a NaN or infinite coordinate: redraw or fix the file.")
 
     # --- structure -----------------------------------------------------------------------
-    @property
+    @cached_property  # read at every batch the lab samples
     def centres(self) -> np.ndarray | None:
-        """(K, 2) mode centres of a mixture; None for a curve (it has no modes to count)."""
+        """(K, 2) mode centres of a mixture; None for a curve (it has no modes to count). Not to be changed."""
         s = self.size
         if self.shape == "ring8":
             angles = 2 * np.pi * np.arange(8) / 8
@@ -74,7 +74,7 @@ class Target2D:
             return np.array(self.points, np.float64)
         return None
 
-    @property
+    @cached_property
     def mode_spreads(self) -> np.ndarray:
         """(K, 2) standard deviation of each mode along x and y: `sigma`, but for GAN Lab's two clusters their
         own (one round, one tall) scaled with `sigma` (GAN Lab's first std, 0.1 of its square, reads as sigma).

@@ -243,10 +243,10 @@ class TrainingProcess:
 
         from trainers.devices import backend_for
         from trainers.families import family_entry
-        from trainers.processes import one_blas_thread_in_children
+        from trainers.processes import numpy_worker_environment
 
         numpy_only = not family_entry(self.request.family).needs_tensorflow  # beside the window's own numpy
-        with backend_for(self.request.devices), one_blas_thread_in_children() if numpy_only else nullcontext():
+        with backend_for(self.request.devices), numpy_worker_environment() if numpy_only else nullcontext():
             self._process.start()
 
     @property

@@ -96,6 +96,11 @@ class GanFamily(ABC):
     drawn_points: ClassVar[DrawnPoints | None] = None  # a real distribution the user can draw on the plane
     live_settings: ClassVar[tuple[str, ...]] = ()  # settings apply_settings can change between steps
 
+    @classmethod
+    def loss_reference(cls, settings: dict) -> dict[str, float]:
+        """The reference lines of a run's loss plots under these settings (e.g. a loss at equilibrium)."""
+        return dict(cls.loss_reference_lines)
+
     def __init__(self, config):
         self.config = config
         self.card: dict = {}

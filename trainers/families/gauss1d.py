@@ -685,12 +685,12 @@ class Gauss1dGan(GanFamily):
         else:
             import multiprocessing
 
-            from trainers.processes import one_blas_thread_in_children
+            from trainers.processes import numpy_worker_environment
 
             pool = ProcessPoolExecutor(
                 max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
             )
-            with one_blas_thread_in_children():  # the workers start at the first submit
+            with numpy_worker_environment():  # the workers start at the first submit
                 futures = [pool.submit(_comparison_run, job) for job in jobs]
             with pool:
                 for future in as_completed(futures):

@@ -6,8 +6,9 @@ one seed, the comparison study trains ten at once in the same numpy calls, which
 minutes on two cores (a step of ten small networks costs about what one costs: numpy's time goes to
 dispatch, not arithmetic).
 
-Cures, as settings: the loss (standard non-saturating, least squares), PacGAN packing, D steps per G
-step, and an unrolled D (G's gradient taken against D after k look-ahead updates).
+Cures, as settings: the loss (standard non-saturating, least squares, WGAN-GP), PacGAN packing, D steps
+per G step, an unrolled D (G's gradient taken against D after k look-ahead updates), minibatch
+discrimination, spectral normalisation of D and an averaged G.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ HEATMAP_POINTS = 48
 GRID_LINES, GRID_POINTS = 11, 41
 Z_RANGE = {"normal": 2.5, "uniform": 1.0}  # the explorer's noise sliders and the drawn noise grid
 GOAL_HIGH_QUALITY = 0.9
+LOSSES = ("standard", "least-squares", "wgan-gp")
+VIEW_BATCH = 64  # with minibatch discrimination, the views judge each point as one more of 64 of G's samples
+MINIBATCH = "discriminator/minibatch/w"
 # the papers' data (PacGAN's configs: the ring of radius 1 with σ 0.01, the grid 2 apart with σ 0.05)
 BENCHMARKS: dict[str, dict[str, Any]] = {
     "ring8": {"distribution": "ring8", "sigma": 0.01, "size": 1.0},
@@ -71,8 +75,18 @@ class Gauss2dConfig:
     activation: str = setting("relu", "hidden units of both networks", choices=("relu", "leaky-relu", "tanh"))
     loss: str = setting(
         "standard",
-        "standard: cross-entropy, G maximises log D(G(z)); least-squares: LSGAN (Mao et al. 2017)",
-        choices=("standard", "least-squares"),
+        "standard: cross-entropy, G maximises log D(G(z)); least-squares: LSGAN (Mao et al. 2017); wgan-gp: D "
+        "is a critic of unbounded scores, its gradient held near norm 1 between real and fake samples "
+        "(Gulrajani et al. 2017)",
+        choices=LOSSES,
+    )
+    gp_weight: float = setting(
+        0.1,
+        "WGAN-GP's λ, the weight of the gradient penalty: the authors' toy code (gan_toy.py) uses 0.1 on the 8 and "
+        "25 Gaussians ('smaller lambda seems to help for toy tasks'), the paper's images 10, which leaves the ring "
+        "with no mode here",
+        low=0,
+        high=1000,
     )
     packing: int = setting(1, "PacGAN: D judges m samples at once, all real or all fake (1 = off)", low=1, high=8)
     d_steps: int = setting(1, "D updates per G update", low=1, high=20)
@@ -83,6 +97,14 @@ class Gauss2dConfig:
         low=0,
         high=20,
     )
+    minibatch_kernels: int = setting(
+        0,
+        "minibatch discrimination (Salimans et al. 2016): D's last hidden layer also sees, per kernel, how close "
+        "each input is to the others of its batch, so a batch of one mode looks fake; kernels, 0 = off",
+        low=0,
+        high=64,
+    )
+    minibatch_dims: int = setting(3, "dimensions per minibatch-discrimination kernel", low=1, high=64)
     spectral_norm: bool = setting(
         False,
         "D's weight matrices divided by their largest singular value (Miyato et al. 2018; one power iteration "
@@ -120,35 +142,44 @@ def activate(kind: str, a: np.ndarray) -> np.ndarray:
 
 
 def activation_slope(kind: str, a: np.ndarray) -> np.ndarray:
+    """The activation's derivative at a; ReLU's as booleans (a product with them is a float's, without a cast)."""
     if kind == "relu":
-        return (a > 0).astype(a.dtype)
+        return a > 0
     if kind == "leaky-relu":
         return np.where(a > 0, 1.0, 0.2).astype(a.dtype)
     t = np.tanh(a)
     return 1.0 - t * t
 
 
-def layer_sizes(cfg: Gauss2dConfig, net: str) -> list[int]:
+def layer_shapes(cfg: Gauss2dConfig, net: str) -> list[tuple[int, int]]:
+    """(fan in, fan out) per layer. D's last layer also reads the minibatch features, one per kernel."""
     if net == "generator":
-        return [cfg.noise_dim] + [cfg.g_units] * cfg.g_layers + [2]
-    return [2 * cfg.packing] + [cfg.d_units] * cfg.d_layers + [1]
+        sizes = [cfg.noise_dim] + [cfg.g_units] * cfg.g_layers + [2]
+        return list(zip(sizes[:-1], sizes[1:]))
+    sizes = [2 * cfg.packing] + [cfg.d_units] * cfg.d_layers
+    return [*zip(sizes[:-1], sizes[1:]), (cfg.d_units + cfg.minibatch_kernels, 1)]
 
 
-def init_network(rngs: list[np.random.Generator], sizes: list[int], net: str) -> dict[str, np.ndarray]:
+def init_network(rngs: list[np.random.Generator], shapes: list[tuple[int, int]], net: str) -> dict[str, np.ndarray]:
     """Glorot-normal weights and zero biases, drawn per seed from that seed's own generator."""
     params = {}
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        std = math.sqrt(2.0 / (fan_in + fan_out))
-        params[f"{net}/{i}/w"] = np.stack([r.normal(0, std, (fan_in, fan_out)) for r in rngs]).astype(np.float32)
+    for i, (fan_in, fan_out) in enumerate(shapes):
+        params[f"{net}/{i}/w"] = glorot(rngs, fan_in, fan_out)
         params[f"{net}/{i}/b"] = np.zeros((len(rngs), 1, fan_out), np.float32)
     return params
+
+
+def glorot(rngs: list[np.random.Generator], fan_in: int, fan_out: int) -> np.ndarray:
+    std = math.sqrt(2.0 / (fan_in + fan_out))
+    return np.stack([r.normal(0, std, (fan_in, fan_out)) for r in rngs]).astype(np.float32)
 
 
 def forward(params: dict, net: str, layers: int, x: np.ndarray, kind: str):
     """x (S, B, in) -> (S, B, out), with what the backward pass needs."""
     h, cache = x, []
     for i in range(layers):
-        a = h @ params[f"{net}/{i}/w"] + params[f"{net}/{i}/b"]
+        a = h @ params[f"{net}/{i}/w"]
+        a += params[f"{net}/{i}/b"]
         cache.append((h, a))
         h = activate(kind, a) if i < layers - 1 else a
     return h, cache
@@ -185,14 +216,120 @@ def spectral_norm_gradient(g_sn: np.ndarray, w_sn: np.ndarray, sigma, u: np.ndar
     return (g_sn - inner * np.einsum("si,so->sio", v, u)) / sigma
 
 
+# --- minibatch discrimination (Salimans et al. 2016) -------------------------------------------------
+def minibatch_forward(h: np.ndarray, t: np.ndarray, kernels: int, groups: int, reference=None):
+    """Features (S, N, K) of inputs h (S, N, U): per kernel, the mean closeness exp(−L1) of an input's projection
+    h·T to those of its batch (the N inputs are `groups` batches side by side, real and fake apart); given the
+    projections of a reference batch (S, R, K·C), to those and to itself: a point judged as one more of them."""
+    s, n, _ = h.shape
+    m = _kernel_major(h @ t, groups, kernels)  # (C, S, G, K, B)
+    within = reference is None
+    r = m if within else _kernel_major(reference, 1, kernels)
+    distance = np.zeros(m.shape[1:] + r.shape[-1:], m.dtype)  # (S, G, K, B, R)
+    for mc, rc in zip(m, r):  # one kernel dimension at a time, in place: a sixth of the memory
+        gap = np.subtract(mc[..., :, None], rc[..., None, :])  # input i minus input j
+        distance += np.abs(gap, out=gap)
+    closeness = np.exp(np.negative(distance, out=distance), out=distance)
+    count = r.shape[-1] + (0 if within else 1)  # the mean, so that the feature does not grow with the batch
+    total = closeness.sum(-1) + (0.0 if within else 1.0)
+    features = np.moveaxis(total / count, 2, -1).reshape(s, n, kernels)
+    return features, (h, m, r, closeness, count, within)
+
+
+def minibatch_backward(cache: tuple, d_features: np.ndarray, t: np.ndarray, grads: dict | None) -> np.ndarray:
+    """T's gradient into grads (None: skip it); returns the gradient at h. Within a batch an input is the
+    first of its pairs and the second of everyone else's."""
+    h, m, r, closeness, count, within = cache
+    s, n, k = d_features.shape
+    d = np.ascontiguousarray(np.moveaxis(d_features.reshape(s, m.shape[2], -1, k), 2, -1)) / count  # (S, G, K, B)
+    # d distance(i, j) / d m(i) = sign(m(i) − m(j)); within a batch the pair (j, i) adds its own, of the
+    # opposite sign: the closeness is symmetric, so both come to one weight per pair
+    weight = np.add(d[..., :, None], d[..., None, :]) if within else np.repeat(d[..., None], r.shape[-1], -1)
+    weight *= closeness  # (S, G, K, B, R)
+    d_m = np.empty_like(m)
+    for c, (mc, rc) in enumerate(zip(m, r)):
+        side = np.sign(np.subtract(mc[..., :, None], rc[..., None, :]))
+        d_m[c] = -(np.multiply(side, weight, out=side)).sum(-1)
+    d_m = np.moveaxis(d_m, (0, 4), (4, 2)).reshape(s, n, -1)  # (S, G, B, K, C)
+    if grads is not None:
+        grads[MINIBATCH] = np.swapaxes(h, -1, -2) @ d_m
+    return d_m @ np.swapaxes(t, -1, -2)
+
+
+def _kernel_major(m: np.ndarray, groups: int, kernels: int) -> np.ndarray:
+    """(S, N, K·C) -> (C, S, G, K, B): a kernel dimension first, the batch last (the pairwise sums run along
+    memory)."""
+    s, n, _ = m.shape
+    m = m.reshape(s, groups, n // groups, kernels, -1)  # (S, G, B, K, C)
+    return np.ascontiguousarray(np.moveaxis(m, (4, 2), (0, 4)))
+
+
+# --- WGAN-GP's gradient penalty (Gulrajani et al. 2017) --------------------------------------------------
+def gradient_penalty(params: dict, x: np.ndarray, cfg: Gauss2dConfig, grads: dict) -> np.ndarray:
+    """λ·mean (‖∇x D(x)‖ − 1)² per seed at the points x (S, N, 2m); its gradient with respect to D's weights is
+    added into grads by double backpropagation through the MLP (tanh's second derivative included; ReLU's is
+    zero). D without minibatch features: the penalty is per input."""
+    kind, top = cfg.activation, cfg.d_layers
+    _, hidden = forward(params, "discriminator", top, x, kind)  # (input, pre-activation) per hidden layer
+    slopes = [activation_slope(kind, a) for _, a in hidden]
+    w = [params[f"discriminator/{i}/w"] for i in range(top + 1)]
+    # the input gradient, layer by layer from D's output (dD/dh at the top is the last layer's weights)
+    e = np.broadcast_to(np.swapaxes(w[top], -1, -2), (x.shape[0], x.shape[1], w[top].shape[1]))
+    uppers, deltas = [e] * top, [e] * top
+    for i in reversed(range(top)):
+        uppers[i], deltas[i] = e, e * slopes[i]
+        e = deltas[i] @ np.swapaxes(w[i], -1, -2)
+    norm = np.sqrt((e * e).sum(-1, keepdims=True) + 1e-12)
+    penalty = cfg.gp_weight * ((norm - 1.0) ** 2).mean((1, 2))
+    # back through that computation, from the input gradient up
+    e_bar = cfg.gp_weight * 2.0 * (norm - 1.0) / norm * e / x.shape[1]
+    pre_bars = []
+    for i in range(top):
+        key = f"discriminator/{i}/w"
+        grads[key] = grads[key] + np.swapaxes(e_bar, -1, -2) @ deltas[i]
+        delta_bar = e_bar @ w[i]
+        e_bar = delta_bar * slopes[i]
+        if kind == "tanh":
+            pre_bars.append(delta_bar * uppers[i] * activation_curvature(kind, hidden[i][1]))
+    key = f"discriminator/{top}/w"
+    grads[key] = grads[key] + e_bar.sum(1)[..., None]
+    if kind == "tanh":  # the slopes depend on the weights below them
+        d_h = None
+        for i in reversed(range(top)):
+            d_pre = pre_bars[i] if d_h is None else pre_bars[i] + d_h * slopes[i]
+            for part, value in (("w", np.swapaxes(hidden[i][0], -1, -2) @ d_pre), ("b", d_pre.sum(1, keepdims=True))):
+                grads[f"discriminator/{i}/{part}"] = grads[f"discriminator/{i}/{part}"] + value
+            d_h = d_pre @ np.swapaxes(w[i], -1, -2)
+    return penalty
+
+
+def activation_curvature(kind: str, a: np.ndarray) -> np.ndarray:
+    """The activation's second derivative (tanh's; the piecewise-linear ones have none)."""
+    t = np.tanh(a)
+    return -2.0 * t * (1.0 - t * t)
+
+
+def refuse_conflicting_cures(cfg: Gauss2dConfig) -> None:
+    if cfg.loss == "wgan-gp" and cfg.minibatch_kernels:
+        raise UserFacingError(
+            "WGAN-GP's penalty is per input and minibatch features mix a batch: turn one of them off "
+            "(loss or minibatch_kernels 0)."
+        )
+
+
 class Adam:
-    """Adam over one network's arrays (each with the seed axis: the seeds never mix)."""
+    """Adam over one network's arrays (each with the seed axis: the seeds never mix). The network's weights and
+    both moments each live in one (S, total) buffer, the named arrays views into it: an update is a handful of
+    numpy calls for the whole network rather than a handful per array (a tenth of a step's time at 10 seeds)."""
 
     def __init__(self, params: dict, names: list[str], rate: float, cfg: Gauss2dConfig):
         self.params, self.names, self.rate, self.beta1 = params, names, rate, cfg.beta1
         self.decay, self.decay_steps = cfg.decay, cfg.decay_steps
-        self.slots = {f"m/{n}": np.zeros_like(params[n]) for n in names}
-        self.slots.update({f"v/{n}": np.zeros_like(params[n]) for n in names})
+        self.weights = _into_one_buffer(params, names)
+        self.moments = np.zeros((2, *self.weights.shape), self.weights.dtype)
+        self.slots = {}
+        for i, moment in enumerate("mv"):
+            self.slots.update({f"{moment}/{n}": v for n, v in _views(self.moments[i], params, names).items()})
         self.step = 0
 
     def apply(self, grads: dict) -> None:
@@ -200,13 +337,13 @@ class Adam:
         b1, b2, eps = self.beta1, 0.999, 1e-8
         rate = self.rate * self.decay ** ((self.step - 1) // self.decay_steps)
         step_size = rate * math.sqrt(1 - b2**self.step) / (1 - b1**self.step)
-        for n in self.names:
-            g, m, v = grads[n], self.slots[f"m/{n}"], self.slots[f"v/{n}"]
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            self.params[n] -= step_size * m / (np.sqrt(v) + eps)
+        g = np.concatenate([grads[n].reshape(len(self.weights), -1) for n in self.names], axis=1)
+        m, v = self.moments
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        self.weights -= step_size * m / (np.sqrt(v) + eps)
 
     def copy_state(self) -> tuple:
         return self.step, {k: v.copy() for k, v in self.slots.items()}
@@ -215,6 +352,26 @@ class Adam:
         self.step, slots = saved
         for k, v in slots.items():
             self.slots[k][...] = v
+
+
+def _into_one_buffer(params: dict, names: list[str]) -> np.ndarray:
+    """Copies the named arrays (S, ...) into one (S, total) buffer and puts views of it in their place."""
+    first = params[names[0]]
+    buffer = np.concatenate([params[n].reshape(len(first), -1) for n in names], axis=1)
+    params.update(_views(buffer, params, names))
+    return buffer
+
+
+def _views(buffer: np.ndarray, params: dict, names: list[str]) -> dict[str, np.ndarray]:
+    """Arrays shaped as params' named ones, viewing consecutive columns of buffer (S, total)."""
+    views, start = {}, 0
+    for n in names:
+        shape = params[n].shape
+        size = math.prod(shape[1:])
+        views[n] = buffer[:, start : start + size].reshape(shape)
+        assert np.shares_memory(views[n], buffer)  # a copy would train nothing
+        start += size
+    return views
 
 
 def pack(x: np.ndarray, m: int) -> np.ndarray:
@@ -227,11 +384,14 @@ class Lab2D:
     """G and D for every seed in `seeds`, their optimizers, and one training step for all of them."""
 
     def __init__(self, cfg: Gauss2dConfig, seeds: tuple[int, ...]):
+        refuse_conflicting_cures(cfg)
         self.cfg, self.seeds = cfg, seeds
         rngs = [np.random.default_rng(s) for s in seeds]
         self.params: dict[str, np.ndarray] = {}
         for net in ("generator", "discriminator"):
-            self.params.update(init_network(rngs, layer_sizes(cfg, net), net))
+            self.params.update(init_network(rngs, layer_shapes(cfg, net), net))
+        if cfg.minibatch_kernels:  # the kernels' projection T (no bias: only differences between samples count)
+            self.params[MINIBATCH] = glorot(rngs, cfg.d_units, cfg.minibatch_kernels * cfg.minibatch_dims)
         self.noise_rngs = [np.random.default_rng((s, 1)) for s in seeds]
         self.optimizers = {
             "generator": Adam(self.params, self._names("generator"), cfg.g_learning_rate, cfg),
@@ -256,6 +416,10 @@ class Lab2D:
         )
         self._sn: dict[str, tuple] = {}
         self._d_view = self.params  # the weights D last computed with (normalised ones under spectral norm)
+        # where points of the views are judged as one more of G's samples (minibatch discrimination), and
+        # where WGAN-GP's penalty is taken between real and fake samples: each from its own generator
+        self._view_noise = np.stack([_noise(cfg, np.random.default_rng((s, 4)), VIEW_BATCH) for s in seeds])
+        self._penalty_rngs = [np.random.default_rng((s, 5)) for s in seeds]
 
     def _names(self, net: str) -> list[str]:
         return [k for k in self.params if k.startswith(net + "/")]
@@ -272,11 +436,38 @@ class Lab2D:
         """G's samples in the plane for z (S, n, noise_dim), through the averaged weights where there are some."""
         return forward(self.sampling_params, "generator", self.cfg.g_layers + 1, z, self.cfg.activation)[0] * self.scale
 
-    def discriminator(self, x: np.ndarray, training: bool = False):
-        """Logits (S, B / m, 1) for samples x (S, B, 2) in the networks' units; `training`: D's own update."""
+    def discriminator(self, x: np.ndarray, training: bool = False, groups: int = 1):
+        """Logits (S, B / m, 1) for samples x (S, B, 2) in the networks' units, which hold `groups` batches side
+        by side (minibatch features stay within each); `training`: D's own update."""
+        return self._d_forward(self._d_params(training), pack(x, self.cfg.packing), groups)
+
+    def _d_forward(self, params: dict, x: np.ndarray, groups: int = 1, reference=None):
+        """D on packed inputs x (S, N, 2m): hidden layers, the minibatch features beside the last one's, the
+        logit. Returns the logits and what _d_backward needs."""
         cfg = self.cfg
-        params = self._d_params(training)
-        return forward(params, "discriminator", cfg.d_layers + 1, pack(x, cfg.packing), cfg.activation)
+        pre, hidden = forward(params, "discriminator", cfg.d_layers, x, cfg.activation)
+        h = activate(cfg.activation, pre)
+        minibatch = None
+        if cfg.minibatch_kernels:
+            features, minibatch = minibatch_forward(h, params[MINIBATCH], cfg.minibatch_kernels, groups, reference)
+            h = np.concatenate([h, features], -1)
+        top = f"discriminator/{cfg.d_layers}"
+        return h @ params[f"{top}/w"] + params[f"{top}/b"], (hidden, pre, h, minibatch)
+
+    def _d_backward(self, params: dict, cache: tuple, d_logits: np.ndarray, grads: dict | None) -> np.ndarray:
+        """D's weight gradients into grads (None: skip them); returns the gradient at D's (packed) inputs."""
+        cfg = self.cfg
+        hidden, pre, h, minibatch = cache
+        top = f"discriminator/{cfg.d_layers}"
+        if grads is not None:
+            grads[f"{top}/w"] = np.swapaxes(h, -1, -2) @ d_logits
+            grads[f"{top}/b"] = d_logits.sum(1, keepdims=True)
+        d_h = d_logits @ np.swapaxes(params[f"{top}/w"], -1, -2)
+        if minibatch is not None:
+            d_features = d_h[..., cfg.d_units :]
+            d_h = d_h[..., : cfg.d_units] + minibatch_backward(minibatch, d_features, params[MINIBATCH], grads)
+        d_pre = d_h * activation_slope(cfg.activation, pre)
+        return backward(params, "discriminator", hidden, d_pre, cfg.activation, grads)
 
     def _d_params(self, iterate: bool) -> dict:
         """The weights D computes with: its own, or spectrally normalised (a power iteration more when D
@@ -292,18 +483,29 @@ class Lab2D:
         return view
 
     def judge(self, x: np.ndarray):
-        """D's logits for points x (S, B, 2) of the plane."""
-        return self.discriminator(x / self.scale)
+        """D's logits for points x (S, B, 2) of the plane; with minibatch discrimination each point is judged as
+        one more of a batch of G's samples (drawn from fixed noise)."""
+        cfg = self.cfg
+        params = self._d_params(False)
+        reference = None
+        if cfg.minibatch_kernels:
+            fake, _ = self.generator(self._view_noise)
+            pre, _ = forward(params, "discriminator", cfg.d_layers, pack(fake, cfg.packing), cfg.activation)
+            reference = activate(cfg.activation, pre) @ params[MINIBATCH]
+        return self._d_forward(params, pack(x / self.scale, cfg.packing), 1, reference)
 
     def discriminator_input_gradient(self, cache, d_logits) -> np.ndarray:
         """d loss / d x at D's inputs, in the networks' units (divide by scale for the plane's)."""
-        d = backward(self._d_view, "discriminator", cache, d_logits, self.cfg.activation, None)
+        d = self._d_backward(self._d_view, cache, d_logits, None)
         return d.reshape(d.shape[0], -1, 2)
 
     # --- losses: value and gradient at the logits -----------------------------------------------
     def d_loss(self, real_logits, fake_logits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-seed loss and its gradients at the real and fake logits (means over each batch)."""
         n_r, n_f = real_logits.shape[1], fake_logits.shape[1]
+        if self.cfg.loss == "wgan-gp":  # the critic: real scores up, fake ones down (the penalty comes apart)
+            loss = fake_logits.mean((1, 2)) - real_logits.mean((1, 2))
+            return loss, np.full_like(real_logits, -1.0 / n_r), np.full_like(fake_logits, 1.0 / n_f)
         if self.cfg.loss == "least-squares":
             loss = 0.5 * ((real_logits - 1) ** 2).mean((1, 2)) + 0.5 * (fake_logits**2).mean((1, 2))
             return loss, (real_logits - 1) / n_r, fake_logits / n_f
@@ -312,6 +514,8 @@ class Lab2D:
 
     def g_loss(self, fake_logits) -> tuple[np.ndarray, np.ndarray]:
         n = fake_logits.shape[1]
+        if self.cfg.loss == "wgan-gp":
+            return -fake_logits.mean((1, 2)), np.full_like(fake_logits, -1.0 / n)
         if self.cfg.loss == "least-squares":
             return 0.5 * ((fake_logits - 1) ** 2).mean((1, 2)), (fake_logits - 1) / n
         return np.logaddexp(0, -fake_logits).mean((1, 2)), (expit(fake_logits) - 1) / n
@@ -320,20 +524,28 @@ class Lab2D:
     def d_update(self, real: np.ndarray) -> dict[str, np.ndarray]:
         batch = real.shape[1]
         fake, _ = self.generator(self.noise(batch))
-        logits, cache = self.discriminator(np.concatenate([real, fake], 1), training=True)
+        logits, cache = self.discriminator(np.concatenate([real, fake], 1), training=True, groups=2)
         half = logits.shape[1] // 2
         loss, d_real, d_fake = self.d_loss(logits[:, :half], logits[:, half:])
         grads: dict = {}
-        d_out = np.concatenate([d_real, d_fake], 1)
-        backward(self._d_view, "discriminator", cache, d_out, self.cfg.activation, grads)
+        self._d_backward(self._d_view, cache, np.concatenate([d_real, d_fake], 1), grads)
+        if self.cfg.loss == "wgan-gp":
+            loss = loss + gradient_penalty(self._d_view, self._between(real, fake), self.cfg, grads)
         for k, (w_sn, sigma, u, v) in self._sn.items():  # back through the normalisation to the raw weights
             grads[k] = spectral_norm_gradient(grads[k], w_sn, sigma, u, v)
         self.optimizers["discriminator"].apply(grads)
-        if self.cfg.loss == "least-squares":
+        if self.cfg.loss != "standard":  # D's outputs as they are: LSGAN's targets, the critic's scores
             d_real_out, d_fake_out = logits[:, :half], logits[:, half:]
         else:
             d_real_out, d_fake_out = expit(logits[:, :half]), expit(logits[:, half:])
         return {"d_loss": loss, "d_real": d_real_out.mean((1, 2)), "d_fake": d_fake_out.mean((1, 2))}
+
+    def _between(self, real: np.ndarray, fake: np.ndarray) -> np.ndarray:
+        """Packed inputs at uniformly random points on the lines between real and fake ones (WGAN-GP)."""
+        m = self.cfg.packing
+        a, b = pack(real, m), pack(fake, m)
+        t = np.stack([r.random((a.shape[1], 1), np.float32) for r in self._penalty_rngs])
+        return t * a + (1.0 - t) * b
 
     def g_update(self, batch: int) -> np.ndarray:
         fake, g_cache = self.generator(self.noise(batch))
@@ -445,9 +657,16 @@ class Gauss2dGan(GanFamily):
         ("Divergences", ("reverse_kl", "js", "sliced_w1")),
     )
     loss_reference_lines = {"d_loss": 2 * math.log(2), "g_loss": math.log(2)}
+    # the losses where D outputs ½ everywhere: cross-entropy's log 4 and log 2, least squares' ¼ and ⅛; a critic's
+    # scores have no such value
+    EQUILIBRIA = {"standard": loss_reference_lines, "least-squares": {"d_loss": 0.25, "g_loss": 0.125}}
     partial_steps = ("discriminator", "generator")  # GAN Lab's "step D" and "step G"
-    live_settings = ("g_learning_rate", "d_learning_rate", "beta1", "loss", "d_steps", "unrolled")
+    live_settings = ("g_learning_rate", "d_learning_rate", "beta1", "loss", "gp_weight", "d_steps", "unrolled")
     drawn_points = DrawnPoints("drawn_points", ("distribution", "drawn"), (-1.5, 1.5, -1.5, 1.5))
+
+    @classmethod
+    def loss_reference(cls, settings: dict) -> dict[str, float]:
+        return dict(cls.EQUILIBRIA.get(settings.get("loss", "standard"), {}))
 
     def __init__(self, config: Gauss2dConfig | None = None):
         super().__init__(config or Gauss2dConfig())
@@ -507,6 +726,11 @@ class Gauss2dGan(GanFamily):
         return {**config, "distribution": "drawn", "drawn_points": format_points(target.points)}
 
     def batches(self, dataset: TargetData, batch_size: int, seed: int) -> TargetBatches:
+        if self.config.minibatch_kernels and batch_size < 2 * self.config.packing:
+            raise UserFacingError(
+                f"Minibatch discrimination compares the inputs of a batch: use a batch of at least "
+                f"{2 * self.config.packing}, got {batch_size}."
+            )
         if batch_size % self.config.packing:
             raise UserFacingError(
                 f"Packing {self.config.packing} samples per D input needs a batch that is a multiple of "
@@ -535,6 +759,7 @@ class Gauss2dGan(GanFamily):
         if refused:
             raise UserFacingError(f"{', '.join(refused)} cannot change while the run trains: stop, then start anew.")
         cfg = checked_config(Gauss2dConfig, {**asdict(self.config), **changes})
+        refuse_conflicting_cures(cfg)
         self.config = self.lab.cfg = cfg
         frozen_g = 0.0 if self._generators_frozen else cfg.g_learning_rate  # a warm-up stays one
         for net, rate in (("generator", frozen_g), ("discriminator", cfg.d_learning_rate)):
@@ -595,6 +820,8 @@ class Gauss2dGan(GanFamily):
         logits, _ = self.lab.judge(packed)
         if self.config.loss == "least-squares":
             values = np.clip(logits, 0.0, 1.0)
+        elif self.config.loss == "wgan-gp":  # unbounded scores: the view's lowest blue, its highest red
+            values = (logits - logits.min()) / max(float(np.ptp(logits)), 1e-12)
         else:
             values = expit(logits)
         return values[0, :, 0].reshape(HEATMAP_POINTS, HEATMAP_POINTS).astype(np.float32)
@@ -605,6 +832,10 @@ class Gauss2dGan(GanFamily):
             note += f"; with packing, each input holds x {self.config.packing} times"
         if self.config.loss == "least-squares":
             note += "; least squares: D's output clipped to [0, 1]"
+        if self.config.loss == "wgan-gp":
+            note = "the critic's score: red where highest (real-like), blue where lowest, over this view"
+        if self.config.minibatch_kernels:
+            note += "; minibatch discrimination: each point judged as one more of 64 of G's samples"
         return note
 
     def warped_grid(self) -> np.ndarray:
@@ -765,29 +996,34 @@ def meets_goal(figures: dict, target: Target2D) -> bool:
     )
 
 
-def train_seeds(cfg: Gauss2dConfig, seeds: tuple[int, ...], steps: int, batch: int) -> list[dict]:
-    """Every seed trained at once (the seed axis), headless and in memory: each seed's final figures."""
+def train_seeds(cfg: Gauss2dConfig, seeds: tuple[int, ...], steps: int, batch: int, progress=None) -> list[dict]:
+    """Every seed trained at once (the seed axis), headless and in memory: each seed's final figures.
+    progress(runs) hears of the work done every PROGRESS_STEPS steps, in (fractions of) runs."""
     started = time.perf_counter()
     lab = Lab2D(cfg, seeds)
     target = cfg.target
     data = [np.random.default_rng((s, 7919)) for s in seeds]
-    diverged_at: list[int | None] = [None] * len(seeds)
+    diverged_at = np.zeros(len(seeds), np.int64)  # 0: not diverged
     with np.errstate(all="ignore"):
         for step in range(steps):
             real = np.stack([target.sample(r, batch * cfg.d_steps) for r in data]).astype(np.float32)
             losses = lab.step(real)
-            for i in range(len(seeds)):
-                if diverged_at[i] is None and not all(np.isfinite(v[i]) for v in losses.values()):
-                    diverged_at[i] = step + 1
+            if progress and (step + 1) % PROGRESS_STEPS == 0:
+                progress(len(seeds) * PROGRESS_STEPS / steps)
+            finite = np.isfinite(np.stack(list(losses.values()))).all(0)
+            diverged_at[(diverged_at == 0) & ~finite] = step + 1
         fixed = [np.random.default_rng((s, 3)) for s in seeds]
         z = np.stack([_noise(cfg, r, LIVE_SAMPLES) for r in fixed])
         samples = lab.sample(z)
+    if progress and steps % PROGRESS_STEPS:
+        progress(len(seeds) * (steps % PROGRESS_STEPS) / steps)
     seconds = (time.perf_counter() - started) / len(seeds)
     runs = []
     for i, seed in enumerate(seeds):
         figures = sample_figures(samples[i], target)
-        runs.append({"seed": seed, "diverged_at": diverged_at[i], "seconds": seconds, **figures})
-        runs[-1]["meets_goal"] = meets_goal(runs[-1], target) and diverged_at[i] is None
+        diverged = int(diverged_at[i]) or None
+        runs.append({"seed": seed, "diverged_at": diverged, "seconds": seconds, **figures})
+        runs[-1]["meets_goal"] = meets_goal(runs[-1], target) and diverged is None
     return runs
 
 
@@ -806,11 +1042,14 @@ CURES: dict[str, dict[str, Any]] = {
     "PacGAN4": {"packing": 4},
     "unrolled 5": {"unrolled": 5},
     "spectral norm": {"spectral_norm": True},
+    "WGAN-GP, 2 D steps": {"loss": "wgan-gp", "d_steps": 2},  # λ 0.1 as the authors' toy code; see the README
+    "minibatch 5×3": {"minibatch_kernels": 5},
 }
 # every cell's schedule: both rates x 0.7 every 1,000 steps, so that G settles on the modes at the end (with a
 # constant rate it orbits them, and the high-quality share stays near 80%)
 SCHEDULE = {"decay": 0.7, "decay_steps": 1000}
-SEEDS_PER_JOB = 5  # a job trains this many seeds at once: two workers, and a progress bar that moves
+SEEDS_PER_JOB = 10  # a job trains this many seeds at once (ten cost what four cost one by one)
+PROGRESS_STEPS = 250  # a job's progress is heard this often: the bar moves while the long jobs run
 # the strongest recipe found here, 10 seeds on both benchmarks in about 12 min on 2 cores: too long for the table
 LONG: dict[str, dict[str, Any]] = {
     "PacGAN2, 2 D steps, batch 256, 30k steps": {
@@ -859,42 +1098,74 @@ def comparison_jobs(
     return jobs
 
 
-def _comparison_job(job: tuple) -> list[dict]:
+def _comparison_job(job: tuple, progress=None) -> list[dict]:
     bench, cure, cfg, seeds, steps, batch = job
-    runs = train_seeds(cfg, seeds, steps, batch)
+    runs = train_seeds(cfg, seeds, steps, batch, progress or _report_to_parent)
     return [{"benchmark": bench, "cure": cure, "steps": steps, "batch": batch, **run} for run in runs]
 
 
-def compare_cures(jobs: list[tuple], workers: int, progress) -> list[dict]:
-    """The jobs (comparison_jobs) in `workers` processes: each run's final figures, in the table's order."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+_progress_queue = None  # a worker's line back to the parent's progress bar
 
+
+def _listen(queue) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def _report_to_parent(runs: float) -> None:
+    if _progress_queue is not None:
+        _progress_queue.put(runs)
+
+
+def compare_cures(jobs: list[tuple], workers: int, progress) -> list[dict]:
+    """The jobs (comparison_jobs) in `workers` processes: each run's final figures, in the table's order.
+    progress(runs) moves as the jobs train (fractions of runs)."""
     cures = list(dict.fromkeys(job[1] for job in jobs))
     jobs = sorted(jobs, key=lambda job: -_job_cost(job))  # the longest first: the workers finish together
+    progress = progress or (lambda runs: None)
     runs: list[dict] = []
     if workers <= 1:
         for job in jobs:
-            runs += _comparison_job(job)
-            progress and progress(len(job[3]))
+            runs += _comparison_job(job, progress)
     else:
-        import multiprocessing
-
-        from trainers.processes import one_blas_thread_in_children
-
-        pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn"))
-        with one_blas_thread_in_children():  # the workers start at the first submit
-            futures = {pool.submit(_comparison_job, job): job for job in jobs}
-        with pool:
-            for future in as_completed(futures):
-                runs += future.result()
-                progress and progress(len(futures[future][3]))
+        runs = _in_processes(jobs, workers, progress)
     order = {(b, c): i for i, (b, c) in enumerate((b, c) for b in BENCHMARKS for c in cures)}
     return sorted(runs, key=lambda r: (order[(r["benchmark"], r["cure"])], r["seed"]))
 
 
+def _in_processes(jobs: list[tuple], workers: int, progress) -> list[dict]:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from trainers.processes import numpy_worker_environment
+
+    context = multiprocessing.get_context("spawn")
+    heard = context.SimpleQueue()  # written at once (no feeder thread): all of a job's is there when it ends
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_listen, initargs=(heard,))
+    runs: list[dict] = []
+
+    def drain() -> None:
+        while not heard.empty():
+            progress(heard.get())
+
+    with numpy_worker_environment():  # the workers start at the first submit
+        pending = {pool.submit(_comparison_job, job) for job in jobs}
+    with pool:
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            drain()
+            for future in done:
+                runs += future.result()
+    drain()
+    heard.close()
+    return runs
+
+
 def _job_cost(job: tuple) -> float:
     cfg, steps, batch = job[2], job[4], job[5]
-    return len(job[3]) * steps * (cfg.d_steps + cfg.unrolled + 1) / cfg.packing**0.5 * (batch / 64) ** 0.7
+    d_update = (1.4 if cfg.loss == "wgan-gp" else 1.0) * (2.5 if cfg.minibatch_kernels else 1.0)  # measured
+    updates = (cfg.d_steps + cfg.unrolled) * d_update + 1
+    return len(job[3]) * steps * updates / cfg.packing**0.5 * (batch / 64) ** 0.7
 
 
 def summarise_cells(runs: list[dict], cures: dict) -> list[dict]:

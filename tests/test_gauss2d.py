@@ -397,7 +397,7 @@ def test_the_long_comparison_trains_its_recipe_with_its_own_batch_and_steps(caps
 
     jobs = comparison_jobs(LONG, 10, 10000, False, 64, None)
     assert {(job[4], job[5]) for job in jobs} == {(30000, 256)} and len(jobs) == 2  # 2 benchmarks x 10 seeds
-    assert all(job[2].packing == 2 and job[2].d_steps == 2 for job in jobs)
+    assert all(job[2].packing == 2 and job[2].d_steps == 2 and job[2].generator_average == 0.999 for job in jobs)
     assert (
         main(["compare", "gauss2d", "--preset", "long", "--seeds", "1", "--steps", "10", "--workers", "1", "--json"])
         == 0

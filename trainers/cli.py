@@ -637,7 +637,9 @@ def cmd_compare(args, _rest) -> int:
     if preset not in cls.comparison_presets:
         raise UserFacingError(f"--preset {preset}: {cls.title} offers {', '.join(cls.comparison_presets)}.")
     started = time.perf_counter()
-    with tqdm(total=cls.comparison_runs(args.seeds, preset), unit="run", desc="comparing", file=sys.stderr) as bar:
+    runs = cls.comparison_runs(args.seeds, preset)
+    shape = "{l_bar}{bar}| {n:.0f}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]"  # runs heard of in fractions
+    with tqdm(total=runs, unit="run", desc="comparing", file=sys.stderr, bar_format=shape) as bar:
         result = cls.compare(
             seeds=args.seeds,
             steps=args.steps,

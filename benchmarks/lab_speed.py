@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 LABS = {  # family -> (settings for the runs, what the table holds, its target in seconds)
     "gauss1d": ({"pretrain": False}, "40-run comparison table", 60),
-    "gauss2d": ({}, "140-run comparison table", 300),
+    "gauss2d": ({}, "180-run comparison table", 300),
 }
 FAMILY = "gauss1d"
 

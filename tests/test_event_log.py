@@ -69,3 +69,13 @@ def test_a_full_disk_stops_the_event_files_not_the_run(tmp_path, monkeypatch):
     log.close(step=1)  # flushing fails: no exception
     assert log.failure == "TensorBoard files stopped: No space left on device"
     log.losses(2, {"d_loss": 2.0})  # and later values are dropped quietly
+
+
+def test_an_undefined_measure_is_written_without_a_console_warning(tmp_path, caplog):
+    log = EventLog(tmp_path)
+    with caplog.at_level("WARNING"):
+        log.metrics(0, {"reverse_kl": float("inf")})  # the 2-D lab's, before any sample lands near a mode
+        log.metrics(1, {"reverse_kl": 0.5})
+        log.close()
+    assert not caplog.records
+    assert [e.value for e in read(tmp_path / EVENTS_DIR).Scalars("metrics/reverse_kl")] == [float("inf"), 0.5]

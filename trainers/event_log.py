@@ -32,8 +32,13 @@ class EventLog:
             return
         try:
             if self._open_writer is None:
+                import logging
+
                 from tensorboardX import SummaryWriter
 
+                # a measure undefined so far (the 2-D lab's reverse KL before any sample lands near a mode) is
+                # written as NaN, which TensorBoard shows as a gap; tensorboardX would warn on the console each time
+                logging.getLogger("tensorboardX.x2num").setLevel(logging.ERROR)
                 self._open_writer = SummaryWriter(logdir=str(self.folder), flush_secs=10)
             getattr(self._open_writer, method)(*args, **kwargs)
         except OSError as exc:

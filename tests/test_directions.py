@@ -47,6 +47,12 @@ def test_ganspace_directions_move_the_early_activations_more_than_random_ones(dc
     assert moved(vectors[0]) > np.median([moved(r) for r in random])
 
 
+def test_each_direction_is_signed_by_its_largest_component_so_tables_repeat():
+    rows = D.unit_rows(np.array([[0.0, -3.0, 1.0], [2.0, 0.5, -1.0], [-1.0, 0.0, 0.0]]))
+    assert np.allclose(rows[0], [0.0, 3.0, -1.0] / np.sqrt(10)) and rows[1, 0] > 0 and np.allclose(rows[2], [1, 0, 0])
+    assert np.allclose(D.unit_rows(-rows), rows)  # a solver's flipped eigenvector gives the same direction
+
+
 def test_directions_on_one_axis_count_once():
     axis = D.unit_rows(np.array([[1.0, 0.0, 0.0], [-0.99, 0.1, 0.0], [0.0, 1.0, 0.0], [0.7, 0.7, 0.0]]))
     kept = D.distinct(axis)

@@ -34,7 +34,7 @@ NO_EFFECT = 0.1  # every |ρ| below this, the class kept and the ends no farther
 SAME_AXIS = 0.95  # |cos| from which two directions count as one
 CLASS_CHANGE = 0.5  # class kept below this over ±2σ: the direction is named by the change
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Activation", "ELU", "PReLU")
-FORMAT = 4  # bumped when the cached tables change meaning
+FORMAT = 5  # bumped when the cached tables change meaning (5: each direction's sign fixed by its largest component)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,12 @@ def noise_weights(site: NoiseSite, dim: int) -> np.ndarray:
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    """Rows of unit length, each signed so that its largest component is positive: an eigenvector's or a
+    principal component's sign is arbitrary (ARPACK's changed from one run to the next, flipping every ρ in
+    the tables), and the same model should give the same table."""
+    rows = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    largest = rows[np.arange(len(rows)), np.abs(rows).argmax(axis=1)]
+    return rows * np.where(largest < 0, -1.0, 1.0)[:, None]
 
 
 def sefa(site: NoiseSite, dim: int, k: int) -> np.ndarray:

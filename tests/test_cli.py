@@ -296,3 +296,15 @@ def test_the_cli_is_quiet_unless_asked_to_be_verbose(infogan_run, tmp_path):
         timeout=120,
     )
     assert loud.returncode == 0 and loud.stderr != ""
+
+
+def test_contradicting_flags_are_refused_before_the_family_or_tensorflow_loads(tmp_path):
+    script = (
+        "import sys; from trainers.cli import main; "
+        f"codes = [main(['train', 'infogan', '--out', {str(tmp_path / 'r')!r}, *extra]) "
+        "for extra in (['--generator-warmup', '5'], ['--resume', '--preset', 'x'])]; "
+        "print(codes, 'tensorflow' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[2, 2] False", done.stderr
+    assert done.stderr.count("gan-explorer:") == 2

@@ -49,7 +49,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     words = [a for a in argv if a != "--verbose"]
-    family = words[1] if len(words) > 1 and words[0] == "train" and words[1] in family_names() else None
+    helping = "-h" in words or "--help" in words  # the settings' help imports the family (TensorFlow): only then
+    family = words[1] if helping and len(words) > 1 and words[0] == "train" and words[1] in family_names() else None
     train = sub.add_parser(
         "train",
         help="train a model headless, with checkpoints",
@@ -244,6 +245,7 @@ def cmd_train(args, _rest) -> int:
     from trainers.run import RunDir, RunInfo, with_resume_changes
     from trainers.session import open_trainer
 
+    refuse_contradicting_flags(args)  # first: they need neither the family nor TensorFlow
     entry = family_entry(args.family)
     run = RunDir(args.out)
     preset = preset_named(entry.load(), args.preset) if args.preset else None
@@ -253,8 +255,6 @@ def cmd_train(args, _rest) -> int:
     if args.resume:
         info, changed = with_resume_changes(_resumable_info(run, args), config, args.batch_size)
     else:
-        if args.generator_warmup and not args.init_from:
-            raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
         batch_size = args.batch_size or training.get("batch_size") or entry.defaults.batch_size
         info = RunInfo(
             args.family,
@@ -306,8 +306,12 @@ def _config_flags(entry, args, preset) -> dict:
     return {**config, **overrides}
 
 
-def _resumable_info(run, args):
-    """The run's info, once the flags that only a new run takes are refused (one line naming them)."""
+def refuse_contradicting_flags(args) -> None:
+    """Flags that only a new run takes given with --resume, or a warm-up with nothing to fine-tune: one line."""
+    if not args.resume:
+        if args.generator_warmup and not args.init_from:
+            raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
+        return
     new_run_only = [
         flag
         for flag, given in (
@@ -322,6 +326,10 @@ def _resumable_info(run, args):
             f"{', '.join(new_run_only)} start a new run; leave them out with --resume (a resumed run keeps its "
             "starting point, and keeps the warm-up in its run.json)."
         )
+
+
+def _resumable_info(run, args):
+    """The run's info, checked against the flags given with --resume."""
     info = run.read_info()
     if info.family != args.family:
         raise UserFacingError(f"{args.out} holds a {info.family} run, not {args.family}.")

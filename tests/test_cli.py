@@ -299,12 +299,16 @@ def test_the_cli_is_quiet_unless_asked_to_be_verbose(infogan_run, tmp_path):
 
 
 def test_contradicting_flags_are_refused_before_the_family_or_tensorflow_loads(tmp_path):
-    script = (
-        "import sys; from trainers.cli import main; "
-        f"codes = [main(['train', 'infogan', '--out', {str(tmp_path / 'r')!r}, *extra]) "
-        "for extra in (['--generator-warmup', '5'], ['--resume', '--preset', 'x'])]; "
-        "print(codes, 'tensorflow' in sys.modules)"
-    )
+    from trainers.paths import RESOURCES
+
+    out, infogan = str(tmp_path / "r"), str(RESOURCES / "models" / "infogan")
+    commands = [
+        ["train", "infogan", "--out", out, "--generator-warmup", "5"],
+        ["train", "infogan", "--out", out, "--resume", "--preset", "x"],
+        ["train", "stackedgan", "--out", out, "--init-from", infogan],
+    ]
+    script = "import sys; from trainers.cli import main; "
+    script += f"print([main(c) for c in {commands!r}], 'tensorflow' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "[2, 2] False", done.stderr
-    assert done.stderr.count("gan-explorer:") == 2
+    assert done.stdout.strip() == "[2, 2, 2] False", done.stderr
+    assert done.stderr.count("gan-explorer:") == 3 and "family 'infogan', not 'stackedgan'" in done.stderr

@@ -307,10 +307,19 @@ def _config_flags(entry, args, preset) -> dict:
 
 
 def refuse_contradicting_flags(args) -> None:
-    """Flags that only a new run takes given with --resume, or a warm-up with nothing to fine-tune: one line."""
+    """Flags that only a new run takes given with --resume, a warm-up with nothing to fine-tune, or a start from
+    another family's model: one line."""
     if not args.resume:
         if args.generator_warmup and not args.init_from:
             raise UserFacingError("--generator-warmup is for fine-tuning: give --init-from RUN_OR_MODEL too.")
+        if args.init_from:
+            from trainers.run import family_of
+
+            family = family_of(args.init_from)  # unreadable: loading it says why, later
+            if family is not None and family != args.family:
+                raise UserFacingError(
+                    f"--init-from {args.init_from} holds a model of family '{family}', not '{args.family}'."
+                )
         return
     new_run_only = [
         flag

@@ -76,7 +76,7 @@ class Gauss2dConfig:
     loss: str = setting(
         "standard",
         "standard: cross-entropy, G maximises log D(G(z)); least-squares: LSGAN (Mao et al. 2017); wgan-gp: D "
-        "is a critic of unbounded scores, its gradient held near norm 1 between real and fake samples "
+        "is a critic of unbounded scores, its gradient pushed toward norm 1 between real and fake samples "
         "(Gulrajani et al. 2017)",
         choices=LOSSES,
     )

@@ -91,6 +91,7 @@ class CurvePanel(pg.GraphicsLayoutWidget):
         self.legends: dict[str, pg.LegendItem] = {}
         self._declared: dict[str, str] = {}
         self._lines: dict[str, float] = {}
+        self._line_items: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._group_order: list[str] = []
 
     def configure(self, groups: tuple = (), reference_lines: dict | None = None) -> None:
@@ -126,17 +127,31 @@ class CurvePanel(pg.GraphicsLayoutWidget):
             legend = pg.LegendItem(labelTextSize="8pt")
             self.addItem(legend, row=row, col=1)
             self.plots[group], self.legends[group] = plot, legend
-            for name, value in self._lines.items():
-                if self.group_of(name) == group:
-                    line = pg.InfiniteLine(
-                        value,
-                        angle=0,
-                        pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
-                        label=f"{name} at equilibrium {value:.3f}",
-                        labelOpts={"position": 0.5, "color": "#aaa", "anchors": [(0.5, 1), (0.5, 1)]},
-                    )
-                    plot.addItem(line)
+            self._draw_lines(group, plot)
         return self.plots[group]
+
+    def _draw_lines(self, group: str, plot: pg.PlotItem) -> None:
+        for name, value in self._lines.items():
+            if self.group_of(name) == group:
+                line = pg.InfiniteLine(
+                    value,
+                    angle=0,
+                    pen=pg.mkPen("#888", style=pg.QtCore.Qt.PenStyle.DashLine),
+                    label=f"{name} at equilibrium {value:.3f}",
+                    labelOpts={"position": 0.5, "color": "#aaa", "anchors": [(0.5, 1), (0.5, 1)]},
+                )
+                plot.addItem(line)
+                self._line_items.append((plot, line))
+
+    def set_reference_lines(self, reference_lines: dict) -> None:
+        """New reference values for the plots as they are (a loss changed mid-run): the curves stay."""
+        if dict(reference_lines) == self._lines:
+            return
+        for plot, line in self._line_items:
+            plot.removeItem(line)
+        self._lines, self._line_items = dict(reference_lines), []
+        for group, plot in self.plots.items():
+            self._draw_lines(group, plot)
 
     def redraw(self) -> bool:
         """Curves up to date, a few new ones at a time; or, where a curve needs a plot not made yet, only that
@@ -181,4 +196,5 @@ class CurvePanel(pg.GraphicsLayoutWidget):
     def clear_curves(self) -> None:
         self.clear()
         self.series, self.items, self.plots, self.legends = {}, {}, {}, {}
+        self._line_items = []
         self.has_new = False

@@ -408,6 +408,7 @@ class TrainingView(QWidget):
         cls = self.family_class()
         if self._running and cls is not None and name in cls.live_settings:
             self.settings_changed.emit({name: value})
+            self.losses.set_reference_lines(cls.loss_reference(dict(self.options())))  # e.g. the loss changed
 
     def open_drawing(self) -> None:
         """The canvas for the family's drawn distribution; OK puts the points into the settings."""

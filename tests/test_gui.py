@@ -679,6 +679,29 @@ def test_a_click_on_a_legend_entry_hides_its_curve(qtbot):
     assert bold.isVisible() and faint.isVisible()
 
 
+def test_reference_lines_change_mid_run_and_the_curves_stay(qtbot):
+    import pyqtgraph as pg
+
+    from explorer.curves import CurvePanel
+
+    panel = CurvePanel(0.5)
+    qtbot.addWidget(panel)
+    panel.configure((("Discriminator", ("d_loss",)),), {"d_loss": 1.386})
+    for step in range(5):
+        panel.add(step, {"d_loss": 1.0})
+    while panel.has_undrawn:
+        panel.redraw()
+
+    def lines():
+        return [i.value() for i in panel.plots["Discriminator"].items if isinstance(i, pg.InfiniteLine)]
+
+    assert lines() == [pytest.approx(1.386)]
+    panel.set_reference_lines({"d_loss": 0.25})  # the loss changed to least squares while the run trains
+    assert lines() == [pytest.approx(0.25)] and panel.series["d_loss"].n == 5
+    panel.set_reference_lines({})  # a critic's scores: no line
+    assert lines() == [] and "d_loss" in panel.items
+
+
 def open_one_step_run(qtbot, window, run_dir, family, *options):
     """Train `family` for one step from the CLI, then open the run in the window's explorer. The CLI runs
     in its own process, as the app's training does: TensorFlow training on this thread beside the

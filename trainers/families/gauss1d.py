@@ -23,6 +23,7 @@ from scipy.special import expit, ndtri
 
 from trainers.errors import UserFacingError
 from trainers.families.base import GanFamily, Preset, Samples1D, check_arrays
+from trainers.flat_params import into_one_buffer
 from trainers.latent import ContinuousControl, LatentSpec
 from trainers.samples1d import DENSITY_BINS, Frame1D, Target, frame_picture, sample_figures
 from trainers.settings import setting
@@ -242,16 +243,8 @@ def neg_log_sigmoid(logit, stable: bool) -> np.ndarray:
 
 
 def flatten(params: dict[str, np.ndarray], prefix: str) -> np.ndarray:
-    """One float32 vector holding every parameter of a network; `params` keeps views into it, so an
-    optimizer updates the whole network with a handful of numpy calls instead of a few per tensor."""
-    names = [k for k in params if k.startswith(prefix + "/")]
-    flat = np.concatenate([params[n].ravel() for n in names]).astype(np.float32)
-    start = 0
-    for n in names:
-        size = params[n].size
-        params[n] = flat[start : start + size].reshape(params[n].shape)
-        start += size
-    return flat
+    """One float32 vector holding every parameter of a network; `params` keeps views into it."""
+    return into_one_buffer(params, [k for k in params if k.startswith(prefix + "/")], dtype=np.float32)
 
 
 class Optimizer:

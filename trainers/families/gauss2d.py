@@ -25,6 +25,7 @@ from scipy.special import expit
 
 from trainers.errors import UserFacingError
 from trainers.families.base import DrawnPoints, GanFamily, Preset, Samples2D, check_arrays
+from trainers.flat_params import into_one_buffer, views_of
 from trainers.latent import ContinuousControl, LatentSpec
 from trainers.samples2d import (
     SHAPES,
@@ -325,11 +326,12 @@ class Adam:
     def __init__(self, params: dict, names: list[str], rate: float, cfg: Gauss2dConfig):
         self.params, self.names, self.rate, self.beta1 = params, names, rate, cfg.beta1
         self.decay, self.decay_steps = cfg.decay, cfg.decay_steps
-        self.weights = _into_one_buffer(params, names)
+        self.weights = into_one_buffer(params, names, lead=1)
         self.moments = np.zeros((2, *self.weights.shape), self.weights.dtype)
+        shapes = {n: params[n].shape for n in names}
         self.slots = {}
         for i, moment in enumerate("mv"):
-            self.slots.update({f"{moment}/{n}": v for n, v in _views(self.moments[i], params, names).items()})
+            self.slots.update({f"{moment}/{n}": v for n, v in views_of(self.moments[i], shapes, lead=1).items()})
         self.step = 0
 
     def apply(self, grads: dict) -> None:
@@ -352,26 +354,6 @@ class Adam:
         self.step, slots = saved
         for k, v in slots.items():
             self.slots[k][...] = v
-
-
-def _into_one_buffer(params: dict, names: list[str]) -> np.ndarray:
-    """Copies the named arrays (S, ...) into one (S, total) buffer and puts views of it in their place."""
-    first = params[names[0]]
-    buffer = np.concatenate([params[n].reshape(len(first), -1) for n in names], axis=1)
-    params.update(_views(buffer, params, names))
-    return buffer
-
-
-def _views(buffer: np.ndarray, params: dict, names: list[str]) -> dict[str, np.ndarray]:
-    """Arrays shaped as params' named ones, viewing consecutive columns of buffer (S, total)."""
-    views, start = {}, 0
-    for n in names:
-        shape = params[n].shape
-        size = math.prod(shape[1:])
-        views[n] = buffer[:, start : start + size].reshape(shape)
-        assert np.shares_memory(views[n], buffer)  # a copy would train nothing
-        start += size
-    return views
 
 
 def pack(x: np.ndarray, m: int) -> np.ndarray:
@@ -827,15 +809,17 @@ class Gauss2dGan(GanFamily):
         return values[0, :, 0].reshape(HEATMAP_POINTS, HEATMAP_POINTS).astype(np.float32)
 
     def decision_note(self) -> str:
-        note = "D(x): red where it says real, blue where it says fake"
-        if self.config.packing > 1:
-            note += f"; with packing, each input holds x {self.config.packing} times"
-        if self.config.loss == "least-squares":
-            note += "; least squares: D's output clipped to [0, 1]"
-        if self.config.loss == "wgan-gp":
+        cfg = self.config
+        if cfg.loss == "wgan-gp":
             note = "the critic's score: red where highest (real-like), blue where lowest, over this view"
-        if self.config.minibatch_kernels:
-            note += "; minibatch discrimination: each point judged as one more of 64 of G's samples"
+        else:
+            note = "D(x): red where it says real, blue where it says fake"
+        if cfg.packing > 1:
+            note += f"; with packing, each input holds x {cfg.packing} times"
+        if cfg.loss == "least-squares":
+            note += "; least squares: D's output clipped to [0, 1]"
+        if cfg.minibatch_kernels:
+            note += f"; minibatch discrimination: each point judged as one more of {VIEW_BATCH} of G's samples"
         return note
 
     def warped_grid(self) -> np.ndarray:
@@ -1151,16 +1135,18 @@ def _in_processes(jobs: list[tuple], workers: int, progress) -> list[dict]:
         while not heard.empty():
             progress(heard.get())
 
-    with numpy_worker_environment():  # the workers start at the first submit
-        pending = {pool.submit(_comparison_job, job) for job in jobs}
-    with pool:
-        while pending:
-            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            drain()
-            for future in done:
-                runs += future.result()
-    drain()
-    heard.close()
+    try:
+        with pool:
+            with numpy_worker_environment():  # the workers start at the first submit
+                pending = {pool.submit(_comparison_job, job) for job in jobs}
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                drain()
+                for future in done:
+                    runs += future.result()
+        drain()
+    finally:
+        heard.close()
     return runs
 
 

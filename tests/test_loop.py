@@ -52,6 +52,16 @@ def test_stop_from_another_thread_checkpoints(model, small_mnist, tmp_path):
     assert reached == 2 and trainer.run.read_info().step == 2
 
 
+def test_slow_motion_shows_every_grid_but_files_only_the_scheduled_ones(model, small_mnist, tmp_path):
+    control = TrainControl()
+    control.set_pace(1000.0)  # 1 ms between steps: every step is shown
+    updates = []
+    trainer = make_trainer(model, small_mnist, tmp_path, 4, grid_every=2)
+    trainer.run_loop(updates.append, control)
+    assert [u.step for u in updates if isinstance(u, SampleSnapshot)] == [0, 1, 2, 3, 4]
+    assert sorted(p.name for p in trainer.run.grids.iterdir()) == [f"step_00000{i}.png" for i in (0, 2, 4)]
+
+
 def test_pause_blocks_until_resumed(model, small_mnist, tmp_path):
     control = TrainControl()
     control.pause()

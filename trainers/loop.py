@@ -219,11 +219,12 @@ class Trainer:
         self.steps_per_call = StepsPerCall(settings.steps_per_call)
         self.events = EventLog(run.path)  # TensorBoard
 
-    def snapshot(self) -> SampleSnapshot:
-        """What the fixed latents give now; image grids are kept in the run's grids/ folder too."""
+    def snapshot(self, keep: bool = True) -> SampleSnapshot:
+        """What the fixed latents give now; image grids on the schedule are kept in the run's grids/ folder and
+        TensorBoard too (keep=False: slow motion's frame of every step is shown, not filed)."""
         self._snapshot_step = self.step
         preview = self.model.preview()
-        if isinstance(preview, np.ndarray) and preview.dtype == np.uint8:
+        if keep and isinstance(preview, np.ndarray) and preview.dtype == np.uint8:
             save_png(self.run.grids / f"step_{self.step:06d}.png", preview, scale=2)
             self.events.samples(self.step, preview)
         return SampleSnapshot(self.step, preview)
@@ -295,7 +296,7 @@ class Trainer:
                 self._on_schedule(on_update)
                 if slow:  # slow motion: every step is shown
                     if self._snapshot_step != self.step:
-                        on_update(self.snapshot())
+                        on_update(self.snapshot(keep=False))
                     control.wait_for_pace(slow)
                 if control.take_checkpoint_request():
                     self._checkpoint()

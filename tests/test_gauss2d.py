@@ -287,6 +287,30 @@ def test_a_part_step_updates_that_network_alone_and_counts_no_step(tmp_path, par
     assert not thread.is_alive() and other not in changed
 
 
+def test_what_a_pause_changed_in_a_resumed_run_is_kept_when_it_stops(tmp_path):
+    import threading
+
+    from trainers.updates import Notice
+
+    model, trainer, control = _paused_trainer(tmp_path, steps=2)
+    trainer.run_loop(lambda u: None, control)  # a run with its checkpoint at step 2
+    trainer.settings.steps = 10
+    control.pause()
+    updates = []
+    thread = threading.Thread(target=trainer.run_loop, args=(updates.append, control), kwargs={"start_step": 2})
+    thread.start()  # resumed at step 2 and paused: no step is trained before the stop
+    control.change_settings({"d_learning_rate": 1e-4})
+    control.request_part_step("discriminator")
+    while thread.is_alive() and not any(isinstance(u, Notice) and u.text.startswith("Updated") for u in updates):
+        thread.join(0.02)
+    control.stop()
+    thread.join(30)
+    kept = trainer.run.load_checkpoint(Gauss2dGan(Gauss2dConfig(g_units=8, d_units=8)))
+    saved = np.load(trainer.run.checkpoint_path)
+    assert kept == 2 and np.array_equal(saved["discriminator/0/w"], model.params["discriminator/0/w"][0])
+    assert trainer.run.read_info().changes == [{"step": 2, "d_learning_rate": 1e-4}]
+
+
 def test_slow_motion_shows_every_step(tmp_path):
     from trainers.updates import SampleSnapshot
 

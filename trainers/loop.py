@@ -215,6 +215,7 @@ class Trainer:
         self._generators_frozen: bool | None = None  # unknown until the first step sets it
         self._snapshot_step: int | None = None  # the step of the last sample snapshot sent
         self._live_changes: list[dict] = []  # settings changed while training, not yet in run.json
+        self._parts_unsaved = False  # a network updated alone since the last checkpoint
         self.watch = CollapseWatch()
         self.steps_per_call = StepsPerCall(settings.steps_per_call)
         self.events = EventLog(run.path)  # TensorBoard
@@ -264,12 +265,12 @@ class Trainer:
                         on_update(Notice(f"Paused at step {self.step:,}."))
                     in_pause = True
                     control.wait_while_paused(lambda: self._serve_while_paused(control, on_update))
-                    control.take_single_step_request()
                     part = control.take_part_step_request()
                     if part is not None and not control.stopped:
                         self._apply_setting_changes(control, on_update)
                         self._train_part(part, batches, on_update)
-                        continue  # back to the pause
+                        continue  # back to the pause (a Step asked for beside it is still waiting)
+                    control.take_single_step_request()
                 if control.stopped:
                     break
                 in_pause = control.paused  # still paused: this is a single step
@@ -303,8 +304,8 @@ class Trainer:
                     on_update(Notice(f"Checkpoint saved at step {self.step}."))
         finally:
             self._flush_history()
-        if self.step > start_step or not self.run.checkpoint_path.exists():
-            self._checkpoint()
+        if self.step > start_step or self._live_changes or self._parts_unsaved or not self.run.checkpoint_path.exists():
+            self._checkpoint()  # what a pause changed (settings, one network's updates) is kept too
         if self._snapshot_step != self.step:
             on_update(self.snapshot())
         on_update(self.generator_snapshot())
@@ -351,6 +352,8 @@ class Trainer:
             on_update(Notice(f"Setting not changed: {exc}"))
             return
         changed = {k: v for k, v in self.model.config_dict().items() if before.get(k) != v}
+        if not changed:
+            return
         self._live_changes.append({"step": self.step, **changed})  # into run.json with the next checkpoint
         on_update(Notice(f"Step {self.step:,}: {said}."))
 
@@ -361,6 +364,7 @@ class Trainer:
             return
         losses = self.model.train_part(part, *batches.next())
         self._check_finite(losses)
+        self._parts_unsaved = True
         on_update(Notice(f"Updated the {part} alone ({', '.join(f'{k} {v:.3f}' for k, v in losses.items())})."))
         on_update(self.snapshot())
 
@@ -405,6 +409,7 @@ class Trainer:
         # (RunDir.repair_history), never a checkpoint past the rows, a gap nothing could fill
         self._flush_history()
         self.run.save_checkpoint(self.model, self.step)
+        self._parts_unsaved = False
         if self._live_changes:  # a resume goes on with the settings of the weights it reads
             info = self.run.read_info()
             for change in self._live_changes:

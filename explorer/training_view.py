@@ -415,13 +415,15 @@ class TrainingView(QWidget):
         from explorer.draw_points import DrawPointsDialog
 
         drawn = self.family_class().drawn_points
-        self.draw_dialog = DrawPointsDialog(drawn.box, str(self.settings.values().get(drawn.points, "")), self)
+        if self.draw_dialog is not None:  # the last one, with its canvas: one dialog alive, not one per click
+            self.draw_dialog.deleteLater()
+        dialog = self.draw_dialog = DrawPointsDialog(drawn.box, str(self.settings.values().get(drawn.points, "")), self)
 
         def use_points():
-            self.settings.set_values({drawn.points: self.draw_dialog.points_text(), drawn.switch[0]: drawn.switch[1]})
+            self.settings.set_values({drawn.points: dialog.points_text(), drawn.switch[0]: drawn.switch[1]})
 
-        self.draw_dialog.accepted.connect(use_points)
-        self.draw_dialog.open()
+        dialog.accepted.connect(use_points)
+        dialog.open()
 
     def _build_lab_controls(self) -> QHBoxLayout:
         """Step D / step G (for families that can update one network alone) and the speed slider."""

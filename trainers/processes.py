@@ -33,3 +33,21 @@ def numpy_worker_environment() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def numpy_pool(fn, jobs: list, workers: int, initializer=None, initargs: tuple = ()):
+    """A pool of spawned numpy workers with fn(job) submitted for every job: (pool, futures). The workers start
+    at the first submit, inside numpy_worker_environment. The caller leaves through `with pool:`; a submit that
+    fails shuts the pool down here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=initializer, initargs=initargs)
+    try:
+        with numpy_worker_environment():
+            futures = [pool.submit(fn, job) for job in jobs]
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    return pool, futures

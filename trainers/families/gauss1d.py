@@ -13,7 +13,7 @@ descent, log(D) taken unclamped (its NaNs), batch 12. The lab's defaults converg
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -676,15 +676,9 @@ class Gauss1dGan(GanFamily):
                 runs.append(_comparison_run(job))
                 progress and progress(1)
         else:
-            import multiprocessing
+            from trainers.processes import numpy_pool
 
-            from trainers.processes import numpy_worker_environment
-
-            pool = ProcessPoolExecutor(
-                max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")
-            )
-            with numpy_worker_environment():  # the workers start at the first submit
-                futures = [pool.submit(_comparison_run, job) for job in jobs]
+            pool, futures = numpy_pool(_comparison_run, jobs, workers)
             with pool:
                 for future in as_completed(futures):
                     runs.append(future.result())

@@ -1122,13 +1122,11 @@ def compare_cures(jobs: list[tuple], workers: int, progress) -> list[dict]:
 
 def _in_processes(jobs: list[tuple], workers: int, progress) -> list[dict]:
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
-    from trainers.processes import numpy_worker_environment
+    from trainers.processes import numpy_pool
 
-    context = multiprocessing.get_context("spawn")
-    heard = context.SimpleQueue()  # written at once (no feeder thread): all of a job's is there when it ends
-    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=_listen, initargs=(heard,))
+    heard = multiprocessing.get_context("spawn").SimpleQueue()  # written at once: all of a job's is there at its end
     runs: list[dict] = []
 
     def drain() -> None:
@@ -1136,9 +1134,9 @@ def _in_processes(jobs: list[tuple], workers: int, progress) -> list[dict]:
             progress(heard.get())
 
     try:
+        pool, futures = numpy_pool(_comparison_job, jobs, workers, initializer=_listen, initargs=(heard,))
         with pool:
-            with numpy_worker_environment():  # the workers start at the first submit
-                pending = {pool.submit(_comparison_job, job) for job in jobs}
+            pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 drain()

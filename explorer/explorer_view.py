@@ -26,12 +26,21 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from explorer.directions_panel import DirectionsFinder, DirectionsPanel
+from explorer.image_input import ImageInputPanel
 from explorer.imageview import ImagePane
 from explorer.lab_view import KIND_VIEWS, NoisePad
 from trainers.errors import UserFacingError
 from trainers.families.base import ImageSamples
 from trainers.images import make_grid, save_png, save_strip_animation
-from trainers.latent import SEED, CategoricalControl, ContinuousControl, DirectionControl, LatentSpec, NoiseControl
+from trainers.latent import (
+    SEED,
+    CategoricalControl,
+    ContinuousControl,
+    DirectionControl,
+    ImageControl,
+    LatentSpec,
+    NoiseControl,
+)
 
 STRIP_STEPS = 10  # values per traversal strip, as in the book's figures
 STRIP_CHUNK_IMAGES = 20  # strips are drawn a few at a time, so a new slider move never waits long behind them
@@ -46,6 +55,8 @@ def control_caption(control, value: int = 0) -> str:
     control whose classes have names."""
     if isinstance(control, CategoricalControl) and control.class_names:
         return f"{control.label} · {control.class_name(value)}"
+    if isinstance(control, ImageControl):
+        return f"{control.label} in"
     about = f" · {control.attribute}" if getattr(control, "attribute", None) else ""
     kind = " (noise shift)" if isinstance(control, NoiseControl) else ""
     return f"{control.name}{kind}{about}"
@@ -282,6 +293,7 @@ class ExplorerView(QWidget):
     model_opened = Signal(object, str)  # (model, path) from open_in_background
     directions_found = Signal()  # the directions' sliders are in place, or cached ones offered (tests)
     open_failed = Signal(str, str)  # (path, one-line reason)
+    said = Signal(str)  # one line for the status bar (e.g. an input image that was converted)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -499,6 +511,9 @@ class ExplorerView(QWidget):
             slider = self._slider_for(control)
             self.sliders[control.name] = slider
             self.controls_form.addRow(control_caption(control), slider)
+        for control in self.spec.controls:  # once the class slider exists: an example sets it
+            if isinstance(control, ImageControl):
+                self.sliders[control.name].set_examples(self.model.example_latents())
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.seed.valueChanged.connect(lambda _: self.redraw())
         resample = QPushButton("Resample noise (R)")
@@ -622,6 +637,9 @@ class ExplorerView(QWidget):
         """Same sliders and strips, new model: only the measured effects in the captions may differ."""
         for control in self.spec.controls:
             slider = self.sliders[control.name]
+            if isinstance(control, ImageControl):
+                slider.set_examples(self.model.example_latents())
+                continue
             self.controls_form.labelForField(slider).setText(control_caption(control, int(slider.value())))
         for name, text, _ in strip_plan(self.spec, self._images):
             self.strip_captions[name].setText(text)
@@ -638,6 +656,8 @@ class ExplorerView(QWidget):
             pane.addAction(action)
 
     def _slider_for(self, control):
+        if isinstance(control, ImageControl):
+            return self._image_input_for(control)
         if isinstance(control, CategoricalControl):
             slider = QLabeledSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, control.n - 1)
@@ -650,6 +670,19 @@ class ExplorerView(QWidget):
         slider.setValue(0)
         slider.valueChanged.connect(lambda _v, name=control.name: self.redraw(changed=name))
         return slider
+
+    def _image_input_for(self, control) -> ImageInputPanel:
+        """The canvas, examples and file of an image the model takes; choosing an example sets the class too."""
+        panel = ImageInputPanel(control)
+        panel.valueChanged.connect(lambda _v, name=control.name: self.redraw(changed=name))
+        panel.example_chosen.connect(self._follow_example_class)
+        panel.said.connect(self.said)
+        return panel
+
+    def _follow_example_class(self, value: int) -> None:
+        cat = self.spec.categorical if self.spec is not None else None
+        if cat is not None and cat.name in self.sliders:
+            self.set_values({cat.name: value}, redraw=False)  # the panel's own change redraws
 
     # --- values ---------------------------------------------------------------------------
     def values(self) -> dict:

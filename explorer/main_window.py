@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.explorer.strip_export_requested.connect(self.export_named_strip)
         self.explorer.model_opened.connect(self._on_model_opened)
         self.explorer.open_failed.connect(self._on_open_failed)
+        self.explorer.said.connect(lambda line: self.statusBar().showMessage(line, 8000))
         self._opening: Path | None = None
         self._show_when_open = True
         self.training = TrainingView()

@@ -5,6 +5,7 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # the user's own judges (colour sets) live under XDG_DATA_HOME: never the real one, in any process
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="gan-explorer-tests-")
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gan-explorer-tests-cache-")  # built-in pair sets
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # JAX compiles every program anew in each process (~25 s of a JAX test's 50 s on these CPUs); the tests' JAX
@@ -36,6 +37,19 @@ def pytest_unconfigure(config):
 def small_mnist():
     """600 real digits from the bundled subset: enough for a few real training steps."""
     return load_dataset("bundled").take(600)
+
+
+@pytest.fixture(scope="session")
+def small_pairs(tmp_path_factory, small_mnist):
+    """300 real digits and their Canny sketches at 32×32, as an .npz of pairs (a, b, y) a run can learn from."""
+    import numpy as np
+
+    from trainers.paired_data import canny_sketch, photos_and_sketches
+
+    a, b = photos_and_sketches(small_mnist.images[:300], 32, canny_sketch)
+    path = tmp_path_factory.mktemp("pairs") / "pairs.npz"
+    np.savez(path, a=a, b=b, y=small_mnist.labels[:300])
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)

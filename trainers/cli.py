@@ -426,7 +426,16 @@ def generate_parser(spec) -> argparse.ArgumentParser:
     parser.add_argument("run", type=Path)
     cat = spec.categorical
     for c in spec.controls:
-        if c is cat:
+        if c is spec.image_input:
+            parser.add_argument(
+                f"--{c.name}",
+                type=Path,
+                default=None,
+                metavar="PNG",
+                help=f"the {c.label} to translate, any image ({c.width}×{c.height} grey; others are converted); "
+                "default: the model's first held-out example",
+            )
+        elif c is cat:
             also = [f"--{c.label}"] if c.label != c.name else []  # Fashion-MNIST's --class beside --digit
             parser.add_argument(
                 f"--{c.name}",
@@ -502,6 +511,8 @@ def cmd_generate(args, rest) -> int:
     check_replaceable(opts.out, opts.force)
     values = {c.name: getattr(opts, c.name) for c in spec.swept}
     values["seed"] = opts.seed
+    if spec.image_input is not None:
+        values[spec.image_input.name] = _input_image(model, spec.image_input, getattr(opts, spec.image_input.name))
     if opts.direction is not None:
         if f"dir{opts.direction}" not in values:
             found = sum(1 for c in spec.controls if c.name.startswith("dir"))
@@ -579,6 +590,29 @@ def _image_picture(model, spec, values: dict, opts):
     return make_grid(np.concatenate(rows), cols=opts.steps)
 
 
+def _input_image(model, control, path: Path | None):
+    """The image a translation model takes: a user's file (converted to the model's size and grey, with one
+    line saying so), or the model's first held-out example."""
+    import numpy as np
+
+    from trainers.paired_data import read_grey_image, resized
+
+    if path is None:
+        return model.example_latents(1)[control.name][0]
+    if not path.is_file():
+        raise UserFacingError(
+            f"--{control.name} {path}: no such file; give a PNG (or any image) of the {control.label}."
+        )
+    image = read_grey_image(path)
+    if image.shape != (control.height, control.width):
+        print(
+            f"Note: {path.name} is {image.shape[1]}×{image.shape[0]}; resampled to the model's "
+            f"{control.width}×{control.height}."
+        )
+        image = resized(image, control.height)
+    return image.astype(np.float32) / 255.0
+
+
 DIRECTION_SWEEP = re.compile(r"^direction:(\d+)$")
 DIRECTION_FLAG = re.compile(r"^(--direction(=.*)?|--dir\d+(=.*)?|dir\d+)$")
 
@@ -602,13 +636,18 @@ def cmd_sample(args, _rest) -> int:
 
     check_replaceable(args.out, args.force)
     model = load_model(args.run)
-    latents = model.latent_spec.sample(args.n, np.random.default_rng(args.seed))
+    examples = model.example_latents(args.n, args.seed)  # a translation model: held-out inputs and targets
+    latents = examples if examples is not None else model.latent_spec.sample(args.n, np.random.default_rng(args.seed))
     samples = model.generate_arrays(latents)
     images = isinstance(model.sample_kind, ImageSamples)
     payload = {"images": to_uint8(samples)} if images else {"samples": np.asarray(samples, np.float32)}
-    if model.class_control is not None:
-        payload["labels"] = latents[model.class_control.name]
-    payload.update({f"latent_{k}": v for k, v in latents.items()})
+    if examples is not None:  # inputs, outputs, targets and classes
+        payload.update(inputs=to_uint8(examples["input"]), targets=to_uint8(examples["target"]))
+        payload["labels"] = examples["class"] if "class" in examples else examples["true_class"]
+    else:
+        if model.class_control is not None:
+            payload["labels"] = latents[model.class_control.name]
+        payload.update({f"latent_{k}": v for k, v in latents.items()})
     if args.out.suffix.lower() == ".png":
         picture = make_grid(payload["images"], cols=min(10, args.n)) if images else model.picture()
         save_png(args.out, picture, scale=2 if images else 1)

@@ -85,7 +85,39 @@ class DirectionControl:
         return (np.asarray(amounts, np.float32)[:, None] * self.sigma) * np.asarray(self.vector, np.float32)
 
 
-Control = CategoricalControl | ContinuousControl | NoiseControl | DirectionControl
+@dataclass(frozen=True)
+class ImageControl:
+    """An image the model takes as its input (a sketch to turn into a photo): grey, height × width, values in
+    [0, 1] with 1 = bright. The explorer offers held-out examples, a file and a canvas to draw on; the CLI
+    takes --input PATH. `label` says what the image is ("sketch", "photo")."""
+
+    name: str
+    height: int
+    width: int
+    label: str = "input"
+
+    def blank(self) -> np.ndarray:
+        return np.zeros((self.height, self.width), np.float32)
+
+    def count(self, value) -> int:
+        """How many samples a value describes: one image, or a stack of them."""
+        return len(value) if np.ndim(value) == 3 else 1
+
+    def check(self, value) -> None:
+        arr = np.asarray(value)
+        if arr.ndim not in (2, 3) or arr.shape[-2:] != (self.height, self.width):
+            raise UserFacingError(
+                f"The {self.label} must be a {self.height}×{self.width} grey image, got an array of shape {arr.shape}."
+            )
+        if arr.dtype.kind not in "uif" or not np.all(np.isfinite(arr)) or arr.min() < 0 or arr.max() > 1:
+            raise UserFacingError(f"The {self.label}'s pixels must be numbers in [0, 1].")
+
+    def expand(self, value, n: int) -> np.ndarray:
+        arr = np.asarray(value, np.float32)
+        return np.broadcast_to(arr, (n, self.height, self.width)).copy() if arr.ndim == 2 else arr
+
+
+Control = CategoricalControl | ContinuousControl | NoiseControl | DirectionControl | ImageControl
 Ranged = ContinuousControl | NoiseControl | DirectionControl
 SEED = "seed"
 
@@ -103,8 +135,8 @@ class LatentSpec:
     def ranged(self, name: str) -> Ranged:
         """A control with a slider range (a code or a noise vector), by name."""
         control = self[name]
-        if isinstance(control, CategoricalControl):
-            raise KeyError(f"{name} is a class control, not a ranged one")
+        if isinstance(control, CategoricalControl | ImageControl):
+            raise KeyError(f"{name} is a class or image control, not a ranged one")
         return control
 
     def noise(self, name: str) -> NoiseControl:
@@ -121,7 +153,12 @@ class LatentSpec:
     @property
     def swept(self) -> tuple[Ranged, ...]:
         """Controls with a slider range: CLI flags, evaluation sweeps."""
-        return tuple(c for c in self.controls if not isinstance(c, CategoricalControl))
+        return tuple(c for c in self.controls if not isinstance(c, CategoricalControl | ImageControl))
+
+    @property
+    def image_input(self) -> ImageControl | None:
+        """The image the model translates, if it takes one."""
+        return next((c for c in self.controls if isinstance(c, ImageControl)), None)
 
     @property
     def traversed(self) -> tuple[Ranged, ...]:
@@ -129,7 +166,8 @@ class LatentSpec:
         return tuple(c for c in self.swept if getattr(c, "traversal", True))
 
     def defaults(self) -> dict:
-        values = {c.name: 0 if isinstance(c, CategoricalControl) else 0.0 for c in self.controls}
+        values: dict = {c.name: 0 if isinstance(c, CategoricalControl) else 0.0 for c in self.controls}
+        values.update({c.name: c.blank() for c in self.controls if isinstance(c, ImageControl)})
         values[SEED] = 0
         return values
 
@@ -138,7 +176,7 @@ class LatentSpec:
         return LatentSpec(
             tuple(
                 replace(c, attribute=effects[c.name])
-                if c.name in effects and not isinstance(c, CategoricalControl)
+                if c.name in effects and not isinstance(c, CategoricalControl | ImageControl)
                 else c
                 for c in self.controls
             )
@@ -163,6 +201,9 @@ class LatentSpec:
             except KeyError:
                 known = ", ".join(c.name for c in self.controls)
                 raise UserFacingError(f"Unknown control '{name}'; this model has: {known}.") from None
+            if isinstance(control, ImageControl):
+                control.check(value)
+                continue
             arr = np.asarray(value)
             if isinstance(control, CategoricalControl):
                 if np.any(arr < 0) or np.any(arr >= control.n) or np.any(arr != np.round(arr)):
@@ -179,10 +220,13 @@ class LatentSpec:
         merged = {**self.defaults(), **values}
         self.validate({k: v for k, v in merged.items()})
         if n is None:
-            n = max((np.size(v) for k, v in merged.items() if k != SEED), default=1)
+            n = max((self._count(k, v) for k, v in merged.items() if k != SEED), default=1)
         rng = np.random.default_rng(int(merged[SEED]))
         out: dict[str, np.ndarray] = {}
         for c in self.controls:
+            if isinstance(c, ImageControl):
+                out[c.name] = c.expand(merged[c.name], n)
+                continue
             value = np.broadcast_to(np.asarray(merged[c.name]), (n,))
             if isinstance(c, CategoricalControl):
                 out[c.name] = value.astype(np.int32)
@@ -193,6 +237,10 @@ class LatentSpec:
             else:
                 out[c.name] = c.draw(rng, 1) + value.astype(np.float32)[:, None]
         return out
+
+    def _count(self, name: str, value) -> int:
+        control = next((c for c in self.controls if c.name == name), None)
+        return control.count(value) if isinstance(control, ImageControl) else int(np.size(value))
 
     def class_row(self, values: dict) -> dict[str, np.ndarray] | None:
         """The sample `values` describe, drawn as every class of the class control (None without one)."""
@@ -229,6 +277,8 @@ class LatentSpec:
                 out[c.name] = (
                     classes.astype(np.int32) if classes is not None else rng.integers(0, c.n, n).astype(np.int32)
                 )
+            elif isinstance(c, ImageControl):  # images to translate come from data (GanFamily.example_latents)
+                out[c.name] = c.expand(c.blank(), n)
             elif not isinstance(c, DirectionControl):  # random noise already goes every way
                 out[c.name] = c.sample(rng, n)
         return out

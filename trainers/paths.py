@@ -12,3 +12,5 @@ FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's datase
 # Judges the user trains from their own files (colour sets cannot be shipped: no offline source)
 USER_DATA = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gan-latent-explorer"
 USER_JUDGES = USER_DATA / "judges"
+# What the project computes once and can compute again (built-in paired sets)
+USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gan-latent-explorer"

@@ -69,7 +69,8 @@ def open_trainer(
     if fitted != config and resume:
         raise UserFacingError(f"This run learnt from other data than {dataset.source}; resume it with its own data.")
     model = build_model(info.family, fitted)  # built once, for the data it will learn
-    train_set, _ = dataset.split()
+    train_set, held_out = dataset.split()
+    model.see_held_out(held_out)  # before a resume's checkpoint, which holds what the run kept of it
     start = 0
     if resume:
         lock = run.lock()  # one process per run: a second resume gets one line naming the holder

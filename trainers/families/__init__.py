@@ -95,6 +95,15 @@ FAMILIES: tuple[FamilyEntry, ...] = (
         TrainingDefaults(steps=20000),
     ),
     FamilyEntry(
+        "pix2pix",
+        "Paired image-to-image (pix2pix)",
+        "trainers.families.pix2pix",
+        "Pix2pix",
+        "the Q&A's system: sketch ↔ photo with a U-Net G, a PatchGAN D and the class from D, D's 'fake' class "
+        "or a separate classifier",
+        TrainingDefaults(steps=10000, batch_size=64, grid_every=200, checkpoint_every=1000, metrics_every=500),
+    ),
+    FamilyEntry(
         "gauss1d",
         "1-D Gaussian GAN (lab)",
         "trainers.families.gauss1d",

@@ -116,6 +116,15 @@ class GanFamily(ABC):
         """The config a new run uses with `dataset` (e.g. its image kind); one line if the family cannot learn it."""
         return config
 
+    def see_held_out(self, held_out) -> None:  # noqa: B027 (most families show only what they generate)
+        """The held-out part of the data a run starts with (before its first step), for a family that shows
+        or keeps real examples (an image-to-image model's fixed inputs and their targets)."""
+
+    def example_latents(self, n: int | None = None, seed: int = 0) -> dict[str, np.ndarray] | None:
+        """For a model with an image input: n latents (None: one per kept example) whose inputs come from
+        held-out data, each real target under 'target' (None where the model takes no image)."""
+        return None
+
     @abstractmethod
     def batches(self, dataset, batch_size: int, seed: int):
         """An object whose `next()` gives the arrays of one `train_step`."""

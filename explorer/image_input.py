@@ -57,6 +57,7 @@ class Canvas(QWidget):
         self._undo: list[QImage] = []
         self.setFixedSize(CANVAS_PIXELS, round(CANVAS_PIXELS * height / width))
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # drawing puts the keys (B, E, Ctrl+Z) on the panel
         self.setToolTip("Draw with the left button; Ctrl+Z undoes a stroke")
 
     # --- pixels ---------------------------------------------------------------------------
@@ -103,7 +104,10 @@ class Canvas(QWidget):
         colour = Qt.GlobalColor.black if self.erasing else Qt.GlobalColor.white
         width = self.pen_width * (3 if self.erasing else 1)
         painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        painter.drawLine(self._last or point, point)
+        if self._last is None:  # a click alone leaves a dot
+            painter.drawPoint(point)
+        else:
+            painter.drawLine(self._last, point)
         painter.end()
         self._last = point
         self.update()

@@ -881,3 +881,62 @@ def test_only_strips_in_view_are_drawn_and_the_rest_when_scrolled_to(qtbot, wind
         bar = ex.strips_scroll.verticalScrollBar()
         bar.setValue(bar.maximum())
     assert "interpolation" in ex.strip_images  # the last strip, scrolled to
+
+
+def test_a_translation_model_follows_the_pen_its_examples_and_a_loaded_file(qtbot, window, tmp_path, small_pairs):
+    from PIL import Image
+    from PySide6.QtTest import QTest
+
+    open_one_step_run(qtbot, window, tmp_path / "p2p", "pix2pix", "--data", str(small_pairs), "--config", "unet_width=8")
+    ex = window.explorer
+    model, panel = ex.model, ex.sliders["input"]
+    assert set(ex.sliders) == {"input", "class"} and set(ex.strip_panes) == {"every class"}
+    assert np.allclose(panel.value(), model.examples["input"][0] / 255.0, atol=1 / 255)  # the first example
+    assert not panel.target_view.isHidden() and ex.sliders["class"].value() == model.examples["class"][0]
+    with qtbot.waitSignal(ex.rendered, timeout=10000):
+        panel.example.setValue(5)  # another example brings its class along
+    assert ex.sliders["class"].value() == model.examples["class"][5]
+    assert np.allclose(ex.values()["input"], model.examples["input"][5] / 255.0, atol=1 / 255)
+    before, shown = panel.value(), ex.main_pane.image.copy()
+
+    canvas = panel.canvas
+    with qtbot.waitSignal(ex.rendered, timeout=10000):
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+        for i in range(1, 8):
+            QTest.mouseMove(canvas, QPoint(10 + 25 * i, 10))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(185, 10))
+    drawn = panel.value()
+    assert drawn[1, 1:27].min() == 1.0 and np.array_equal(drawn[3:], before[3:])  # a 1-pixel line, nothing else
+    assert panel.target_view.isHidden()  # the input is the user's own now: no real target to show
+    qtbot.waitUntil(lambda: not np.array_equal(ex.main_pane.image, shown), timeout=10000)
+    window.activateWindow()
+    canvas.setFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_E)  # the eraser: a wider dark line over the drawn one
+    assert panel.eraser.isChecked()
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(60, 10))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(60, 10))
+    assert panel.value()[1, 8] == 0.0
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert np.array_equal(panel.value(), drawn)
+    QTest.keyClick(canvas, Qt.Key.Key_B)
+    assert panel.pen.isChecked()
+    panel.canvas.undo()
+    assert np.array_equal(panel.value(), before)
+    panel.canvas.clear()
+    assert panel.value().max() == 0.0
+
+    (tmp_path / "notes.png").write_text("not an image")
+    panel.load_file(tmp_path / "notes.png")
+    assert "is not an image Pillow can read" in window.statusBar().currentMessage()
+    assert panel.value().max() == 0.0  # the canvas keeps what it had
+    Image.fromarray(np.full((64, 64, 3), 255, np.uint8)).save(tmp_path / "white.png")
+    with qtbot.waitSignal(ex.rendered, timeout=10000):
+        panel.load_file(tmp_path / "white.png")
+    assert window.statusBar().currentMessage() == "white.png is 64×64: resampled to 32×32, grey."
+    assert panel.value().min() == 1.0
+    qtbot.waitUntil(lambda: len(ex.strip_images.get("every class", [])) == 10, timeout=10000)
+
+    window.training.select_family("pix2pix")
+    qtbot.waitUntil(lambda: "class_info" in window.training.settings.widgets, timeout=120000)
+    offered = [window.training.data.itemData(i) for i in range(window.training.data.count())]
+    assert offered[:2] == ["fashion-edges", "mnist-skeletons"]

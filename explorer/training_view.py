@@ -594,7 +594,8 @@ class TrainingView(QWidget):
             view.show_frame(preview)
         else:
             self.preview_stack.setCurrentWidget(self.grid_pane)
-            self.preview_title.setText("Fixed-noise samples (one column per class)")
+            cls = self.family_class()
+            self.preview_title.setText(cls.preview_caption if cls is not None else "Samples")
             self.grid_pane.show_image(preview)
         self._label_timeline(index)
 

@@ -1,6 +1,6 @@
 """Screenshots of the real window for the README, plus 10x10 random-sample grids of the shipped models.
 
-    python scripts/screenshots.py [--out docs/screenshots] [--shots lab,lab2d,explorer,training,acgan,grids]
+    python scripts/screenshots.py [--out docs/screenshots] [--shots lab,lab2d,explorer,training,acgan,canvas,grids]
 
 Runs on the offscreen platform by default (or a real display / Xvfb when DISPLAY is set and
 QT_QPA_PLATFORM=xcb). The training shot is taken mid-run of a real InfoGAN training.
@@ -66,7 +66,7 @@ def main():
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--train-seconds", type=float, default=45)
     parser.add_argument(
-        "--shots", default="lab,lab2d,explorer,training,acgan,grids", help="which to take, comma-separated"
+        "--shots", default="lab,lab2d,explorer,training,acgan,canvas,grids", help="which to take, comma-separated"
     )
     args = parser.parse_args()
     shots = set(args.shots.split(","))
@@ -116,6 +116,10 @@ def main():
             {"digit": 9, "z": 0.0, "seed": 3},
             args.out / "explorer_acgan_fashion.png",
         )
+    if "canvas" in shots:
+        for name in ("pix2pix-sketch2photo", "pix2pix-photo2sketch"):
+            if (SHIPPED_MODELS / name).is_dir():
+                canvas_mid_drawing(app, window, SHIPPED_MODELS / name, args.out / f"explorer_{name}.png")
     if "training" in shots:
         training_mid_run(app, window, args)
     window.close()
@@ -150,6 +154,34 @@ def explore(app, window, folder, values, path):
     window.tabs.setCurrentWidget(window.explorer)
     window.explorer.set_values(values)
     pump(app, 0.8)
+    window.grab().save(str(path))
+
+
+def canvas_mid_drawing(app, window, folder, path):
+    """A translation model's canvas caught mid-drawing: a held-out input, its lower half rubbed out with
+    the eraser and half redrawn with the pen, each stroke a real mouse drag."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    explore(app, window, folder, {}, path)
+    panel = next(w for w in window.explorer.sliders.values() if hasattr(w, "canvas"))
+    panel.example.setValue(7)
+    pump(app, 0.5)
+    canvas, size = panel.canvas, panel.canvas.width()
+
+    def drag(points):
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+        for point in points[1:]:
+            QTest.mouseMove(canvas, QPoint(*point))
+            pump(app, 0.02)
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+
+    panel.eraser.click()
+    for y in range(size // 2, size, 12):
+        drag([(0, y), (size // 2, y), (size - 1, y)])
+    panel.pen.click()
+    drag([(int(size * f), int(size * 0.9)) for f in (0.15, 0.3, 0.45, 0.6)])  # a sole, drawn halfway
+    pump(app, 1.0)
     window.grab().save(str(path))
 
 

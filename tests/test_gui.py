@@ -887,7 +887,8 @@ def test_a_translation_model_follows_the_pen_its_examples_and_a_loaded_file(qtbo
     from PIL import Image
     from PySide6.QtTest import QTest
 
-    open_one_step_run(qtbot, window, tmp_path / "p2p", "pix2pix", "--data", str(small_pairs), "--config", "unet_width=8")
+    tiny = ("--data", str(small_pairs), "--config", "unet_width=8")
+    open_one_step_run(qtbot, window, tmp_path / "p2p", "pix2pix", *tiny)
     ex = window.explorer
     model, panel = ex.model, ex.sliders["input"]
     assert set(ex.sliders) == {"input", "class"} and set(ex.strip_panes) == {"every class"}

@@ -290,4 +290,4 @@ def test_evaluate_reports_the_figures_of_each_direction(tiny_run, small_pairs, t
     assert trained.returncode == 0, trained.stderr[-2000:]
     done = cli("evaluate", str(run), "--n", "60")
     assert done.returncode == 0, done.stderr
-    assert "edge F-measure" in done.stdout and "the project has no judge of sketches yet" in done.stdout
+    assert "edge F-measure" in done.stdout and "no judge of these sketches" in done.stdout

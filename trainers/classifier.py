@@ -19,7 +19,11 @@ from trainers.quiet import set_random_seed
 
 WEIGHTS = "classifier.weights.npz"
 REPORT = "classifier.json"
-SHIPPED_JUDGES = {"mnist": CLASSIFIER_DIR, "fashion-mnist": SHIPPED_MODELS / "classifier-fashion"}
+SHIPPED_JUDGES = {
+    "mnist": CLASSIFIER_DIR,
+    "fashion-mnist": SHIPPED_MODELS / "classifier-fashion",
+    "fashion-sketch": SHIPPED_MODELS / "classifier-fashion-sketch",  # scripts/train_sketch_judge.py
+}
 
 
 def judge_folder(kind: str) -> Path:

@@ -65,6 +65,7 @@ KINDS = {
     for kind in (
         DataKind("mnist", "MNIST", (28, 28), "digit", DIGITS, "auto"),
         DataKind("fashion-mnist", "Fashion-MNIST", (28, 28), "class", FASHION_NAMES, "fashion"),
+        DataKind("fashion-sketch", "Fashion-MNIST sketches", (28, 28), "class", FASHION_NAMES, ""),
         DataKind("cifar10", "CIFAR-10", (32, 32, 3), "class", CIFAR10_NAMES, ""),
         DataKind("svhn", "SVHN", (32, 32, 3), "digit", DIGITS, ""),
     )

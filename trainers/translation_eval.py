@@ -56,13 +56,23 @@ def edge_f_measure(outputs: np.ndarray, targets: np.ndarray, tolerance: int = 1)
     return {"edge_precision": float(precision), "edge_recall": float(recall), "edge_f": float(f)}
 
 
+SKETCH_JUDGES = {"fashion-mnist": "fashion-sketch"}  # the judge of a photo kind's sketches, where one is shipped
+
+
+def judge_kind(model) -> str | None:
+    """The project's judge of the model's outputs: its photos' judge, or the judge of their sketches."""
+    if not model.config.judge:
+        return None
+    return model.config.judge if model.domains[1] == "photo" else SKETCH_JUDGES.get(model.config.judge)
+
+
 def _judge_for(model):
-    """The judge of the model's outputs, or None: only photos have one (the project's image judges)."""
-    if model.domains[1] != "photo" or not model.config.judge:
+    kind = judge_kind(model)
+    if kind is None:
         return None
     from trainers.classifier import load_judge
 
-    return load_judge(model.config.judge)
+    return load_judge(kind)
 
 
 class LiveTranslationMetrics:
@@ -116,15 +126,14 @@ def evaluate_translation(model, n: int, progress=None) -> dict[str, Any]:
     }
     if model.domains[1] == "sketch":
         result.update(edge_f_measure(outputs, targets))
-    judge = _judge_for(model)
+    try:
+        judge = _judge_for(model)
+    except UserFacingError as exc:  # the judge's weights are missing: the other figures still count
+        judge, result["judge"] = None, f"none: {exc}"
     if judge is not None:
         result.update(_judged(model, judge, inputs, targets, outputs, labels))
-    else:
-        result["judge"] = (
-            "none: the project has no judge of sketches yet"
-            if model.domains[1] == "sketch"
-            else "none: the project has no judge of these photos (pairs of the user's own)"
-        )
+    elif "judge" not in result:
+        result["judge"] = f"none: the project has no judge of these {model.domains[1]}s"
     if progress:
         progress(len(labels) - len(labels) // 2)
     return result

@@ -95,6 +95,7 @@ class GanFamily(ABC):
     partial_steps: ClassVar[tuple[str, ...]] = ()  # networks train_part can update alone ("step D / step G")
     drawn_points: ClassVar[DrawnPoints | None] = None  # a real distribution the user can draw on the plane
     live_settings: ClassVar[tuple[str, ...]] = ()  # settings apply_settings can change between steps
+    preview_caption: ClassVar[str] = "Fixed-noise samples (one column per class)"  # what preview()'s grid shows
 
     @classmethod
     def loss_reference(cls, settings: dict) -> dict[str, float]:

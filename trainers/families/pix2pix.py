@@ -165,6 +165,7 @@ class Pix2pix(KerasGanFamily):
         ("G: adversarial and class", ("g_adv", "g_class")),
         ("Q: classifier of real targets", ("q_loss",)),
     )
+    preview_caption = "Fixed held-out pairs: input | output | real target, four to a row"
     metric_panels = (
         ("Live L1 to the real target (held out)", ("l1",)),
         ("Live 'follows its input' (L1 to others' targets ÷ to its own)", ("follows_input",)),
@@ -301,8 +302,9 @@ class Pix2pix(KerasGanFamily):
         """(input | output | target) for the first held-out pairs, four triplets to a row."""
         latents = self.example_latents(PREVIEW_PAIRS)
         outputs = self.generate_arrays(latents)
-        triplets = np.stack([latents["input"], outputs, latents["target"]], axis=1).reshape(-1, *outputs.shape[1:])
-        return make_grid(triplets, cols=12)
+        gap = np.full((len(outputs), outputs.shape[1], 1), 0.35, np.float32)  # grey within a triplet
+        triplets = np.concatenate([latents["input"], gap, outputs, gap, latents["target"]], axis=2)
+        return make_grid(triplets, cols=4, pad=6)  # black, wider, between triplets
 
     # --- training -----------------------------------------------------------------------
     def _d_loss(self, ctx, inputs, targets, fakes, labels):

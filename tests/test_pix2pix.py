@@ -1,9 +1,6 @@
 """The paired image-to-image family: its pair sets (built in, a user's .npz or folders), its networks and the
 class options' updates, its image input through the latent spec and the CLI, and its measures."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,6 +8,7 @@ from scipy import ndimage
 
 import trainers.data
 import trainers.paired_data as paired_data
+from trainers.cli import main
 from trainers.errors import UserFacingError
 from trainers.latent import CategoricalControl, ImageControl, LatentSpec
 from trainers.paired_data import canny_sketch, load_pairs, photos_and_sketches
@@ -20,10 +18,11 @@ pytestmark = pytest.mark.timeout(300)
 TINY = ["--config", "unet_width=8", "--precision", "float32", "--metrics-every", "0", "--batch-size", "8"]
 
 
-def cli(*args, timeout=300):
-    return subprocess.run(
-        [sys.executable, "-m", "trainers.cli", *args], capture_output=True, text=True, timeout=timeout
-    )
+def cli(capsys, *args) -> tuple[int, str, str]:
+    """The CLI in this process (TensorFlow is imported once): exit code, stdout, stderr."""
+    code = main(list(args))
+    printed = capsys.readouterr()
+    return code, printed.out, printed.err
 
 
 # --- pair sets ---------------------------------------------------------------------------------------
@@ -201,8 +200,7 @@ def test_the_generator_sees_the_class_as_planes_and_the_direction_picks_the_inpu
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, small_pairs):
     run = tmp_path_factory.mktemp("p2p") / "run"
-    done = cli("train", "pix2pix", "--out", str(run), "--data", str(small_pairs), "--steps", "2", *TINY)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert main(["train", "pix2pix", "--out", str(run), "--data", str(small_pairs), "--steps", "2", *TINY]) == 0
     return run
 
 
@@ -222,32 +220,29 @@ def test_a_run_and_its_export_keep_the_held_out_examples(tiny_run, small_pairs, 
     assert np.allclose(exported.generate_arrays(latents), model.generate_arrays(latents), atol=1e-6)
 
 
-def test_generate_takes_any_image_and_refuses_a_file_that_is_not_one(tiny_run, tmp_path):
+def test_generate_takes_any_image_and_refuses_a_file_that_is_not_one(tiny_run, tmp_path, capsys):
     Image.fromarray(np.zeros((64, 48, 3), np.uint8)).save(tmp_path / "colour.png")
-    done = cli(
-        "generate",
-        str(tiny_run),
-        "--input",
-        str(tmp_path / "colour.png"),
-        "--class",
-        "3",
-        "-o",
-        str(tmp_path / "out.png"),
+    out = str(tmp_path / "out.png")
+    code, printed, _ = cli(
+        capsys, "generate", str(tiny_run), "--input", str(tmp_path / "colour.png"), "--class", "3", "-o", out
     )
-    assert done.returncode == 0, done.stderr
-    assert "colour.png is 48×64; resampled to the model's 32×32." in done.stdout
-    assert Image.open(tmp_path / "out.png").size == (108, 108)  # one image, 2 pixels of border, 3× zoom
+    assert code == 0 and "colour.png is 48×64; resampled to the model's 32×32." in printed
+    assert Image.open(out).size == (108, 108)  # one image, 2 pixels of border, 3× zoom
     (tmp_path / "text.png").write_text("not an image")
-    done = cli("generate", str(tiny_run), "--input", str(tmp_path / "text.png"), "-o", str(tmp_path / "x.png"))
-    assert done.returncode == 2 and "is not an image Pillow can read" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.png").exists()
-    done = cli("generate", str(tiny_run), "-o", str(tmp_path / "grid.png"))  # the first example, as every class
-    assert done.returncode == 0 and Image.open(tmp_path / "grid.png").size[0] > 10 * 32
+    code, _, errors = cli(
+        capsys, "generate", str(tiny_run), "--input", str(tmp_path / "text.png"), "-o", str(tmp_path / "x.png")
+    )
+    assert code == 2 and "is not an image Pillow can read" in errors
+    assert len(errors.strip().splitlines()) == 1 and not (tmp_path / "x.png").exists()
+    code, _, _ = cli(
+        capsys, "generate", str(tiny_run), "-o", str(tmp_path / "grid.png")
+    )  # the first example, every class
+    assert code == 0 and Image.open(tmp_path / "grid.png").size[0] > 10 * 32
 
 
-def test_sample_writes_inputs_outputs_targets_and_classes(tiny_run, tmp_path):
-    done = cli("sample", str(tiny_run), "--n", "5", "--out", str(tmp_path / "s.npz"))
-    assert done.returncode == 0, done.stderr
+def test_sample_writes_inputs_outputs_targets_and_classes(tiny_run, tmp_path, capsys):
+    code, _, errors = cli(capsys, "sample", str(tiny_run), "--n", "5", "--out", str(tmp_path / "s.npz"))
+    assert code == 0, errors
     with np.load(tmp_path / "s.npz") as f:
         assert {"inputs", "images", "targets", "labels"} <= set(f.files)
         assert f["inputs"].shape == f["images"].shape == f["targets"].shape == (5, 32, 32)
@@ -266,28 +261,17 @@ def test_edge_f_measure_allows_one_pixel_and_follows_input_sees_a_constant_outpu
     assert abs(follows_input(same, edges) - 1) < 0.05
 
 
-def test_evaluate_reports_the_figures_of_each_direction(tiny_run, small_pairs, tmp_path):
-    done = cli("evaluate", str(tiny_run), "--n", "60")
-    assert done.returncode == 0, done.stderr
-    assert "follows its input" in done.stdout and "SSIM" in done.stdout
-    assert "no judge of these photos" in done.stdout  # a user's own pairs: the project has no judge of them
+def test_evaluate_reports_the_figures_of_each_direction(tiny_run, small_pairs, tmp_path, capsys):
+    code, printed, errors = cli(capsys, "evaluate", str(tiny_run), "--n", "60")
+    assert code == 0, errors
+    assert "follows its input" in printed and "SSIM" in printed
+    assert "no judge of this model's photo outputs" in printed  # a user's own pairs: the project has no judge of them
     run = tmp_path / "p2s"
-    trained = cli(
-        "train",
-        "pix2pix",
-        "--out",
-        str(run),
-        "--data",
-        str(small_pairs),
-        "--steps",
-        "1",
-        *TINY,
-        "--config",
-        "direction=photo-to-sketch",
-        "--config",
-        "class_info=none",
+    options = ["--config", "direction=photo-to-sketch", "--config", "class_info=none"]
+    code, _, errors = cli(
+        capsys, "train", "pix2pix", "--out", str(run), "--data", str(small_pairs), "--steps", "1", *TINY, *options
     )
-    assert trained.returncode == 0, trained.stderr[-2000:]
-    done = cli("evaluate", str(run), "--n", "60")
-    assert done.returncode == 0, done.stderr
-    assert "edge F-measure" in done.stdout and "no judge of these sketches" in done.stdout
+    assert code == 0, errors[-2000:]
+    code, printed, errors = cli(capsys, "evaluate", str(run), "--n", "60")
+    assert code == 0, errors
+    assert "edge F-measure" in printed and "no judge of this model's sketch outputs" in printed

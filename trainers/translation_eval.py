@@ -133,7 +133,7 @@ def evaluate_translation(model, n: int, progress=None) -> dict[str, Any]:
     if judge is not None:
         result.update(_judged(model, judge, inputs, targets, outputs, labels))
     elif "judge" not in result:
-        result["judge"] = f"none: the project has no judge of these {model.domains[1]}s"
+        result["judge"] = f"none: the project has no judge of this model's {model.domains[1]} outputs"
     if progress:
         progress(len(labels) - len(labels) // 2)
     return result

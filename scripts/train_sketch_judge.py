@@ -22,7 +22,8 @@ from trainers.translation_eval import judge_view
 def sketches_as_judged() -> Dataset:
     pairs = load_pairs("fashion-edges", 32)
     images = np.rint(judge_view(pairs.b / np.float32(255.0)) * 255).astype(np.uint8)
-    return Dataset(images, pairs.labels, f"Canny sketches of {pairs.source}", kind="fashion-sketch")
+    source = "Canny sketches of Debian's Fashion-MNIST photos (scripts/train_sketch_judge.py)"
+    return Dataset(images, pairs.labels, source, kind="fashion-sketch")
 
 
 def main() -> None:

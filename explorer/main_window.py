@@ -40,10 +40,9 @@ def short_location(path: Path) -> str:
 
 
 def model_name(model) -> str:
-    """The family's title, with the data set where it is not MNIST: "… (Fashion-MNIST)" (two shipped models
-    of one family read alike otherwise)."""
-    kind = getattr(model, "data_kind", None)
-    return model.title if kind is None or kind.name == "mnist" else f"{model.title} ({kind.title})"
+    """How the model says it differs from others of its family, e.g. "… (Fashion-MNIST)" or "…, sketch → photo"
+    (two shipped models of one family read alike otherwise)."""
+    return getattr(model, "display_name", model.title)
 
 
 def fine_tune_source_or_none(path: Path):

@@ -106,6 +106,11 @@ class GanFamily(ABC):
         self.config = config
         self.card: dict = {}
 
+    @property
+    def display_name(self) -> str:
+        """The model as a person tells it from others of its family (e.g. the data set it learnt)."""
+        return self.title
+
     # --- data -------------------------------------------------------------------------
     @classmethod
     @abstractmethod

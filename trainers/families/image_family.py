@@ -51,6 +51,11 @@ class ImageGanFamily(KerasGanFamily):
         return ImageSamples(28, 28, 1)
 
     @property
+    def display_name(self) -> str:
+        kind = self.data_kind
+        return self.title if kind.name == "mnist" else f"{self.title} ({kind.title})"
+
+    @property
     def data_kind(self) -> DataKind:
         """What the model's images are (MNIST for a family without a dataset setting)."""
         return KINDS[getattr(self.config, "dataset", "mnist")]

@@ -241,6 +241,10 @@ class Pix2pix(KerasGanFamily):
         return ImageSamples(self.config.resolution, self.config.resolution, 1)
 
     @property
+    def display_name(self) -> str:
+        return f"{self.title}, {self.domains[0]} → {self.domains[1]}"
+
+    @property
     def domains(self) -> tuple[str, str]:
         """(what it takes, what it makes)."""
         return ("sketch", "photo") if self.config.direction == "sketch-to-photo" else ("photo", "sketch")

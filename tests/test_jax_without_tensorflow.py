@@ -1,5 +1,5 @@
 """Keras's JAX backend on a machine without TensorFlow (a GPU machine with one CUDA stack): in a process
-where importing TensorFlow fails, DCGAN builds and draws, StackedGAN (with its encoder), CGAN and ACGAN
+where importing TensorFlow fails, DCGAN and the paired image-to-image family build and draw, StackedGAN (with its encoder), CGAN and ACGAN
 train (InfoGAN in tests/test_devices.py, whose JAX processes have no TensorFlow either; DCGAN's
 transposed convolutions take XLA ~20 s to compile on these CPUs, and its step is the same runner's), and
 live metrics (the CLI training data-parallel on two CPU devices), sample, evaluate and export work."""
@@ -43,6 +43,8 @@ WITHOUT_TENSORFLOW = NO_TENSORFLOW + textwrap.dedent("""
     quick = ["--steps", "2", "--batch-size", "8", "--data", str(out / "digits.npz"), "--precision", "float32"]
     model = build_model("dcgan", {"precision": "float32"})  # the one family not trained below or there
     assert model.generate_arrays(model.latent_spec.sample(2, np.random.default_rng(0))).shape[0] == 2
+    translator = build_model("pix2pix", {"precision": "float32", "unet_width": 8})  # an image input, no noise
+    assert translator.generate_arrays(translator.example_latents(2)).shape == (2, 32, 32)
     # training: StackedGAN (its encoder's preparation too) and CGAN; InfoGAN's in tests/test_devices.py
     for family, extra in (("stackedgan", ["--config", "encoder_epochs=1"]), ("cgan", [])):
         argv = ["train", family, "--out", str(out / family), "--metrics-every", "0", "--grid-every", "100"]

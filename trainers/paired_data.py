@@ -282,7 +282,7 @@ def read_grey_image(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             return np.asarray(image.convert("L"), np.uint8)
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, UnidentifiedImageError, ValueError, MemoryError, Image.DecompressionBombError) as exc:
         raise UserFacingError(f"{path} is not an image Pillow can read ({read_error_reason(exc)}).") from None
 
 

@@ -117,9 +117,9 @@ def main():
             args.out / "explorer_acgan_fashion.png",
         )
     if "canvas" in shots:
-        for name in ("pix2pix-sketch2photo", "pix2pix-photo2sketch"):
+        for name, draw in (("pix2pix-sketch2photo", True), ("pix2pix-photo2sketch", False)):
             if (SHIPPED_MODELS / name).is_dir():
-                canvas_mid_drawing(app, window, SHIPPED_MODELS / name, args.out / f"explorer_{name}.png")
+                canvas_mid_drawing(app, window, SHIPPED_MODELS / name, args.out / f"explorer_{name}.png", draw)
     if "training" in shots:
         training_mid_run(app, window, args)
     window.close()
@@ -157,15 +157,16 @@ def explore(app, window, folder, values, path):
     window.grab().save(str(path))
 
 
-def canvas_mid_drawing(app, window, folder, path):
-    """A translation model's canvas caught mid-drawing: a held-out input, its lower half rubbed out with
-    the eraser and half redrawn with the pen, each stroke a real mouse drag."""
+def canvas_mid_drawing(app, window, folder, path, draw: bool = True):
+    """A translation model on a held-out sneaker (class 7). With `draw`, caught mid-drawing: the sketch's toe
+    rubbed out with the eraser and half redrawn with the pen, each stroke a real mouse drag."""
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
     explore(app, window, folder, {}, path)
     panel = next(w for w in window.explorer.sliders.values() if hasattr(w, "canvas"))
-    panel.example.setValue(7)
+    classes = list(panel.examples.get("class", panel.examples.get("true_class")))
+    panel.show_example(classes.index(7) if 7 in classes else 0)
     pump(app, 0.5)
     canvas, size = panel.canvas, panel.canvas.width()
 
@@ -176,11 +177,12 @@ def canvas_mid_drawing(app, window, folder, path):
             pump(app, 0.02)
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
 
-    panel.eraser.click()
-    for y in range(size // 2, size, 12):
-        drag([(0, y), (size // 2, y), (size - 1, y)])
-    panel.pen.click()
-    drag([(int(size * f), int(size * 0.9)) for f in (0.15, 0.3, 0.45, 0.6)])  # a sole, drawn halfway
+    if draw:
+        panel.eraser.click()
+        for x in range(int(size * 0.62), size, 10):
+            drag([(x, 0), (x, size // 2), (x, size - 1)])
+        panel.pen.click()
+        drag([(int(size * 0.62), int(size * f)) for f in (0.7, 0.68, 0.66)] + [(int(size * 0.75), int(size * 0.64))])
     pump(app, 1.0)
     window.grab().save(str(path))
 

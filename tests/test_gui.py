@@ -941,3 +941,44 @@ def test_a_translation_model_follows_the_pen_its_examples_and_a_loaded_file(qtbo
     qtbot.waitUntil(lambda: "class_info" in window.training.settings.widgets, timeout=120000)
     offered = [window.training.data.itemData(i) for i in range(window.training.data.count())]
     assert offered[:2] == ["fashion-edges", "mnist-skeletons"]
+
+
+def test_a_drawing_stays_for_a_model_of_the_same_input_and_not_for_another(qtbot, window, tmp_path, small_pairs):
+    tiny = ("--data", str(small_pairs), "--config", "unet_width=8")
+    open_one_step_run(qtbot, window, tmp_path / "a", "pix2pix", *tiny)
+    ex = window.explorer
+    ex.sliders["input"].canvas.clear()
+    for other, same in ((tmp_path / "b", True), (tmp_path / "c", False)):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "trainers.cli",
+                "train",
+                "pix2pix",
+                "--out",
+                str(other),
+                "--steps",
+                "1",
+                "--batch-size",
+                "8",
+                "--metrics-every",
+                "0",
+                "--precision",
+                "float32",
+                *tiny,
+                *([] if same else ["--config", "direction=photo-to-sketch"]),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        with qtbot.waitSignal(window.model_loaded, timeout=30000):
+            window.open_path(other)
+        panel = ex.sliders["input"]
+        if same:  # a sketch drawn for one sketch → photo model stays for the next
+            assert panel.value().max() == 0.0
+        else:  # a photo model starts on its first example, with the caption of its own input
+            assert np.allclose(panel.value(), ex.model.examples["input"][0] / 255.0, atol=1 / 255)
+            assert ex.controls_form.labelForField(panel).text() == "photo in"

@@ -1,8 +1,9 @@
 """Keras's JAX backend on a machine without TensorFlow (a GPU machine with one CUDA stack): in a process
-where importing TensorFlow fails, DCGAN and the paired image-to-image family build and draw, StackedGAN (with its encoder), CGAN and ACGAN
-train (InfoGAN in tests/test_devices.py, whose JAX processes have no TensorFlow either; DCGAN's
-transposed convolutions take XLA ~20 s to compile on these CPUs, and its step is the same runner's), and
-live metrics (the CLI training data-parallel on two CPU devices), sample, evaluate and export work."""
+where importing TensorFlow fails, DCGAN and the paired image-to-image family build and draw, StackedGAN
+(with its encoder), CGAN and ACGAN train (InfoGAN in tests/test_devices.py, whose JAX processes have no
+TensorFlow either; DCGAN's transposed convolutions take XLA ~20 s to compile on these CPUs, and its step is
+the same runner's), and live metrics (the CLI training data-parallel on two CPU devices), sample, evaluate
+and export work."""
 
 import importlib.util
 import json

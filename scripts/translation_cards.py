@@ -120,8 +120,9 @@ targets only, which G's outputs must satisfy (`class_info=classifier`). Adam 2e-
 explorer's examples.
 
 ## How it was made
-`scripts/train_translation_cpu.sh` on a {machine} (`--precision auto`: bfloat16), {info.get("step", 0):,}
-steps: `{" ".join(["gan-explorer train pix2pix --data fashion-edges", *info_flags(info)])}`; evaluated with
+`scripts/train_translation_cpu.sh` on a {machine} (`--precision auto`: bfloat16), {date}, {info.get("step", 0):,}
+steps{f" ({took})" if took else ""}:
+`{" ".join(["gan-explorer train pix2pix --data fashion-edges", *info_flags(info)])}`; evaluated with
 `gan-explorer evaluate RUN --n 2000`; exported with `scripts/translation_cards.py`.
 - Data: Debian's `dataset-fashion-mnist` (70,000 real photos); each photo upsampled bicubically to 64×64,
   its sketch drawn there by scikit-image's Canny (σ 1.5) and max-pooled to 32×32 (lines stay one pixel

@@ -79,6 +79,8 @@ def slider_layout(spec: LatentSpec) -> tuple:
                 getattr(c, "n", None),
                 getattr(c, "class_names", None),
                 getattr(c, "label", None),  # an image input says what it takes ("sketch", "photo")
+                getattr(c, "height", None),
+                getattr(c, "width", None),
             )
             for c in spec.controls
         ),
@@ -412,9 +414,9 @@ class ExplorerView(QWidget):
             and [c.name for c in model.latent_spec.controls] == [c.name for c in self.spec.controls]
         )
         values = self.values() if same_spec else None
-        if values:  # an input image is kept only for a model that takes the same kind of image
-            kept = {c.name: c.label for c in self.spec.controls if isinstance(c, ImageControl)}
-            new = {c.name: c.label for c in model.latent_spec.controls if isinstance(c, ImageControl)}
+        if values:  # an input image is kept only for a model that takes the same kind and size of image
+            kept = {c.name: c for c in self.spec.controls if isinstance(c, ImageControl)}
+            new = {c.name: c for c in model.latent_spec.controls if isinstance(c, ImageControl)}
             values = {k: v for k, v in values.items() if k not in kept or kept[k] == new.get(k)}
         same_widgets = self.spec is not None and slider_layout(model.latent_spec) == slider_layout(self.spec)
         self.model = model

@@ -250,21 +250,17 @@ class ImageInputPanel(QWidget):
             self.load_file(Path(path))
 
     def load_file(self, path: Path) -> None:
-        """A user's image as the input: converted to the model's size and grey with one line; a file that is
-        not an image is one line, and the canvas keeps what it had."""
-        from trainers.paired_data import read_grey_image, resized
+        """A user's image as the input: converted to the model's size, grey, light on dark, with one line saying
+        what changed; a file that is not an image is one line, and the canvas keeps what it had."""
+        from trainers.paired_data import input_from_file
 
         try:
-            image = read_grey_image(path)
+            image, notes = input_from_file(path, self.control)
         except UserFacingError as exc:
             self.said.emit(str(exc))
             return
-        c = self.control
-        if image.shape != (c.height, c.width):
-            self.said.emit(
-                f"{path.name} is {image.shape[1]}×{image.shape[0]}: resampled to {c.width}×{c.height}, grey."
-            )
-            image = resized(image, c.height)
-        self.canvas.set_pixels(image.astype(np.float32) / 255.0)
+        if notes:
+            self.said.emit(f"{path.name}: {'; '.join(notes)}.")
+        self.canvas.set_pixels(image)
         self._shows_example(None)
         self.valueChanged.emit(self.value())

@@ -930,11 +930,14 @@ def test_a_translation_model_follows_the_pen_its_examples_and_a_loaded_file(qtbo
     panel.load_file(tmp_path / "notes.png")
     assert "is not an image Pillow can read" in window.statusBar().currentMessage()
     assert panel.value().max() == 0.0  # the canvas keeps what it had
-    Image.fromarray(np.full((64, 64, 3), 255, np.uint8)).save(tmp_path / "white.png")
+    paper = np.full((64, 64, 3), 255, np.uint8)
+    paper[20:22, 8:56] = 0  # a dark line drawn on white paper
+    Image.fromarray(paper).save(tmp_path / "white.png")
     with qtbot.waitSignal(ex.rendered, timeout=10000):
         panel.load_file(tmp_path / "white.png")
-    assert window.statusBar().currentMessage() == "white.png is 64×64: resampled to 32×32, grey."
-    assert panel.value().min() == 1.0
+    message = "white.png: 64×64: resampled to 32×32; dark on light: inverted (the model reads light on dark)."
+    assert window.statusBar().currentMessage() == message
+    assert panel.value()[10, 8:24].min() > 0.5 and panel.value()[:8].max() < 0.02  # a light line on dark
     qtbot.waitUntil(lambda: len(ex.strip_images.get("every class", [])) == 10, timeout=10000)
 
     window.training.select_family("pix2pix")
@@ -979,6 +982,6 @@ def test_a_drawing_stays_for_a_model_of_the_same_input_and_not_for_another(qtbot
         panel = ex.sliders["input"]
         if same:  # a sketch drawn for one sketch → photo model stays for the next
             assert panel.value().max() == 0.0
-        else:  # a photo model starts on its first example, with the caption of its own input
+        else:  # a model of domain A (a user's pairs: A and B) starts on its first example, with its own caption
             assert np.allclose(panel.value(), ex.model.examples["input"][0] / 255.0, atol=1 / 255)
-            assert ex.controls_form.labelForField(panel).text() == "photo in"
+            assert ex.controls_form.labelForField(panel).text() == "A in"

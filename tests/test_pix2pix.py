@@ -126,9 +126,9 @@ def test_every_bad_paired_folder_gets_one_line(tmp_path, how, words):
     "arrays, words",
     [
         ({"a": np.zeros((20, 32, 32)), "b": np.zeros((20, 32, 32))}, "missing y"),
-        ({"a": np.zeros((20, 32, 32)), "b": np.zeros((20, 28, 28)), "y": np.zeros(20)}, "'b' must be grey images"),
-        ({"a": np.zeros((20, 32, 32)), "b": np.zeros((19, 32, 32)), "y": np.zeros(20)}, "they must pair up"),
-        ({"a": np.full((20, 32, 32), np.nan), "b": np.zeros((20, 32, 32)), "y": np.zeros(20)}, "NaN"),
+        ({"a": np.zeros((20, 32, 32)), "b": np.zeros((20, 28, 28)), "y": np.arange(20) % 2}, "'b' must be grey images"),
+        ({"a": np.zeros((20, 32, 32)), "b": np.zeros((19, 32, 32)), "y": np.arange(20) % 2}, "they must pair up"),
+        ({"a": np.full((20, 32, 32), np.nan), "b": np.zeros((20, 32, 32)), "y": np.arange(20) % 2}, "NaN"),
         ({"a": np.zeros((20, 32, 32)), "b": np.zeros((20, 32, 32)), "y": -np.ones(20)}, "whole numbers from 0"),
     ],
 )
@@ -138,6 +138,29 @@ def test_every_bad_pair_file_gets_one_line(tmp_path, arrays, words):
     with pytest.raises(UserFacingError) as caught:
         load_pairs(path, 32)
     assert words in str(caught.value)
+
+
+def test_a_users_pair_file_cannot_name_a_judge_and_too_many_classes_is_one_line(tmp_path):
+    images = np.zeros((20, 32, 32), np.uint8)
+    np.savez(tmp_path / "judged.npz", a=images, b=images, y=np.arange(20) % 2, judge=np.array("cifar10"))
+    assert load_pairs(tmp_path / "judged.npz", 32).judge_kind == ""  # only the project's own cache names one
+    np.savez(tmp_path / "many.npz", a=images, b=images, y=np.full(20, 10**9))
+    with pytest.raises(UserFacingError, match="1,000,000,001 classes; a model takes 2 to 1,000"):
+        load_pairs(tmp_path / "many.npz", 32)
+
+
+def test_a_spreadsheets_classes_csv_and_a_transparent_drawing_are_read(tmp_path):
+    from trainers.paired_data import input_from_file
+
+    root = write_folders(tmp_path / "pairs")
+    (root / "classes.csv").write_text((root / "classes.csv").read_text(), encoding="utf-8-sig")  # with a BOM
+    assert load_pairs(root, 32).class_names == ("bag", "shoe")
+    drawing = np.zeros((32, 32, 4), np.uint8)
+    drawing[16, 4:28] = (0, 0, 0, 255)  # a black line, the rest transparent
+    Image.fromarray(drawing, "RGBA").save(tmp_path / "line.png")
+    image, notes = input_from_file(tmp_path / "line.png", ImageControl("input", 32, 32, label="sketch"))
+    assert image[16, 4:28].min() == 1.0 and image[:15].max() == 0.0  # on white paper, then light on dark
+    assert notes == ["dark on light: inverted (the model reads light on dark)"]
 
 
 # --- the image control ------------------------------------------------------------------------------
@@ -153,6 +176,8 @@ def test_an_image_control_is_checked_and_broadcast_beside_a_class():
         with pytest.raises(UserFacingError, match=None) as caught:
             spec.expand({"input": bad})
         assert words in str(caught.value)
+    with pytest.raises(UserFacingError, match="2 sketch images for 3 samples"):
+        spec.expand({"input": np.stack([image, image]), "class": np.arange(3)})
 
 
 # --- the networks and their updates -------------------------------------------------------------------
@@ -220,13 +245,26 @@ def test_a_run_and_its_export_keep_the_held_out_examples(tiny_run, small_pairs, 
     assert np.allclose(exported.generate_arrays(latents), model.generate_arrays(latents), atol=1e-6)
 
 
+def test_a_fine_tune_on_other_pairs_keeps_the_new_pairs_examples(tiny_run, small_pairs, tmp_path):
+    from trainers.run import load_model
+
+    with np.load(small_pairs) as f:
+        flipped = {key: f[key][:, :, ::-1] if key in "ab" else f[key] for key in f.files}
+    np.savez(tmp_path / "flipped.npz", **flipped)
+    run = tmp_path / "tuned"
+    argv = ["train", "pix2pix", "--out", str(run), "--data", str(tmp_path / "flipped.npz"), "--steps", "1"]
+    assert main([*argv, "--init-from", str(tiny_run), *TINY]) == 0
+    held_out = load_pairs(tmp_path / "flipped.npz", 32).split()[1]
+    assert np.array_equal(load_model(run).examples["input"][:60], held_out.b)
+
+
 def test_generate_takes_any_image_and_refuses_a_file_that_is_not_one(tiny_run, tmp_path, capsys):
     Image.fromarray(np.zeros((64, 48, 3), np.uint8)).save(tmp_path / "colour.png")
     out = str(tmp_path / "out.png")
     code, printed, _ = cli(
         capsys, "generate", str(tiny_run), "--input", str(tmp_path / "colour.png"), "--class", "3", "-o", out
     )
-    assert code == 0 and "colour.png is 48×64; resampled to the model's 32×32." in printed
+    assert code == 0 and "Note: colour.png: 48×64: resampled to 32×32." in printed
     assert Image.open(out).size == (108, 108)  # one image, 2 pixels of border, 3× zoom
     (tmp_path / "text.png").write_text("not an image")
     code, _, errors = cli(
@@ -265,7 +303,7 @@ def test_evaluate_reports_the_figures_of_each_direction(tiny_run, small_pairs, t
     code, printed, errors = cli(capsys, "evaluate", str(tiny_run), "--n", "60")
     assert code == 0, errors
     assert "follows its input" in printed and "SSIM" in printed
-    assert "no judge of this model's photo outputs" in printed  # a user's own pairs: the project has no judge of them
+    assert "no judge of this model's A outputs" in printed  # a user's own pairs (domains A and B): no judge
     run = tmp_path / "p2s"
     options = ["--config", "direction=photo-to-sketch", "--config", "class_info=none"]
     code, _, errors = cli(
@@ -274,4 +312,4 @@ def test_evaluate_reports_the_figures_of_each_direction(tiny_run, small_pairs, t
     assert code == 0, errors[-2000:]
     code, printed, errors = cli(capsys, "evaluate", str(run), "--n", "60")
     assert code == 0, errors
-    assert "edge F-measure" in printed and "no judge of this model's sketch outputs" in printed
+    assert "edge F-measure" in printed and "no judge of this model's B outputs" in printed

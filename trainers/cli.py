@@ -591,11 +591,9 @@ def _image_picture(model, spec, values: dict, opts):
 
 
 def _input_image(model, control, path: Path | None):
-    """The image a translation model takes: a user's file (converted to the model's size and grey, with one
-    line saying so), or the model's first held-out example."""
-    import numpy as np
-
-    from trainers.paired_data import read_grey_image, resized
+    """The image a translation model takes: a user's file (converted to the model's size, grey, light on dark,
+    with one line saying what changed), or the model's first held-out example."""
+    from trainers.paired_data import input_from_file
 
     if path is None:
         return model.example_latents(1)[control.name][0]
@@ -603,14 +601,10 @@ def _input_image(model, control, path: Path | None):
         raise UserFacingError(
             f"--{control.name} {path}: no such file; give a PNG (or any image) of the {control.label}."
         )
-    image = read_grey_image(path)
-    if image.shape != (control.height, control.width):
-        print(
-            f"Note: {path.name} is {image.shape[1]}×{image.shape[0]}; resampled to the model's "
-            f"{control.width}×{control.height}."
-        )
-        image = resized(image, control.height)
-    return image.astype(np.float32) / 255.0
+    image, notes = input_from_file(path, control)
+    if notes:
+        print(f"Note: {path.name}: {'; '.join(notes)}.")
+    return image
 
 
 DIRECTION_SWEEP = re.compile(r"^direction:(\d+)$")

@@ -105,7 +105,7 @@ class ImageControl:
 
     def check(self, value) -> None:
         arr = np.asarray(value)
-        if arr.ndim not in (2, 3) or arr.shape[-2:] != (self.height, self.width):
+        if arr.ndim not in (2, 3) or arr.shape[-2:] != (self.height, self.width) or arr.size == 0:
             raise UserFacingError(
                 f"The {self.label} must be a {self.height}×{self.width} grey image, got an array of shape {arr.shape}."
             )
@@ -114,7 +114,9 @@ class ImageControl:
 
     def expand(self, value, n: int) -> np.ndarray:
         arr = np.asarray(value, np.float32)
-        return np.broadcast_to(arr, (n, self.height, self.width)).copy() if arr.ndim == 2 else arr
+        if arr.ndim == 3 and len(arr) not in (1, n):
+            raise UserFacingError(f"{len(arr)} {self.label} images for {n} samples: give one, or one per sample.")
+        return np.broadcast_to(arr, (n, self.height, self.width)).copy()
 
 
 Control = CategoricalControl | ContinuousControl | NoiseControl | DirectionControl | ImageControl

@@ -18,6 +18,8 @@ from trainers.errors import NPZ_READ_ERRORS, UserFacingError, read_error_reason
 from trainers.paths import USER_CACHE
 
 HELD_OUT = 2000  # the last pairs of every source, never trained on
+MIN_CLASSES, MAX_CLASSES = 2, 1000  # what a model's num_labels allows
+JUDGED_KINDS = ("mnist", "fashion-mnist")  # photo kinds the project has a judge of
 RESOLUTIONS = (32, 64)
 EDGE_SIGMA = 1.5  # Canny's Gaussian, in pixels of the 64×64 upsampling
 EDGE_SIZE = 64  # sketches are drawn at this size, then pooled to the resolution (lines stay 1 px wide)
@@ -31,7 +33,7 @@ BUILT_IN = {
 
 @dataclass(frozen=True)
 class PairedDataset:
-    """a, b: uint8 (N, R, R) with 255 = bright; labels uint8 (N,); what each domain and class is called."""
+    """a, b: uint8 (N, R, R) with 255 = bright; labels int32 (N,); what each domain and class is called."""
 
     a: np.ndarray
     b: np.ndarray
@@ -72,7 +74,7 @@ def load_pairs(spec: str | Path, resolution: int, progress=None) -> PairedDatase
         raise UserFacingError(f"resolution must be one of {', '.join(map(str, RESOLUTIONS))}, got {resolution}.")
     if spec in BUILT_IN:
         return replace(_cached(str(spec), resolution, progress), spec=str(spec))
-    path = Path(spec).expanduser()
+    path = Path(spec).expanduser().resolve()  # kept in the run's settings: evaluate and resume work from anywhere
     if not path.exists():
         raise UserFacingError(
             f"Paired data not found: {path} (give {', '.join(BUILT_IN)}, an .npz with arrays a, b and y, "
@@ -192,15 +194,17 @@ def _from_npz(path: Path, resolution: int, source: str | None = None) -> PairedD
             missing = {"a", "b", "y"} - set(f.files)
             if missing:
                 raise UserFacingError(
-                    f"{path}: a paired .npz needs arrays a (inputs), b (targets) and y (classes); "
-                    f"missing {', '.join(sorted(missing))}."
+                    f"{path}: a paired .npz needs arrays a (domain A, e.g. photos), b (domain B, e.g. their "
+                    f"sketches) and y (classes); the model's direction picks the input; missing "
+                    f"{', '.join(sorted(missing))}."
                 )
             arrays = {key: f[key] for key in f.files}
     except NPZ_READ_ERRORS as exc:
         raise UserFacingError(f"{path} is not a readable .npz file ({read_error_reason(exc)}).") from None
-    names = tuple(str(n) for n in arrays.get("names", np.array([]))) or None
-    domains = tuple(str(d) for d in arrays.get("domains", np.array(["A", "B"])))
-    judge = str(arrays["judge"]) if "judge" in arrays else ""
+    names = tuple(str(n) for n in np.atleast_1d(arrays.get("names", np.array([])))) or None
+    domains = tuple(str(d) for d in np.atleast_1d(arrays.get("domains", np.array(["A", "B"]))))
+    judge = str(arrays["judge"]) if "judge" in arrays and source is not None else ""  # only our own cache's
+    judge = judge if judge in JUDGED_KINDS else ""
     return validated_pairs(
         arrays["a"],
         arrays["b"],
@@ -253,8 +257,8 @@ def _read_classes(path: Path, names: list[str]) -> tuple[np.ndarray, tuple[str, 
     """classes.csv: one `file,class` row per pair (a header row is allowed); a class is a name or a number."""
     if not path.is_file():
         raise UserFacingError(f"{path} is missing: write one 'file,class' row per image of A/.")
-    try:
-        rows = [row for row in csv.reader(path.read_text(encoding="utf-8").splitlines()) if row]
+    try:  # utf-8-sig: a spreadsheet's UTF-8 export starts with a byte-order mark
+        rows = [row for row in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if row]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise UserFacingError(f"{path} cannot be read ({read_error_reason(exc)}); save it as UTF-8 text.") from None
     if rows and rows[0][0].strip().lower() in ("file", "filename", "name"):
@@ -268,22 +272,48 @@ def _read_classes(path: Path, names: list[str]) -> tuple[np.ndarray, tuple[str, 
     if missing:
         raise UserFacingError(f"{path} gives no class for {len(missing)} image(s) (first: {missing[0]}).")
     labels = [given[name] for name in names]
-    if all(label.isdigit() for label in labels):
+    if all(label.isdecimal() and label.isascii() for label in labels):
         numbers = np.array([int(label) for label in labels])
+        check_class_count(int(numbers.max()) + 1, path)
         return numbers, tuple(str(i) for i in range(int(numbers.max()) + 1))
     class_names = tuple(sorted(set(labels)))
+    check_class_count(len(class_names), path)
     return np.array([class_names.index(label) for label in labels]), class_names
 
 
+def check_class_count(n: int, path) -> None:
+    if not MIN_CLASSES <= n <= MAX_CLASSES:
+        raise UserFacingError(f"{path}: {n:,} classes; a model takes {MIN_CLASSES} to {MAX_CLASSES:,}.")
+
+
 def read_grey_image(path: Path) -> np.ndarray:
-    """A user's image as uint8 grey (H, W); anything Pillow cannot read is one line."""
+    """A user's image as uint8 grey (H, W), transparent parts as white paper; anything Pillow cannot read is
+    one line."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                paper = Image.new("RGBA", image.size, "white")
+                return np.asarray(Image.alpha_composite(paper, image.convert("RGBA")).convert("L"), np.uint8)
             return np.asarray(image.convert("L"), np.uint8)
     except (OSError, UnidentifiedImageError, ValueError, MemoryError, Image.DecompressionBombError) as exc:
         raise UserFacingError(f"{path} is not an image Pillow can read ({read_error_reason(exc)}).") from None
+
+
+def input_from_file(path: Path, control) -> tuple[np.ndarray, list[str]]:
+    """A user's image as a model's image input (trainers.latent.ImageControl): float32 in [0, 1] at the
+    control's size, bright lines on a dark ground as the built-in pairs are, and what was converted, in words.
+    A drawing of dark lines on white paper is inverted; a colour image is made grey."""
+    image = read_grey_image(path)
+    notes = []
+    if image.shape != (control.height, control.width):
+        notes.append(f"{image.shape[1]}×{image.shape[0]}: resampled to {control.width}×{control.height}")
+        image = resized(image, control.height)
+    if image.mean() > 127.5:
+        notes.append("dark on light: inverted (the model reads light on dark)")
+        image = 255 - image
+    return image.astype(np.float32) / 255.0, notes
 
 
 def resized(image: np.ndarray, size: int) -> np.ndarray:
@@ -319,11 +349,12 @@ def validated_pairs(
     if y.min() < 0 or np.any(y != np.round(y)):
         raise UserFacingError(f"{path}: classes must be whole numbers from 0, found {y.min():g}..{y.max():g}.")
     n_classes = int(y.max()) + 1
+    check_class_count(n_classes, path)
     names = tuple(class_names) if class_names else tuple(str(i) for i in range(n_classes))
     if len(names) < n_classes:
         raise UserFacingError(f"{path}: {len(names)} class names for classes up to {n_classes - 1}.")
     images = [validated_images(array, path, what) for what, array in (("a", a), ("b", b))]
-    return PairedDataset(images[0], images[1], y.astype(np.uint8), names, source, tuple(domains), judge_kind)
+    return PairedDataset(images[0], images[1], y.astype(np.int32), names, source, tuple(domains), judge_kind)
 
 
 def validated_images(x: np.ndarray, path, what: str) -> np.ndarray:

@@ -70,7 +70,6 @@ def open_trainer(
         raise UserFacingError(f"This run learnt from other data than {dataset.source}; resume it with its own data.")
     model = build_model(info.family, fitted)  # built once, for the data it will learn
     train_set, held_out = dataset.split()
-    model.see_held_out(held_out)  # before a resume's checkpoint, which holds what the run kept of it
     start = 0
     if resume:
         lock = run.lock()  # one process per run: a second resume gets one line naming the holder
@@ -94,6 +93,7 @@ def open_trainer(
         except BaseException:
             lock.release()
             raise
+    model.see_held_out(held_out)  # after any weights loaded: a fine-tune's source kept its own data's examples
     metrics_fn = cls.live_metrics(dataset, say) if settings.metrics_every else None
     return Trainer(model, train_set, run, settings, metrics_fn=metrics_fn, lock=lock), start
 

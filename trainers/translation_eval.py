@@ -60,10 +60,11 @@ SKETCH_JUDGES = {"fashion-mnist": "fashion-sketch"}  # the judge of a photo kind
 
 
 def judge_kind(model) -> str | None:
-    """The project's judge of the model's outputs: its photos' judge, or the judge of their sketches."""
+    """The project's judge of the model's outputs: its photos' judge (domain A), or the judge of their
+    sketches (domain B)."""
     if not model.config.judge:
         return None
-    return model.config.judge if model.domains[1] == "photo" else SKETCH_JUDGES.get(model.config.judge)
+    return SKETCH_JUDGES.get(model.config.judge) if model.makes_domain_b else model.config.judge
 
 
 def _judge_for(model):
@@ -124,7 +125,7 @@ def evaluate_translation(model, n: int, progress=None) -> dict[str, Any]:
         "ssim": ssim(outputs, targets),
         "follows_input": follows_input(outputs, targets),
     }
-    if model.domains[1] == "sketch":
+    if model.makes_domain_b:  # domain B is line drawings (sketches, skeletons): scored as edge maps
         result.update(edge_f_measure(outputs, targets))
     try:
         judge = _judge_for(model)
@@ -145,16 +146,15 @@ def _judged(model, judge, inputs, targets, outputs, labels) -> dict[str, Any]:
     the model takes a class, how often a class other than the input's own is followed."""
     predicted, features = judge(judge_view(outputs))
     real_predicted, real_features = judge(judge_view(targets))
-    half = len(labels) // 2
-    floor = metrics.frechet_distance(real_features[:half], real_features[half : 2 * half])
-    distance = metrics.frechet_distance(features[:half], real_features[half : 2 * half])
     figures: dict[str, Any] = {
         "class_accuracy": metrics.label_accuracy(predicted, labels),
         "real_class_accuracy": metrics.label_accuracy(real_predicted, labels),
-        "frechet_distance": distance,
-        "frechet_floor": floor,
-        "frechet_ratio": distance / max(floor, 1e-12),
     }
+    half = len(labels) // 2
+    if half > features.shape[1]:  # a covariance of the features needs more samples than dimensions
+        floor = metrics.frechet_distance(real_features[:half], real_features[half : 2 * half])
+        distance = metrics.frechet_distance(features[:half], real_features[half : 2 * half])
+        figures.update(frechet_distance=distance, frechet_floor=floor, frechet_ratio=distance / max(floor, 1e-12))
     if model.uses_class:
         n = model.config.num_labels
         other = (labels + np.random.default_rng(0).integers(1, n, len(labels))) % n  # never the input's own class

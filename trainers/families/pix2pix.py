@@ -58,7 +58,13 @@ class Pix2pixConfig:
     adversarial_weight: float = setting(
         1.0, "weight of fooling D in G's loss; 0 = an L1-only generator (pix2pix's baseline)", low=0, high=1e6
     )
-    class_weight: float = setting(1.0, "weight of the class loss (D's or Q's) in G's loss", low=0, high=1e6)
+    class_weight: float = setting(
+        1.0,
+        "weight of the class loss in G's loss (d-class: in D's too; d-fake-class has none apart from the "
+        "adversarial one, which adversarial_weight scales)",
+        low=0,
+        high=1e6,
+    )
     unet_width: int = setting(32, "filters of the U-Net's first layer, doubling per level up to 8×", low=4, high=256)
     patch_layers: int = setting(
         2, "stride-2 convolutions in the PatchGAN D (2: each logit sees a 34-pixel patch)", low=1, high=4
@@ -71,6 +77,9 @@ class Pix2pixConfig:
     pairs: str = setting("fashion-edges", "the pair set the run learnt from (set from the data)", advanced=True)
     judge: str = setting(
         "fashion-mnist", "the project's judge of the photos' kind, '' if none (set from the data)", advanced=True
+    )
+    domain_names: str = setting(
+        "photo,sketch", "what domains A and B are, comma-separated (set from the data)", advanced=True
     )
     precision: str = setting(
         "auto",
@@ -214,6 +223,7 @@ class Pix2pix(KerasGanFamily):
             "class_names": ",".join(dataset.class_names),
             "pairs": dataset.spec,
             "judge": dataset.judge_kind,
+            "domain_names": ",".join(name.replace(",", " ") for name in dataset.domains),
         }
 
     def oriented(self, pairs) -> tuple[np.ndarray, np.ndarray]:
@@ -245,9 +255,16 @@ class Pix2pix(KerasGanFamily):
         return f"{self.title}, {self.domains[0]} → {self.domains[1]}"
 
     @property
+    def makes_domain_b(self) -> bool:
+        """photo-to-sketch reads domain A and draws domain B; sketch-to-photo the other way round."""
+        return self.config.direction == "photo-to-sketch"
+
+    @property
     def domains(self) -> tuple[str, str]:
-        """(what it takes, what it makes)."""
-        return ("sketch", "photo") if self.config.direction == "sketch-to-photo" else ("photo", "sketch")
+        """(what it takes, what it makes), as the data names its domains (photo and sketch for the built-in)."""
+        names = self.config.domain_names.split(",")
+        a, b = names if len(names) == 2 else ("A", "B")
+        return (a, b) if self.makes_domain_b else (b, a)
 
     @cached_property
     def latent_spec(self) -> LatentSpec:
@@ -383,10 +400,10 @@ class Pix2pix(KerasGanFamily):
         res = self.config.resolution
         kept = [("examples/input", (EXAMPLES, res, res)), ("examples/target", (EXAMPLES, res, res))]
         check_arrays(arrays, [*kept, ("examples/class", (EXAMPLES,))])
-        super().load_state(arrays, generators_only, optimizers)
         classes = np.asarray(arrays["examples/class"]).astype(np.int64)
-        if classes.min() < 0 or classes.max() >= self.config.num_labels:
+        if classes.min() < 0 or classes.max() >= self.config.num_labels:  # checked before any weight changes
             raise UserFacingError("The kept examples' classes are out of range: the file is damaged.")
+        super().load_state(arrays, generators_only, optimizers)
         self.examples = {
             "input": np.clip(arrays["examples/input"], 0, 255).astype(np.uint8),
             "target": np.clip(arrays["examples/target"], 0, 255).astype(np.uint8),

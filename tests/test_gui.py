@@ -947,40 +947,26 @@ def test_a_translation_model_follows_the_pen_its_examples_and_a_loaded_file(qtbo
 
 
 def test_a_drawing_stays_for_a_model_of_the_same_input_and_not_for_another(qtbot, window, tmp_path, small_pairs):
-    tiny = ("--data", str(small_pairs), "--config", "unet_width=8")
-    open_one_step_run(qtbot, window, tmp_path / "a", "pix2pix", *tiny)
+    runs = {"sketch": tmp_path / "s2p", "photo": tmp_path / "p2s"}  # both trained in one process
+    quick = ["--steps", "1", "--batch-size", "8", "--metrics-every", "0", "--precision", "float32"]
+    tiny = [*quick, "--data", str(small_pairs), "--config", "unet_width=8"]
+    script = (
+        "import sys; from trainers.cli import main; "
+        f"assert main(['train', 'pix2pix', '--out', {str(runs['sketch'])!r}, *{tiny!r}]) == 0; "
+        f"assert main(['train', 'pix2pix', '--out', {str(runs['photo'])!r}, *{tiny!r}, "
+        "'--config', 'direction=photo-to-sketch']) == 0"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    wait_for_model(qtbot, window)
     ex = window.explorer
-    ex.sliders["input"].canvas.clear()
-    for other, same in ((tmp_path / "b", True), (tmp_path / "c", False)):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "trainers.cli",
-                "train",
-                "pix2pix",
-                "--out",
-                str(other),
-                "--steps",
-                "1",
-                "--batch-size",
-                "8",
-                "--metrics-every",
-                "0",
-                "--precision",
-                "float32",
-                *tiny,
-                *([] if same else ["--config", "direction=photo-to-sketch"]),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
+    for run, drawn in ((runs["sketch"], False), (runs["sketch"], True), (runs["photo"], True)):
         with qtbot.waitSignal(window.model_loaded, timeout=30000):
-            window.open_path(other)
+            window.open_path(run)
         panel = ex.sliders["input"]
-        if same:  # a sketch drawn for one sketch → photo model stays for the next
+        if not drawn:
+            panel.canvas.clear()  # a drawing: an empty sketch
+        elif run == runs["sketch"]:  # the next sketch → photo model keeps it
             assert panel.value().max() == 0.0
         else:  # a model of domain A (a user's pairs: A and B) starts on its first example, with its own caption
             assert np.allclose(panel.value(), ex.model.examples["input"][0] / 255.0, atol=1 / 255)

@@ -23,7 +23,7 @@ from trainers.updates import GeneratorSnapshot
 
 RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
 MAX_RECENT = 8
-CLOSE_TIMEOUT_MS = 2300  # the training process finishes its step and writes a checkpoint
+CLOSE_TIMEOUT_MS = 2100  # the training process finishes its step and writes a checkpoint (all waits: < 3 s)
 KILL_TIMEOUT_MS = 500
 POOL_WAIT_MS = 300  # a task of Qt's pool about to end; a TensorFlow import under way is left (explorer/app.py)
 
@@ -455,6 +455,8 @@ class MainWindow(QMainWindow):
         """Stop training, let the loop write its checkpoint, then close (within ~3 s)."""
         if self.worker is not None:
             self.worker.control.stop()
+            if not self.worker.control.writing:  # still importing, loading or building: nothing to finish
+                self.worker.kill()
         if self.thread is not None:
             self.thread.quit()  # its event loop ends as soon as the worker returns
         if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS) and self.worker is not None:

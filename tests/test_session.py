@@ -50,6 +50,20 @@ def test_stop_crosses_the_process_boundary_and_keeps_a_checkpoint(tmp_path):
     assert run.checkpoint_path.is_file() and run.read_info().step >= 2
 
 
+def test_a_process_that_has_not_begun_its_run_is_ended_at_once_and_silently(tmp_path):
+    lab = TrainingRequest("gauss1d", tmp_path / "run", 10**9, metrics_every=0)
+    process = TrainingProcess(lab)
+    process.start()
+    assert not process.control.writing  # still starting: nothing of the run written yet
+    process.terminate()  # what a window closing now does, without waiting for a step
+    assert [m for batch in process.messages() for m in batch] == [] and not process.alive
+    assert not (tmp_path / "run").exists()
+    finished = TrainingProcess(TrainingRequest("gauss1d", tmp_path / "done", 3, metrics_every=0))
+    finished.start()
+    list(finished.messages())
+    assert finished.control.writing  # marked before its folder was made
+
+
 def test_a_crashed_process_is_reported_in_one_sentence_and_its_checkpoint_kept(tmp_path):
     process = TrainingProcess(request(tmp_path, 10**6))
     process.start()

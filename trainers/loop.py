@@ -41,6 +41,7 @@ class TrainControl:
         self._running = events.Event()
         self._running.set()
         self._stop = events.Event()
+        self._writing = events.Event()  # the run's folder is being written (set before its first file)
         self._save = events.Event()
         self._snapshot = events.Event()
         self._single_step = events.Event()
@@ -60,6 +61,15 @@ class TrainControl:
     def stop(self):
         self._stop.set()
         self._running.set()
+
+    def mark_writing(self) -> None:
+        self._writing.set()
+
+    @property
+    def writing(self) -> bool:
+        """Whether the run has begun writing its folder: until then (imports, data, building the model) there
+        is nothing of it to finish, and a window closing may end the process at once."""
+        return self._writing.is_set()
 
     def request_checkpoint(self):
         self._save.set()

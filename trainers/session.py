@@ -46,12 +46,19 @@ class TrainingRequest:
 
 
 def open_trainer(
-    run, info, resume: bool, settings, say: Callable[[str], None], devices: str = "1", changed: dict | None = None
+    run,
+    info,
+    resume: bool,
+    settings,
+    say: Callable[[str], None],
+    devices: str = "1",
+    changed: dict | None = None,
+    before_writing: Callable[[], None] = lambda: None,
 ):
     """(Trainer, start step) for `info`: data loaded, model built (on `devices`: trainers.devices), the
     run created or its checkpoint loaded. The CLI and the app's training process both start here.
     `changed`: the settings a resume changes (trainers.run.with_resume_changes), kept only if the run's
-    networks still load with them."""
+    networks still load with them. `before_writing` is called just before the run's folder is first touched."""
     from trainers.devices import use_devices
     from trainers.families import family_class
     from trainers.loop import Trainer
@@ -71,6 +78,7 @@ def open_trainer(
     model = build_model(info.family, fitted)  # built once, for the data it will learn
     train_set, held_out = dataset.split()
     start = 0
+    before_writing()
     if resume:
         lock = run.lock()  # one process per run: a second resume gets one line naming the holder
         try:
@@ -143,7 +151,9 @@ def run_session(
         metrics_every=r.metrics_every,
         generator_warmup_steps=info.generator_warmup_steps,
     )
-    trainer, start = open_trainer(run, info, r.resume, settings, on_notice, devices=r.devices)
+    trainer, start = open_trainer(
+        run, info, r.resume, settings, on_notice, devices=r.devices, before_writing=control.mark_writing
+    )
     trainer.run_loop(on_update, control, start_step=start)
 
 
@@ -233,6 +243,7 @@ class TrainingProcess:
     def __init__(self, request: TrainingRequest):
         context = multiprocessing.get_context("spawn")  # fork is unsafe with Qt and TF threads alive
         self.request = request
+        self._terminated = False
         self.control = TrainControl(events=context)
         self._outbox = context.Queue()
         self._process = context.Process(
@@ -265,6 +276,8 @@ class TrainingProcess:
             except queue_module.Empty:
                 if self._process.is_alive():
                     continue
+                if self._terminated:
+                    return
                 try:  # it may have finished between the poll and the liveness check
                     batch = self._outbox.get(timeout=poll_s)
                 except queue_module.Empty:
@@ -281,7 +294,9 @@ class TrainingProcess:
             yield batch
 
     def terminate(self) -> None:
-        """Last resort when the child does not stop in time: its last checkpoint on disk stays valid."""
+        """Last resort when the child does not stop in time (or has not begun writing its run): its last
+        checkpoint on disk stays valid."""
+        self._terminated = True  # ended on purpose: no "ended unexpectedly" line follows
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=2)

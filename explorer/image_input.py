@@ -215,9 +215,10 @@ class ImageInputPanel(QWidget):
             self._shows_example(None)
 
     def show_example(self, index: int, emit: bool = True) -> None:
+        """Example `index` on the canvas; `emit` (the user's pick, undoable) asks for a redraw too."""
         if self.examples is None:
             return
-        self.canvas.set_pixels(self.examples[self.control.name][index])
+        self.canvas.set_pixels(self.examples[self.control.name][index], undoable=emit)
         self._shows_example(index)
         classes = self.examples.get("class", self.examples.get("true_class"))
         if classes is not None:

@@ -16,16 +16,21 @@ import sys
 from pathlib import Path
 
 from trainers.paths import SHIPPED_MODELS
+from trainers.translation_eval import ROWS
 
 SHIPPED = {"sketch2photo": "pix2pix-sketch2photo", "photo2sketch": "pix2pix-photo2sketch"}
 OPTIONS = ("none", "d-class", "d-fake-class", "classifier")
-TABLE_FIGURES = (
-    ("follows_input", "follows its input", "{:.2f}"),
-    ("l1", "L1", "{:.4f}"),
-    ("edge_f", "edge F", "{:.3f}"),
-    ("class_accuracy", "sketch judge: own class", "{:.1%}"),
-    ("frechet_ratio", "Fréchet ratio", "{:.2f}"),
-    ("follows_given_class", "follows a given class", "{:.1%}"),
+FORMATS = {key: fmt for key, _, fmt in ROWS}  # as the evaluation prints each figure
+TABLE_FIGURES = tuple(
+    (key, title, FORMATS[key])
+    for key, title in (
+        ("follows_input", "follows its input"),
+        ("l1", "L1"),
+        ("edge_f", "edge F"),
+        ("class_accuracy", "sketch judge: own class"),
+        ("frechet_ratio", "Fréchet ratio"),
+        ("follows_given_class", "follows a given class"),
+    )
 )
 
 

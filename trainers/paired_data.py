@@ -358,18 +358,14 @@ def validated_pairs(
 
 
 def validated_images(x: np.ndarray, path, what: str) -> np.ndarray:
-    """uint8 from uint8, or from floats in 0–1 or 0–255; NaN, text or out-of-range pixels are one line."""
+    """uint8 from uint8, or from floats in 0–1 or 0–255 (trainers.data's rule); text or NaN pixels are one line."""
+    from trainers.data import _to_uint8
+
     if x.dtype.kind not in "uifb":
         raise UserFacingError(f"{path}: '{what}' holds {x.dtype} values, not pixels.")
-    if x.dtype == np.uint8:
-        return np.ascontiguousarray(x)
     if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise UserFacingError(f"{path}: '{what}' holds NaN or infinite pixels; the file is damaged.")
-    low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
-    if low < 0 or high > 255:
-        raise UserFacingError(f"{path}: '{what}' pixels run from {low:g} to {high:g}; expected 0–255 (or 0–1).")
-    scale = 255.0 if high <= 1.0 and x.dtype.kind in "fb" else 1.0
-    return np.rint(x.astype(np.float64) * scale).astype(np.uint8)
+    return np.ascontiguousarray(_to_uint8(x, path))
 
 
 class PairBatches:

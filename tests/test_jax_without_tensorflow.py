@@ -44,6 +44,17 @@ WITHOUT_TENSORFLOW = NO_TENSORFLOW + textwrap.dedent("""
     quick = ["--steps", "2", "--batch-size", "8", "--data", str(out / "digits.npz"), "--precision", "float32"]
     model = build_model("dcgan", {"precision": "float32"})  # the one family not trained below or there
     assert model.generate_arrays(model.latent_spec.sample(2, np.random.default_rng(0))).shape[0] == 2
+    # initial weights are drawn by NumPy from Keras's seed (no XLA program per shape): the same seed, the same
+    # weights; DCGAN's N(0, 0.02); a truncated normal within two standard deviations
+    again, other = build_model("dcgan", {"precision": "float32"}), build_model("dcgan", {"seed": 1})
+    weights = [n.get_weights() for n in (model.networks["generator"], again.networks["generator"])]
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+    assert not np.array_equal(weights[0][0], other.networks["generator"].get_weights()[0])
+    kernel = weights[0][0]
+    assert abs(kernel.std() / 0.02 - 1) < 0.02 and abs(kernel.mean()) < 1e-3, (kernel.std(), kernel.mean())
+    import keras
+    cut = np.asarray(keras.random.truncated_normal((20000,), mean=1.0, stddev=0.5, seed=3))
+    assert cut.min() >= 0.0 and cut.max() <= 2.0 and abs(cut.mean() - 1.0) < 0.02
     translator = build_model("pix2pix", {"precision": "float32", "unet_width": 8})  # an image input, no noise
     assert translator.generate_arrays(translator.example_latents(2)).shape == (2, 32, 32)
     # training: StackedGAN (its encoder's preparation too) and CGAN; InfoGAN's in tests/test_devices.py

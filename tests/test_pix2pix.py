@@ -221,6 +221,33 @@ def test_the_generator_sees_the_class_as_planes_and_the_direction_picks_the_inpu
     assert x.shape == (2, 32, 32, 11) and np.all(x[0, :, :, 1 + 3] == 1) and x[1, :, :, 1:].sum() == 32 * 32
 
 
+def test_the_generators_average_is_what_is_shown_and_exported_while_the_live_weights_train(small_pairs, tmp_path):
+    """generator_ema = m: after two steps the shown generator is m·w1 + (1 − m)·w2 (Keras's use_ema starts
+    from w1); translations and exports use it, the live generator keeps its own weights."""
+    from trainers.run import export_model, load_model
+
+    model = tiny_model(class_info="none", generator_ema=0.9)
+    pairs = load_pairs(small_pairs, 32)
+    model.see_held_out(pairs.split()[1])
+    batches = model.batches(pairs, 8, 0)
+    live = model.networks["generator"]
+    model.train_step(*batches.next())
+    w1 = [w.numpy().copy() for w in live.trainable_weights]
+    model.train_step(*batches.next())
+    w2 = [w.numpy().copy() for w in live.trainable_weights]
+    exported = model.state(generators_only=True)
+    positions = [next(i for i, w in enumerate(live.weights) if w is v) for v in live.trainable_weights]
+    for i, a, b in zip(positions, w1, w2):
+        np.testing.assert_allclose(exported[f"generator/{i}"], 0.9 * a + 0.1 * b, rtol=1e-5, atol=1e-7)
+    latents = model.example_latents(4)
+    shown = model.generate_arrays(latents)
+    export_model(model, tmp_path / "export")
+    assert np.allclose(load_model(tmp_path / "export").generate_arrays(latents), shown, atol=1e-6)
+    with_live_weights = tiny_model(class_info="none")
+    with_live_weights.networks["generator"].set_weights(live.get_weights())
+    assert not np.allclose(with_live_weights.generate_arrays(latents), shown, atol=1e-6)
+
+
 # --- runs, files and the CLI -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, small_pairs):

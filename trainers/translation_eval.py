@@ -13,6 +13,7 @@ from trainers import metrics
 from trainers.errors import UserFacingError
 
 JUDGE_SIZE = 28  # the shipped judges read 28×28
+KID_SUBSETS, KID_SUBSET_SIZE = 100, 500  # subsets of a half (1,000 of the 2,000 held-out pairs): a spread
 
 
 def judge_view(images: np.ndarray) -> np.ndarray:
@@ -155,6 +156,7 @@ def _judged(model, judge, inputs, targets, outputs, labels) -> dict[str, Any]:
         floor = metrics.frechet_distance(real_features[:half], real_features[half : 2 * half])
         distance = metrics.frechet_distance(features[:half], real_features[half : 2 * half])
         figures.update(frechet_distance=distance, frechet_floor=floor, frechet_ratio=distance / max(floor, 1e-12))
+    figures.update(_kernel_distances(features[:half], real_features[:half], real_features[half : 2 * half]))
     if model.uses_class:
         n = model.config.num_labels
         other = (labels + np.random.default_rng(0).integers(1, n, len(labels))) % n  # never the input's own class
@@ -162,6 +164,18 @@ def _judged(model, judge, inputs, targets, outputs, labels) -> dict[str, Any]:
         figures["follows_given_class"] = metrics.label_accuracy(read, other)
         figures["keeps_own_class"] = metrics.label_accuracy(read, labels)
     return figures
+
+
+def _kernel_distances(outputs, real_a, real_b) -> dict[str, float]:
+    """KID (unbiased: no floor needed, its expectation does not move with the sample size) of one half's
+    outputs to the other half's real targets, with its spread over subsets, and of real half to real half
+    (its noise level). Halves, as the Fréchet figure, so no output is compared with its own target."""
+    size = min(KID_SUBSET_SIZE, len(outputs) // 2)
+    if size < 2:
+        return {}
+    kid, spread = metrics.kernel_distance(outputs, real_b, KID_SUBSETS, size)
+    halves, _ = metrics.kernel_distance(real_a, real_b, 1, len(real_b))
+    return {"kid": kid, "kid_spread": spread, "kid_subset_size": size, "kid_real_halves": halves}
 
 
 ROWS = (
@@ -174,6 +188,8 @@ ROWS = (
     ("class_accuracy", "judge: input's class read in the output", "{:.1%}"),
     ("real_class_accuracy", "judge: the same on the real targets", "{:.1%}"),
     ("frechet_ratio", "Fréchet ratio (outputs vs real, over real vs real)", "{:.2f}"),
+    ("kid", "kernel distance (KID, unbiased) outputs vs real", "{:.3f}"),
+    ("kid_real_halves", "  KID real vs real (its noise level)", "{:.3f}"),
     ("follows_given_class", "given another class: the output reads as it", "{:.1%}"),
     ("keeps_own_class", "given another class: still reads as the input's", "{:.1%}"),
 )

@@ -26,7 +26,7 @@ from keras import layers, ops
 
 from trainers import fused
 from trainers.errors import UserFacingError
-from trainers.families.base import ImageSamples, KerasGanFamily, check_arrays, keras_dtype
+from trainers.families.base import AveragedCopy, ImageSamples, KerasGanFamily, check_arrays, keras_dtype
 from trainers.families.infogan import bce_logits, cce_logits, label_accuracy
 from trainers.images import make_grid
 from trainers.latent import CategoricalControl, ImageControl, LatentSpec
@@ -72,6 +72,13 @@ class Pix2pixConfig:
     resolution: int = setting(32, "image size (Fashion-MNIST's 28 px resampled)", choices=(32, 64))
     lr: float = setting(2e-4, "Adam learning rate of G, D and Q (pix2pix: 2e-4)", low=0, high=10)
     beta1: float = setting(0.5, "Adam β1 (pix2pix: 0.5)", low=0, high=0.9999)
+    generator_ema: float = setting(
+        0.0,
+        "momentum of a moving average of G's weights, which is shown, measured and exported in their place "
+        "(0 = off, as pix2pix; 0.999 averages over ~1,000 steps)",
+        low=0,
+        high=0.99999,
+    )
     num_labels: int = setting(10, "classes of the pairs (set from the data)", low=2, high=1000, advanced=True)
     class_names: str = setting(FASHION, "the classes' names, comma-separated (set from the data)", advanced=True)
     pairs: str = setting("fashion-edges", "the pair set the run learnt from (set from the data)", advanced=True)
@@ -189,6 +196,7 @@ class Pix2pix(KerasGanFamily):
             raise UserFacingError(
                 f"class_names lists {len(names)} classes but num_labels is {cfg.num_labels}; give one name per class."
             )
+        self._averaged: AveragedCopy | None = None
         set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         res = cfg.resolution
@@ -200,9 +208,17 @@ class Pix2pix(KerasGanFamily):
         }
         if cfg.class_info == "classifier":
             self.networks["classifier"] = target_classifier(res, cfg.num_labels, dtype)
-        self.optimizers = {name: fused.adam(cfg.lr, beta_1=cfg.beta1) for name in self.networks}
+        averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
+        self.optimizers = {
+            name: fused.adam(cfg.lr, beta_1=cfg.beta1, **(averaged if name == "generator" else {}))
+            for name in self.networks
+        }
         self._compile(self._step_body)
-        self._predict = make_predictor(self.networks["generator"], (res, res, self._input_channels))
+        self._averaged = (
+            AveragedCopy(self.networks["generator"], self.optimizers["generator"]) if cfg.generator_ema > 0 else None
+        )
+        shown = self._averaged.copy if self._averaged is not None else self.networks["generator"]
+        self._predict = make_predictor(shown, (res, res, self._input_channels))
         blank = np.zeros((EXAMPLES, res, res), np.uint8)
         self.examples = {"input": blank, "target": blank.copy(), "class": np.zeros(EXAMPLES, np.int32)}
 
@@ -391,8 +407,17 @@ class Pix2pix(KerasGanFamily):
         return (self.generator_inputs(inputs[..., 0], labels), inputs, targets, labels.astype(np.int32))
 
     # --- state: the weights and the kept examples -------------------------------------------
+    def sync(self) -> None:
+        super().sync()
+        if self._averaged is not None:
+            self._averaged.refresh()
+
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
+        """An export (generator only) holds the averaged generator where there is one."""
         arrays = super().state(generators_only)
+        if generators_only and self._averaged is not None:
+            weights = self._averaged.copy.weights
+            arrays.update({f"generator/{i}": np.asarray(ops.convert_to_numpy(w)) for i, w in enumerate(weights)})
         arrays.update({f"examples/{key}": value for key, value in self.examples.items()})
         return arrays
 
@@ -409,6 +434,8 @@ class Pix2pix(KerasGanFamily):
             "target": np.clip(arrays["examples/target"], 0, 255).astype(np.uint8),
             "class": classes.astype(np.int32),
         }
+        if self._averaged is not None:
+            self._averaged.invalidate()
 
     # --- measuring ------------------------------------------------------------------------
     @classmethod

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -133,6 +134,16 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "trainers.cli", *args], capture_output=True, text=True, timeout=120)
 
 
+def run_main(capsys, *args):
+    """The CLI in this process (its refusals need no TensorFlow start of their own): code and stderr as a
+    finished process would give them. The process itself is run by the tests above and below."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:  # argparse's usage errors
+        code = exit_.code
+    return SimpleNamespace(returncode=code, stderr=capsys.readouterr().err)
+
+
 def assert_one_line_error(result, fragment):
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("gan-explorer:")]
@@ -144,28 +155,29 @@ def test_unknown_model_exits_2():
     assert_one_line_error(run_cli("train", "wgan", "--out", "x"), "invalid choice")
 
 
-def test_missing_data_file_exits_2(tmp_path):
+def test_missing_data_file_exits_2(tmp_path, capsys):
     assert_one_line_error(
-        run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--data", str(tmp_path / "nope.npz")), "not found"
+        run_main(capsys, "train", "infogan", "--out", str(tmp_path / "r"), "--data", str(tmp_path / "nope.npz")),
+        "not found",
     )
 
 
-def test_out_of_range_digit_exits_2(infogan_run):
-    assert_one_line_error(run_cli("generate", str(infogan_run), "--digit", "12"), "0 to 9")
+def test_out_of_range_digit_exits_2(infogan_run, capsys):
+    assert_one_line_error(run_main(capsys, "generate", str(infogan_run), "--digit", "12"), "0 to 9")
 
 
-def test_corrupt_checkpoint_exits_2_and_is_left_alone(infogan_run, tmp_path):
+def test_corrupt_checkpoint_exits_2_and_is_left_alone(infogan_run, tmp_path, capsys):
     import shutil
 
     broken = tmp_path / "broken"
     shutil.copytree(infogan_run, broken)
     (broken / "checkpoint.npz").write_bytes(b"garbage")
-    assert_one_line_error(run_cli("generate", str(broken), "--digit", "1"), "corrupt")
+    assert_one_line_error(run_main(capsys, "generate", str(broken), "--digit", "1"), "corrupt")
     assert (broken / "checkpoint.npz").read_bytes() == b"garbage"
 
 
-def test_bad_step_count_exits_2():
-    assert_one_line_error(run_cli("train", "infogan", "--out", "x", "--steps", "0"), "at least 1")
+def test_bad_step_count_exits_2(capsys):
+    assert_one_line_error(run_main(capsys, "train", "infogan", "--out", "x", "--steps", "0"), "at least 1")
 
 
 def test_init_from_a_shipped_model_fine_tunes_its_generator(tmp_path):
@@ -237,22 +249,23 @@ def test_generator_warmup_freezes_the_generator_then_resume_trains_it(tmp_path):
     assert rate == pytest.approx(info.config["g_lr"])  # the warm-up's 0 is not kept in the checkpoint
 
 
-def test_generator_warmup_without_init_from_or_with_resume_exits_2(tmp_path):
+def test_generator_warmup_without_init_from_or_with_resume_exits_2(tmp_path, capsys):
     assert_one_line_error(
-        run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--generator-warmup", "5"), "--init-from"
+        run_main(capsys, "train", "infogan", "--out", str(tmp_path / "r"), "--generator-warmup", "5"), "--init-from"
     )
     assert not (tmp_path / "r").exists()
     assert_one_line_error(
-        run_cli("train", "infogan", "--out", str(tmp_path / "r"), "--resume", "--generator-warmup", "5"),
+        run_main(capsys, "train", "infogan", "--out", str(tmp_path / "r"), "--resume", "--generator-warmup", "5"),
         "keeps the warm-up in its run.json",
     )
 
 
-def test_init_from_another_family_exits_2(tmp_path):
+def test_init_from_another_family_exits_2(tmp_path, capsys):
     from trainers.paths import RESOURCES
 
     assert_one_line_error(
-        run_cli(
+        run_main(
+            capsys,
             "train",
             "stackedgan",
             "--out",
@@ -267,9 +280,9 @@ def test_init_from_another_family_exits_2(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-def test_bool_config_values_are_read_as_words():
+def test_bool_config_values_are_read_as_words(capsys):
     assert_one_line_error(
-        run_cli("train", "stackedgan", "--out", "x", "--config", "shift_training=maybe"), "true or false"
+        run_main(capsys, "train", "stackedgan", "--out", "x", "--config", "shift_training=maybe"), "true or false"
     )
 
 

@@ -39,6 +39,7 @@ class GuiThreadCollector(QObject):
         global _holders
         self._threshold = gc.get_threshold()
         self._promoted, self._long_lived = 0, 0  # objects moved to the oldest generation; kept by the last full pass
+        self._importing = False
         _holders += 1
         gc.disable()
         self._timer = QTimer(self, interval=COLLECT_EVERY_MS)
@@ -49,10 +50,21 @@ class GuiThreadCollector(QObject):
         # a destroyed signal fires mid-destruction: let go from the event loop, never from here
         parent.destroyed.connect(lambda: QTimer.singleShot(0, lambda: _let_go(held)))
 
+    def hold_while_importing(self) -> None:
+        """No collection while the backends import (off the GUI thread): ~400,000 module objects, nearly none
+        of them garbage, arrive in a few seconds, and passing over them stalled the window 40-100 ms every
+        half second and once ~650 ms. They are frozen out of collections once imported."""
+        self._importing = True
+
+    def imports_done(self) -> None:
+        self._importing = False
+
     def collect_due(self) -> None:
         """Collect each generation whose count has passed its threshold, youngest first, as Python would;
         like Python, a full collection waits until
         the objects promoted since the last one are a quarter of those it kept."""
+        if self._importing:
+            return
         counts = gc.get_count()
         if counts[0] <= self._threshold[0]:
             return

@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self._warmup.yielded.connect(self._on_family_loaded)
         self._warmup.returned.connect(self._on_backend_ready)
         self._warmup.errored.connect(self._on_backend_failed)
+        self._warmup.finished.connect(self._collector.imports_done)
+        self._collector.hold_while_importing()
         self._warmup.start()
 
     def _on_backend_failed(self, exc: BaseException):

@@ -286,6 +286,7 @@ def test_bool_config_values_are_read_as_words(capsys):
     )
 
 
+@pytest.mark.long
 def test_the_cli_is_quiet_unless_asked_to_be_verbose(infogan_run, tmp_path):
     quiet = run_cli("generate", str(infogan_run), "--digit", "1", "-o", str(tmp_path / "q.png"))
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr  # no absl / oneDNN / CUDA lines

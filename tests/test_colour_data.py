@@ -296,6 +296,7 @@ def test_cgan_learns_svhn_digits_from_its_mat_file(tmp_path):
     assert model.generate({"digit": np.array([0, 9]), "z": np.zeros(2)}).shape == (2, 32, 32, 3)
 
 
+@pytest.mark.long
 def test_a_colour_judge_trained_from_the_users_files_measures_colour_models(tmp_path, capsys, own_user_judges):
     """No judge: training says live metrics are off and evaluate says how to get one; after `judge` both measure,
     against the held-out images of the files the judge learnt from."""

@@ -257,6 +257,7 @@ def test_live_training_pause_resume_explore_and_finish(qtbot, window):
     assert str(runs[0]) in window.recent_runs()
 
 
+@pytest.mark.long
 def test_closing_mid_training_stops_fast_and_keeps_a_checkpoint(qtbot, window):
     wait_for_model(qtbot, window)
     configure_short_run(window, 100000)
@@ -298,6 +299,7 @@ def test_resume_a_saved_run_from_the_gui(qtbot, window):
     assert RunDir(run_dir).read_info().step == 4
 
 
+@pytest.mark.long
 def test_fine_tune_the_open_model_keeps_its_generator_and_settings(qtbot, window):
     wait_for_model(qtbot, window)
     configure_short_run(window, 2)
@@ -946,6 +948,7 @@ def test_a_translation_model_follows_the_pen_its_examples_and_a_loaded_file(qtbo
     assert offered[:2] == ["fashion-edges", "mnist-skeletons"]
 
 
+@pytest.mark.long
 def test_a_drawing_stays_for_a_model_of_the_same_input_and_not_for_another(qtbot, window, tmp_path, small_pairs):
     runs = {"sketch": tmp_path / "s2p", "photo": tmp_path / "p2s"}  # both trained in one process
     quick = ["--steps", "1", "--batch-size", "8", "--metrics-every", "0", "--precision", "float32"]

@@ -26,6 +26,7 @@ def request(tmp_path, steps, **kw):
     )
 
 
+@pytest.mark.long
 def test_a_session_trains_in_its_own_process_and_reports_plain_updates(tmp_path):
     process = TrainingProcess(request(tmp_path, 3))
     process.start()

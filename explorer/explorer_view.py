@@ -216,13 +216,13 @@ class Renderer(QObject):
         self._idle.start(self.read_ahead_after_ms)
 
     @Slot(int, object, object, object, object)
-    def render(self, token: int, model, main_latents: dict, strips: dict, read_ahead: Callable[[], list]):
+    def render(self, token: int, model, main_latents: dict, strips: Callable[[], dict], read_ahead: Callable[[], list]):
         if token != self.latest:
             return
         self._token, self._model, self._likely_next, self._read_ahead = token, model, read_ahead, []
         if main_latents is not None:  # None: strips scrolled into view, the image as it is
             self.main_done.emit(token, self.cache.generate(model, [main_latents])[0][0])
-        self._strips = list(strips.items())
+        self._strips = list(strips().items())  # their latents: ~1 ms a strip, after the main image
         self._render_strip_chunk(token)
 
     @Slot(int)
@@ -741,15 +741,15 @@ class ExplorerView(QWidget):
             return {name: strip_latents_by_name(spec, name, v, pinned, spherical) for name in which}
 
         in_view = self._strips_in_view()
-        wanted = self._dirty & in_view
-        self._requested = {name for name in names if name in wanted}
+        wanted = [name for name in names if name in self._dirty & in_view]
+        self._requested = set(wanted)
         self._token += 1
         self._renderer.latest = self._token
         self._render_request.emit(
             self._token,
             self.model,
             None if changed == SCROLL else spec.expand(values, n=1),
-            strips_of(values, [name for name in names if name in wanted]),
+            lambda: strips_of(values, wanted),  # worked out on the render thread, after the main image
             lambda: likely_next(
                 spec, values, lambda near: list(strips_of(near, [n for n in names if n in in_view]).values())
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -28,10 +29,15 @@ KILL_TIMEOUT_MS = 500
 POOL_WAIT_MS = 300  # a task of Qt's pool about to end; a TensorFlow import under way is left (explorer/app.py)
 
 
+@functools.cache
+def _shipped_models_folder() -> Path:
+    return SHIPPED_MODELS.resolve()
+
+
 def short_location(path: Path) -> str:
     """Where a model lives, as a person reads it: "shipped model", a path from home, or the path."""
     path = Path(path).resolve()
-    if path.parent == SHIPPED_MODELS.resolve():
+    if path.parent == _shipped_models_folder():
         return "shipped model"
     try:
         return "~/" + str(path.relative_to(Path.home()))
@@ -150,7 +156,7 @@ class MainWindow(QMainWindow):
         for title, folder in self.shipped_models():
             self._action(shipped, title, lambda _=False, p=folder: self.open_path(p))
         self.recent_menu = file_menu.addMenu("Open &recent")
-        self._refresh_recent()
+        self.recent_menu.aboutToShow.connect(self._fill_recent)  # filled when opened, not at every model open
         self._action(file_menu, "&Save checkpoint", self.save_checkpoint, QKeySequence.StandardKey.Save)
         file_menu.addSeparator()
         self._action(file_menu, "&Export image…", self.export_image, "Ctrl+E")
@@ -174,10 +180,10 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Find directions in the noise", lambda: self.explorer.find_directions(), "D")
         self._action(view_menu, "Pin this sample (interpolation start)", self.explorer.pin_sample, "P")
 
-    def _refresh_recent(self):
-        self.recent_menu.clear()
+    def _fill_recent(self):
+        self.recent_menu.clear()  # deletes the actions it owns
         for path in self.recent_runs():
-            self._action(self.recent_menu, path, lambda _=False, p=path: self.open_path(Path(p)))
+            self.recent_menu.addAction(path).triggered.connect(lambda _=False, p=path: self.open_path(Path(p)))
 
     def recent_runs(self) -> list[str]:
         value = self.settings.value("recent_runs", [])
@@ -186,7 +192,6 @@ class MainWindow(QMainWindow):
     def _remember(self, path: Path):
         runs = [str(path)] + [p for p in self.recent_runs() if p != str(path)]
         self.settings.setValue("recent_runs", runs[:MAX_RECENT])
-        self._refresh_recent()
 
     # --- models -----------------------------------------------------------------------------
     def _on_family_loaded(self, family: str):
@@ -226,15 +231,15 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if path != self._opening:
             return  # the user asked for another model meanwhile
-        name = model_name(model)
-        title = f"{name} — {short_location(path)}"
+        name, where = model_name(model), short_location(path)
+        title = f"{name} — {where}"
         self.explorer.set_model(model, title, folder=path)
         self.explorer.title.setToolTip(str(path.resolve()))
         self.training.offer_fine_tune(fine_tune_source_or_none(path), name)
         if self._show_when_open:
             self.tabs.setCurrentWidget(self.explorer)
         self._remember(path)
-        self.statusBar().showMessage(f"Opened {name} ({short_location(path)})", 5000)
+        self.statusBar().showMessage(f"Opened {name} ({where})", 5000)
         self.model_loaded.emit(title)
 
     def _on_open_failed(self, path: str, message: str):

@@ -326,6 +326,17 @@ def test_edge_f_measure_allows_one_pixel_and_follows_input_sees_a_constant_outpu
     assert abs(follows_input(same, edges) - 1) < 0.05
 
 
+def test_the_kernel_distance_reads_about_zero_for_real_like_outputs_and_grows_with_a_shift():
+    from trainers.translation_eval import _kernel_distances
+
+    rng = np.random.default_rng(0)
+    real_a, real_b, like_real = (rng.normal(size=(1000, 16)) for _ in range(3))
+    same = _kernel_distances(like_real, real_a, real_b)
+    shifted = _kernel_distances(like_real + 0.3, real_a, real_b)
+    assert same["kid_subset_size"] == 500 and abs(same["kid_real_halves"]) < 0.02
+    assert abs(same["kid"]) < 0.02 < shifted["kid"] and shifted["kid_spread"] < shifted["kid"]
+
+
 def test_evaluate_reports_the_figures_of_each_direction(tiny_run, small_pairs, tmp_path, capsys):
     code, printed, errors = cli(capsys, "evaluate", str(tiny_run), "--n", "60")
     assert code == 0, errors

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The paired image-to-image runs (Fashion-MNIST photos <-> Canny sketches, 32x32), with the project's CLI,
 # one after another on a 2-core CPU (two at once only share the same two cores):
-#   1. sketch -> photo, class from a separate classifier (the Q&A's answer), STEPS steps: shipped.
-#   2. the same generator trained on L1 alone (no D, no class) for as many steps: pix2pix's baseline.
+#   1. sketch -> photo, class from a separate classifier (the Q&A's answer), STEPS steps, G's weights
+#      averaged (momentum 0.999): shipped.
+#   2. the same generator trained on L1 alone (no D, no class) for as many steps, averaged alike: pix2pix's
+#      baseline.
 #   3. photo -> sketch, class from a separate classifier, STEPS steps: shipped.
 #   4. the class-information table: none / d-class / d-fake-class / classifier x seeds 0, 1, 2 at TABLE_STEPS
 #      steps each (photo -> sketch, the asker's direction), each evaluated (table/OPTION_sSEED.json).
@@ -19,8 +21,9 @@ run() {  # NAME STEPS [train flags]: train (or resume) and evaluate
     "${common[@]}" "$@"
   gan-explorer evaluate "$out/$name" --n 2000 --json --save-card > "$out/$name.json"
 }
-run sketch2photo "$steps" --metrics-every 1000
-run sketch2photo-l1 "$steps" --metrics-every 1000 --config adversarial_weight=0 --config class_info=none
+run sketch2photo "$steps" --metrics-every 1000 --config generator_ema=0.999
+run sketch2photo-l1 "$steps" --metrics-every 1000 --config adversarial_weight=0 --config class_info=none \
+  --config generator_ema=0.999
 run photo2sketch "$steps" --metrics-every 1000 --config direction=photo-to-sketch
 for seed in 0 1 2; do
   for option in none d-class d-fake-class classifier; do

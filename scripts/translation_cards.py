@@ -60,8 +60,8 @@ def goals(name: str, figures: dict, baseline: dict | None) -> list[tuple[str, st
             ratio = figures["l1"] / baseline["l1"]
             rows.append(
                 (
-                    "L1 ≤ 1.1× an L1-only generator's (the same U-Net without class planes or D, as many steps, its weights "
-                    "averaged alike)",
+                    "L1 ≤ 1.1× an L1-only generator's (the same U-Net without class planes or D, as many steps, "
+                    "its weights averaged alike)",
                     f"{figures['l1']:.4f} vs {baseline['l1']:.4f} ({ratio:.2f}×)",
                     ratio <= 1.1,
                 )

@@ -253,6 +253,22 @@ class KerasGanFamily(GanFamily):
         super().__init__(config)
         self.networks: dict = {}
         self.optimizers: dict = {}
+        self._averaged: AveragedCopy | None = None  # the generator's moving average, where one is kept
+
+    @staticmethod
+    def averaging(momentum: float) -> dict:
+        """The generator optimizer's options for a moving average of its weights (none for momentum 0)."""
+        return {"use_ema": True, "ema_momentum": momentum} if momentum > 0 else {}
+
+    def _keep_generator_average(self) -> None:
+        """After _compile, where the generator's optimizer averages: sample, measure and export the average."""
+        if self.optimizers["generator"].use_ema:
+            self._averaged = AveragedCopy(self.networks["generator"], self.optimizers["generator"])
+
+    @property
+    def shown_generator(self):
+        """The generator that draws: its moving average where one is kept."""
+        return self._averaged.copy if self._averaged is not None else self.networks["generator"]
 
     @abstractmethod
     def step_arrays(self, *batch: Any) -> tuple[np.ndarray, ...]:
@@ -293,11 +309,15 @@ class KerasGanFamily(GanFamily):
 
     # --- state, for checkpoints ---------------------------------------------------------
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
+        """Every network's weights and optimizer slots; an export (generators only) holds the generator's
+        moving average where one is kept."""
         self.sync()
         arrays = {}
         names = self.generator_networks if generators_only else tuple(self.networks)
         for net_name in names:
-            for i, w in enumerate(self.networks[net_name].weights):
+            averaged = generators_only and net_name == "generator" and self._averaged is not None
+            network = self._averaged.copy if averaged else self.networks[net_name]
+            for i, w in enumerate(network.weights):
                 arrays[f"{net_name}/{i}"] = _numpy(w)
         if not generators_only:
             for opt_name, opt in self.optimizers.items():
@@ -324,11 +344,15 @@ class KerasGanFamily(GanFamily):
                 self.optimizers[name].learning_rate = rate
         if getattr(self, "runner", None) is not None:
             self.runner.reload()
+        if self._averaged is not None:
+            self._averaged.invalidate()
 
     def sync(self) -> None:
-        """Bring Keras variables up to date (the JAX runner keeps state outside them)."""
+        """Bring Keras variables up to date (the JAX runner keeps state outside them), and the average."""
         if getattr(self, "runner", None) is not None:
             self.runner.sync()
+        if self._averaged is not None:
+            self._averaged.refresh()
 
 
 class AveragedCopy:

@@ -15,7 +15,7 @@ import numpy as np
 
 from trainers import fused
 from trainers.data import KIND_NAMES
-from trainers.families.base import AveragedCopy, ImageSamples, keras_dtype
+from trainers.families.base import ImageSamples, keras_dtype
 from trainers.families.dcgan import dcgan32_generator
 from trainers.families.image_family import ImageGanFamily, class_control, dataset_setting
 from trainers.families.infogan import build_image_generator
@@ -69,7 +69,6 @@ class ClassConditionalGan(ImageGanFamily):
         """Seed, build the generator beside `discriminators` (name -> builder of (image shape, dtype)), RMSprop
         for each, compile."""
         cfg = self.config
-        self._averaged: AveragedCopy | None = None
         set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         input_dim = cfg.noise_dim + cfg.num_labels
@@ -81,17 +80,15 @@ class ClassConditionalGan(ImageGanFamily):
             generator = build_image_generator(input_dim, dtype, size=size, channels=channels)
         self.networks = {"generator": generator}
         self.networks.update({name: build(shape, dtype) for name, build in discriminators.items()})
-        averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
         self.optimizers = {
-            name: fused.rmsprop(cfg.g_lr, **averaged) if name == "generator" else fused.rmsprop(cfg.d_lr)
+            name: fused.rmsprop(cfg.g_lr, **self.averaging(cfg.generator_ema))
+            if name == "generator"
+            else fused.rmsprop(cfg.d_lr)
             for name in self.networks
         }
         self._compile(step_body)
-        self._averaged = (
-            AveragedCopy(self.networks["generator"], self.optimizers["generator"]) if cfg.generator_ema > 0 else None
-        )
-        sampled = self._averaged.copy if self._averaged is not None else self.networks["generator"]
-        self._predict = make_predictor(sampled, input_dim)
+        self._keep_generator_average()
+        self._predict = make_predictor(self.shown_generator, input_dim)
 
     @property
     def sample_kind(self) -> ImageSamples:
@@ -116,29 +113,10 @@ class ClassConditionalGan(ImageGanFamily):
     def generator_inputs(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         return np.concatenate([latents["z"].astype(np.float32), self.one_hot(latents["digit"])], axis=1)
 
-    def sync(self) -> None:
-        super().sync()
-        if self._averaged is not None:
-            self._averaged.refresh()
-
-    def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
-        """An export (generators only) holds the averaged generator where there is one."""
-        arrays = super().state(generators_only)
-        if generators_only and self._averaged is not None:
-            weights = self._averaged.copy.weights
-            arrays.update({f"generator/{i}": np.asarray(keras.ops.convert_to_numpy(w)) for i, w in enumerate(weights)})
-        return arrays
-
-    def load_state(self, arrays, generators_only=False, optimizers=None) -> None:
-        super().load_state(arrays, generators_only, optimizers)
-        if self._averaged is not None:
-            self._averaged.invalidate()
-
     def noise_sites(self) -> dict:
         from trainers.directions import NoiseSite
 
-        sampled = self._averaged.copy if self._averaged is not None else self.networks["generator"]
-        return {"z": NoiseSite(sampled, 0, self.generator_inputs)}  # z comes first in the generator's input
+        return {"z": NoiseSite(self.shown_generator, 0, self.generator_inputs)}  # z comes first in G's input
 
     def generate_arrays(self, latents: dict[str, np.ndarray]) -> np.ndarray:
         self.sync()

@@ -26,7 +26,7 @@ from keras import layers, ops
 
 from trainers import fused
 from trainers.errors import UserFacingError
-from trainers.families.base import AveragedCopy, ImageSamples, KerasGanFamily, check_arrays, keras_dtype
+from trainers.families.base import ImageSamples, KerasGanFamily, check_arrays, keras_dtype
 from trainers.families.infogan import bce_logits, cce_logits, label_accuracy
 from trainers.images import make_grid
 from trainers.latent import CategoricalControl, ImageControl, LatentSpec
@@ -196,7 +196,6 @@ class Pix2pix(KerasGanFamily):
             raise UserFacingError(
                 f"class_names lists {len(names)} classes but num_labels is {cfg.num_labels}; give one name per class."
             )
-        self._averaged: AveragedCopy | None = None
         set_random_seed(cfg.seed)
         dtype = keras_dtype(cfg.precision)
         res = cfg.resolution
@@ -208,17 +207,14 @@ class Pix2pix(KerasGanFamily):
         }
         if cfg.class_info == "classifier":
             self.networks["classifier"] = target_classifier(res, cfg.num_labels, dtype)
-        averaged = {"use_ema": True, "ema_momentum": cfg.generator_ema} if cfg.generator_ema > 0 else {}
+        momentum = {"generator": cfg.generator_ema}  # only G's weights are averaged
         self.optimizers = {
-            name: fused.adam(cfg.lr, beta_1=cfg.beta1, **(averaged if name == "generator" else {}))
+            name: fused.adam(cfg.lr, beta_1=cfg.beta1, **self.averaging(momentum.get(name, 0)))
             for name in self.networks
         }
         self._compile(self._step_body)
-        self._averaged = (
-            AveragedCopy(self.networks["generator"], self.optimizers["generator"]) if cfg.generator_ema > 0 else None
-        )
-        shown = self._averaged.copy if self._averaged is not None else self.networks["generator"]
-        self._predict = make_predictor(shown, (res, res, self._input_channels))
+        self._keep_generator_average()
+        self._predict = make_predictor(self.shown_generator, (res, res, self._input_channels))
         blank = np.zeros((EXAMPLES, res, res), np.uint8)
         self.examples = {"input": blank, "target": blank.copy(), "class": np.zeros(EXAMPLES, np.int32)}
 
@@ -407,17 +403,8 @@ class Pix2pix(KerasGanFamily):
         return (self.generator_inputs(inputs[..., 0], labels), inputs, targets, labels.astype(np.int32))
 
     # --- state: the weights and the kept examples -------------------------------------------
-    def sync(self) -> None:
-        super().sync()
-        if self._averaged is not None:
-            self._averaged.refresh()
-
     def state(self, generators_only: bool = False) -> dict[str, np.ndarray]:
-        """An export (generator only) holds the averaged generator where there is one."""
         arrays = super().state(generators_only)
-        if generators_only and self._averaged is not None:
-            weights = self._averaged.copy.weights
-            arrays.update({f"generator/{i}": np.asarray(ops.convert_to_numpy(w)) for i, w in enumerate(weights)})
         arrays.update({f"examples/{key}": value for key, value in self.examples.items()})
         return arrays
 
@@ -434,8 +421,6 @@ class Pix2pix(KerasGanFamily):
             "target": np.clip(arrays["examples/target"], 0, 255).astype(np.uint8),
             "class": classes.astype(np.int32),
         }
-        if self._averaged is not None:
-            self._averaged.invalidate()
 
     # --- measuring ------------------------------------------------------------------------
     @classmethod

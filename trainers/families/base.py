@@ -315,8 +315,9 @@ class KerasGanFamily(GanFamily):
         arrays = {}
         names = self.generator_networks if generators_only else tuple(self.networks)
         for net_name in names:
-            averaged = generators_only and net_name == "generator" and self._averaged is not None
-            network = self._averaged.copy if averaged else self.networks[net_name]
+            network = self.networks[net_name]
+            if generators_only and net_name == "generator":
+                network = self.shown_generator
             for i, w in enumerate(network.weights):
                 arrays[f"{net_name}/{i}"] = _numpy(w)
         if not generators_only:

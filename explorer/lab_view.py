@@ -12,8 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from explorer.status_line import StatusLine
 from trainers.families.base import Samples1D, Samples2D
 from trainers.samples1d import Frame1D
 from trainers.samples2d import Frame2D, arrow_lengths, decision_colours, format_figures
@@ -26,8 +27,7 @@ class Frame1DView(QWidget):
         super().__init__(parent)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
-        self.caption = QLabel("")  # a label outside the plots: long text wraps instead of widening them
-        self.caption.setWordWrap(True)
+        self.caption = StatusLine(lines=2)  # outside the plots: long text wraps instead of widening them
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plots, 1)
@@ -102,8 +102,7 @@ class Frame2DView(QWidget):
         super().__init__(parent)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
+        self.caption = StatusLine(lines=2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plots, 1)

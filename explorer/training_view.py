@@ -34,6 +34,7 @@ from explorer.curves import CurvePanel
 from explorer.imageview import ImagePane
 from explorer.lab_view import FRAME_VIEWS
 from explorer.settings_form import SettingsForm
+from explorer.status_line import StatusLine
 from trainers.devices import CHOICES as DEVICE_CHOICES
 from trainers.devices import several_devices_possible
 from trainers.errors import UserFacingError
@@ -45,6 +46,10 @@ LOSS_SMOOTHING = 0.98  # exponential moving average: losses come every step
 METRIC_SMOOTHING = 0.5  # live metrics come every few hundred steps
 REDRAW_MS = 30  # samples: at most 33 redraws a second, and only when something new came
 CURVES_EVERY_S = 0.2  # curves of thousands of points: 5 redraws a second read as live and cost a fifth
+# ... and only as often as they visibly change: a run of a few steps a second adds a point in a thousand per
+# redraw, and each redraw took CPU time from its training (the GUI's training speed read 0.84-0.88 of headless)
+CURVES_VISIBLE_SHARE = 0.01
+CURVES_AT_LEAST_EVERY_S = 1.0
 PACES = (0.0, 30.0, 10.0, 3.0, 1.0)  # the speed slider's steps a second, full speed first
 DEFAULT_WARMUP_STEPS = 600  # the fine-tune recipe of the first shipped model (its model card)
 
@@ -181,8 +186,8 @@ class TrainingView(QWidget):
             buttons.addWidget(button, i // 4, i % 4)
         lab_row = self._build_lab_controls()
         self.progress = QProgressBar()
-        self.phase = QLabel("Idle")
-        self.rate = QLabel("–")
+        self.phase = StatusLine("Idle")
+        self.rate = StatusLine("–")
         self.alarm = QLabel("")  # signs of mode collapse (trainers.alarms); hidden until there is one
         self.alarm.setWordWrap(True)
         self.alarm.setStyleSheet(
@@ -209,7 +214,7 @@ class TrainingView(QWidget):
         self.timeline.setEnabled(False)
         self.timeline.valueChanged.connect(self._show_preview)
         self.timeline.setToolTip("Replay every snapshot of this run")
-        self.timeline_label = QLabel("no samples yet")
+        self.timeline_label = StatusLine("no samples yet")  # a lab sends frames many times a second
         middle = QVBoxLayout()
         middle.addWidget(self.preview_title)
         middle.addWidget(self.preview_stack, 1)
@@ -521,11 +526,11 @@ class TrainingView(QWidget):
         if self._pending:
             pending, self._pending = self._pending, []
             self._receive(pending)
-        due = time.monotonic() - self._curves_drawn_at >= CURVES_EVERY_S or self._finished_undrawn
+        since = time.monotonic() - self._curves_drawn_at
         for panel in (self.losses, self.metrics):
-            if panel.has_undrawn or (due and panel.has_new):
+            if panel.has_undrawn or (panel.has_new and (self._finished_undrawn or curves_due(panel, since))):
                 self._owed.setdefault(panel)
-        if due and self._owed.keys() & {self.losses, self.metrics}:
+        if self._owed.keys() & {self.losses, self.metrics}:
             self._curves_drawn_at = time.monotonic()
         self._finished_undrawn = False
         self._draw_one_owed()
@@ -629,6 +634,14 @@ class TrainingView(QWidget):
 @dataclass
 class _Nothing:
     """A config without fields: the form while a family's module is not imported yet."""
+
+
+def curves_due(panel, seconds_since_drawn: float) -> bool:
+    """Redraw a panel's curves when a redraw would show: five times a second at most, once a second at least,
+    and in between only when its new points are a visible share of all."""
+    if seconds_since_drawn < CURVES_EVERY_S:
+        return False
+    return seconds_since_drawn >= CURVES_AT_LEAST_EVERY_S or panel.new_share >= CURVES_VISIBLE_SHARE
 
 
 def _clock(seconds: float) -> str:

@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt, QThread
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QThread
+from PySide6.QtWidgets import QApplication, QLabel
 from shiboken6 import isValid
 
 from explorer.main_window import MainWindow
@@ -702,6 +702,87 @@ def test_reference_lines_change_mid_run_and_the_curves_stay(qtbot):
     assert lines() == [pytest.approx(0.25)] and panel.series["d_loss"].n == 5
     panel.set_reference_lines({})  # a critic's scores: no line
     assert lines() == [] and "d_loss" in panel.items
+
+
+class EventCounter(QObject):
+    """Counts the events of `kinds` that reach the widgets it watches."""
+
+    def __init__(self, *kinds):
+        super().__init__()
+        self.kinds, self.count = kinds, 0
+
+    def eventFilter(self, watched, event):
+        self.count += event.type() in self.kinds
+        return False
+
+
+def test_a_status_line_changes_without_laying_out_the_window_again(qtbot):
+    """A QLabel's new text asks every layout above it to lay out anew, and the window repainted whole at every
+    training step; the status lines of the Train tab repaint only themselves."""
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from explorer.status_line import StatusLine
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    line, label = StatusLine("Idle"), QLabel("Idle")
+    layout = QVBoxLayout(parent)
+    layout.addWidget(line)
+    layout.addWidget(label)
+    parent.resize(300, 80)
+    parent.show()
+    qtbot.waitExposed(parent)
+    for _ in range(5):  # the layout asked for by showing it
+        QApplication.processEvents()
+    layouts = EventCounter(QEvent.Type.LayoutRequest)
+    parent.installEventFilter(layouts)
+    for step in range(5):
+        line.setText(f"Training: step {step:,} of 1,000,000 " + "·" * step)
+        QApplication.processEvents()
+    assert layouts.count == 0 and line.text().startswith("Training: step 4")
+    label.setText("a longer text than before, as a step count grows")  # the behaviour it avoids
+    QApplication.processEvents()
+    assert layouts.count > 0
+    line.setText("x" * 500)  # too long for the line: elided, the whole of it in the tooltip
+    assert line.toolTip() == "x" * 500
+
+
+def test_curves_are_painted_once_per_redraw_and_only_when_it_shows(qtbot):
+    from explorer.curves import CurvePanel
+    from explorer.training_view import CURVES_AT_LEAST_EVERY_S, CURVES_EVERY_S, curves_due
+
+    panel = CurvePanel(0.5)
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    names = ("d_loss", "g_loss", "g_acc")
+    for step in range(300):
+        panel.add(step, dict.fromkeys(names, step % 7 / 7))
+    while panel.has_undrawn:
+        panel.redraw()
+    panel.redraw()
+    for _ in range(5):
+        QApplication.processEvents()
+    paints = EventCounter(QEvent.Type.Paint)
+    panel.viewport().installEventFilter(paints)
+    for step in range(300, 305):  # new values out of the range shown: the axes move too
+        panel.add(step, dict.fromkeys(names, 2.0 * step))
+        panel.redraw()
+        QApplication.processEvents()
+        QApplication.processEvents()
+    assert paints.count == 5  # was 10: the new ranges, left to the paint, asked for a second one
+
+    panel.add(305, dict.fromkeys(names, 0.5))  # 3 new points among 918: not a visible change
+    assert 0 < panel.new_share < 0.01
+    assert not curves_due(panel, CURVES_EVERY_S)
+    assert curves_due(panel, CURVES_AT_LEAST_EVERY_S)  # the newest values shown at least once a second
+    for step in range(306, 312):
+        panel.add(step, dict.fromkeys(names, 0.5))
+    assert panel.new_share >= 0.01 and curves_due(panel, CURVES_EVERY_S)
+    assert not curves_due(panel, CURVES_EVERY_S / 2)  # never more than five times a second
+    panel.redraw()
+    assert panel.new_share == 0
 
 
 def open_one_step_run(qtbot, window, run_dir, family, *options):

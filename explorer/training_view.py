@@ -533,7 +533,8 @@ class TrainingView(QWidget):
         if self._owed.keys() & {self.losses, self.metrics}:
             self._curves_drawn_at = time.monotonic()
         self._finished_undrawn = False
-        self._draw_one_owed()
+        if self.isVisible():  # behind the explorer's tab: drawn when shown, not at the cost of the explorer's renders
+            self._draw_one_owed()
 
     def _receive(self, pending: list) -> None:
         """The messages into the panels and the timeline; nothing is painted here."""

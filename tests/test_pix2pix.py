@@ -212,6 +212,20 @@ def test_each_class_option_updates_exactly_its_networks(small_pairs, config, tra
     assert model.latent_spec.categorical is None if config["class_info"] == "none" else model.latent_spec.categorical
 
 
+def test_a_64_pixel_model_trains_and_translates_with_a_finer_patch_grid(small_mnist, tmp_path):
+    model = tiny_model(resolution=64, class_info="none")
+    a, b = photos_and_sketches(small_mnist.images[:80], 64, canny_sketch)
+    np.savez(tmp_path / "pairs64.npz", a=a, b=b, y=small_mnist.labels[:80])
+    pairs = load_pairs(tmp_path / "pairs64.npz", 64)
+    model.see_held_out(pairs.split()[1])
+    logs = model.train_step(*model.batches(pairs, 8, 0).next())
+    assert all(np.isfinite(v) for v in logs.values())
+    assert model.generate_arrays(model.example_latents(2)).shape == (2, 64, 64)
+    patches = model.networks["discriminator"].output_shape
+    patches = patches[0] if isinstance(patches, list) else patches
+    assert patches[1:3] == (16, 16)  # one logit per patch: 8×8 at 32 pixels, 16×16 at 64
+
+
 def test_the_generator_sees_the_class_as_planes_and_the_direction_picks_the_input(small_pairs):
     model = tiny_model(direction="photo-to-sketch")
     pairs = load_pairs(small_pairs, 32)

@@ -27,7 +27,7 @@ class Frame1DView(QWidget):
         super().__init__(parent)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
-        self.caption = StatusLine(lines=2)  # outside the plots: long text wraps instead of widening them
+        self.caption = StatusLine(lines=4)  # outside the plots: long text wraps instead of widening them
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plots, 1)
@@ -102,7 +102,7 @@ class Frame2DView(QWidget):
         super().__init__(parent)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
-        self.caption = StatusLine(lines=2)
+        self.caption = StatusLine(lines=4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plots, 1)

@@ -38,8 +38,9 @@ class StatusLine(QWidget):
         )
 
     def _flags(self) -> int:
-        wrap = Qt.TextFlag.TextWordWrap if self.lines > 1 else 0
-        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) | int(wrap)
+        if self.lines == 1:
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
 
     def sizeHint(self) -> QSize:
         return QSize(120, self.lines * self.fontMetrics().lineSpacing() + 2)

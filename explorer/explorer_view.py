@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,7 @@ READ_AHEAD_AFTER_IDLE_MS = 80  # a drag sends events faster than this; a look at
 CLASS_STRIP, INTERPOLATION = "every class", "interpolation"  # strips beside the controls' (never a control's name)
 PIN, MODE = "@pin", "@mode"  # changes that only the interpolation strip depends on
 SCROLL = "@scroll"  # no strip depends on it: strips scrolled into view that were never drawn are drawn
+PAGES_KEPT = 6  # forms of controls kept for the slider layouts opened last: going back shows one, builds none
 
 
 def control_caption(control, value: int = 0) -> str:
@@ -283,6 +285,18 @@ class Renderer(QObject):
             self.model_opened.emit(model, path)
 
 
+@dataclass
+class ControlsPage:
+    """The form of one slider layout: its sliders, the noise seed and the interpolation's row."""
+
+    widget: QWidget
+    form: QFormLayout
+    sliders: dict[str, QWidget]
+    seed: QSpinBox
+    interpolation_mode: QComboBox | None = None
+    pinned_label: QLabel | None = None
+
+
 class ExplorerView(QWidget):
     rendered = Signal()  # the main image has new pixels (tests and the latency benchmark)
     strips_rendered = Signal()  # every strip in view is up to date
@@ -313,7 +327,12 @@ class ExplorerView(QWidget):
         self.output.addWidget(self.main_pane)
         self._frame_views: dict[type, QWidget] = {}  # a lab's view (1-D densities, the 2-D plane), made when needed
         self.controls_box = QGroupBox("Latent controls")
-        self.controls_form = QFormLayout(self.controls_box)
+        self._pages_layout = QVBoxLayout(self.controls_box)
+        self._pages_layout.setContentsMargins(0, 0, 0, 0)
+        self._pages: OrderedDict[tuple, ControlsPage] = OrderedDict()  # by slider layout, newest last
+        self._page: ControlsPage | None = None
+        self.controls_form = QFormLayout()  # the shown page's (none yet)
+        self.interpolation_mode: QComboBox | None = None
         self.strips_box = QGroupBox("Traversals (each control swept over its range, everything else fixed)")
         self.strips_scroll = QScrollArea(widgetResizable=True)  # many strips (directions): only those in view render
         self.strips_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -328,6 +347,10 @@ class ExplorerView(QWidget):
         # singleShot could fire into a view deleted as the window closes)
         self._uncover = QTimer(self, singleShot=True, interval=0)
         self._uncover.timeout.connect(self._draw_uncovered_strips)
+        self._show_page = QTimer(self, singleShot=True, interval=0)
+        self._show_page.timeout.connect(self._show_current_page)
+        self._paint_strips = QTimer(self, singleShot=True, interval=0)
+        self._paint_strips.timeout.connect(lambda: self.strips_box.setUpdatesEnabled(True))
         self._watched = (self.strips_scroll.viewport(), inner)  # Python references: no C++ call in the filter
         for widget in self._watched:
             widget.installEventFilter(self)  # resized or laid out anew: more strips may come into view
@@ -511,30 +534,71 @@ class ExplorerView(QWidget):
         self._build_request.emit(family, config, arrays, title)
 
     def _build_controls(self):
-        while self.controls_form.rowCount():
-            self.controls_form.removeRow(0)
-        self.sliders.clear()
-        for control in self.spec.controls:
-            slider = self._slider_for(control)
-            self.sliders[control.name] = slider
-            self.controls_form.addRow(control_caption(control), slider)
+        """Show the form of the spec's slider layout: the one kept from an earlier model of that layout, its
+        values back at their defaults, or a new one. Making and laying out a form's ~20 widgets stalled the
+        window for 75-120 ms at each switch between two models; showing a kept one costs a repaint."""
+        key = slider_layout(self.spec)
+        page = self._pages.pop(key, None)
+        takes_images = any(isinstance(c, ImageControl) for c in self.spec.controls)
+        if page is not None and takes_images:  # a drawing is kept only as set_model decides: a new canvas
+            page.widget.deleteLater()
+            page = None
+        if page is None:
+            page = self._new_page()
+        else:
+            self._reset(page)
+        self._pages[key] = page
+        while len(self._pages) > PAGES_KEPT:
+            self._pages.popitem(last=False)[1].widget.deleteLater()
+        self._page = page
+        self.controls_form, self.sliders, self.seed = page.form, page.sliders, page.seed
+        self.interpolation_mode, self.pinned_label = page.interpolation_mode, page.pinned_label
+        self._caption_controls()
+        self._show_page.start()  # after this turn's strips and main image request: each turn stays short
         for control in self.spec.controls:  # once the class slider exists: an example sets it
             if isinstance(control, ImageControl):
                 self.sliders[control.name].set_examples(self.model.example_latents())
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
-        self.seed.valueChanged.connect(lambda _: self.redraw())
+        self._lay_out_strips()
+        # the strips' column painted a turn of the event loop after the form: together they held it 75-120 ms
+        self.strips_box.setUpdatesEnabled(False)
+        self._paint_strips.start()
+
+    def _show_current_page(self) -> None:
+        for page in self._pages.values():
+            page.widget.setVisible(page is self._page)
+
+    def _new_page(self) -> ControlsPage:
+        widget = QWidget()
+        form = QFormLayout(widget)
+        sliders = {}
+        for control in self.spec.controls:
+            sliders[control.name] = slider = self._slider_for(control)
+            form.addRow(control_caption(control), slider)
+        seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        seed.valueChanged.connect(lambda _: self.redraw())
         resample = QPushButton("Resample noise (R)")
         resample.clicked.connect(self.resample)
         seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(seed, 1)
         seed_row.addWidget(resample)
-        self.controls_form.addRow("noise seed", seed_row)
+        form.addRow("noise seed", seed_row)
         # every input on a slider (a lab's noise): a seed would change nothing
-        self.controls_form.setRowVisible(self.controls_form.rowCount() - 1, self.spec.has_noise)
-        self.interpolation_mode = None
+        form.setRowVisible(form.rowCount() - 1, self.spec.has_noise)
+        page = ControlsPage(widget, form, sliders, seed)
         if self._images and self.spec.has_noise:
-            self._add_interpolation_row()
-        self._lay_out_strips()
+            self._add_interpolation_row(page)
+        widget.hide()
+        self._pages_layout.addWidget(widget)
+        return page
+
+    @staticmethod
+    def _reset(page: ControlsPage) -> None:
+        """A kept form as a new one would be: every slider and the seed at 0, interpolating spherically."""
+        for widget in (*page.sliders.values(), page.seed, page.interpolation_mode):
+            if widget is not None:
+                widget.blockSignals(True)
+                widget.setCurrentIndex(0) if isinstance(widget, QComboBox) else widget.setValue(0)
+                widget.blockSignals(False)
 
     @property
     def _images(self) -> bool:
@@ -558,20 +622,19 @@ class ExplorerView(QWidget):
         current = self.output.currentWidget()
         return current if current in self._frame_views.values() else None
 
-    def _add_interpolation_row(self) -> None:
-        self.pinned_label = QLabel()
+    def _add_interpolation_row(self, page: ControlsPage) -> None:
+        page.pinned_label = QLabel()
         pin = QPushButton("Pin this sample (P)")
         pin.clicked.connect(self.pin_sample)
-        self.interpolation_mode = QComboBox()
-        self.interpolation_mode.addItems(["spherical", "linear"])
-        self.interpolation_mode.setToolTip("how the noise moves: along the great circle (spherical) or straight")
-        self.interpolation_mode.currentIndexChanged.connect(lambda _: self.redraw(changed=MODE))
+        page.interpolation_mode = QComboBox()
+        page.interpolation_mode.addItems(["spherical", "linear"])
+        page.interpolation_mode.setToolTip("how the noise moves: along the great circle (spherical) or straight")
+        page.interpolation_mode.currentIndexChanged.connect(lambda _: self.redraw(changed=MODE))
         row = QHBoxLayout()
-        row.addWidget(self.pinned_label, 1)
+        row.addWidget(page.pinned_label, 1)
         row.addWidget(pin)
-        row.addWidget(self.interpolation_mode)
-        self.controls_form.addRow("interpolate from", row)
-        self._say_pinned()
+        row.addWidget(page.interpolation_mode)
+        page.form.addRow("interpolate from", row)
 
     def _lay_out_strips(self) -> None:
         """One caption and pane per strip, reusing the panes already made (hidden when not needed)."""
@@ -640,20 +703,25 @@ class ExplorerView(QWidget):
         if label is not None:
             label.setText(control_caption(control, value))
 
-    def _relabel_controls(self) -> None:
-        """Same sliders and strips, new model: only the measured effects in the captions may differ."""
+    def _caption_controls(self) -> None:
+        """Each slider's caption as the model's card names it (and the class shown, for a class control)."""
         for control in self.spec.controls:
             slider = self.sliders[control.name]
+            if not isinstance(control, ImageControl):
+                self.controls_form.labelForField(slider).setText(control_caption(control, int(slider.value())))
+        if self.interpolation_mode is not None:
+            self._say_pinned()
+
+    def _relabel_controls(self) -> None:
+        """Same sliders and strips, new model: only the measured effects in the captions may differ."""
+        self._caption_controls()
+        for control in self.spec.controls:
             if isinstance(control, ImageControl):
-                slider.set_examples(self.model.example_latents())
-                continue
-            self.controls_form.labelForField(slider).setText(control_caption(control, int(slider.value())))
+                self.sliders[control.name].set_examples(self.model.example_latents())
         for name, text, _ in strip_plan(self.spec, self._images):
             self.strip_captions[name].setText(text)
         self.strip_images.clear()
         self._dirty.clear()
-        if self.interpolation_mode is not None:
-            self._say_pinned()
 
     def _add_export_actions(self, pane: ImagePane) -> None:
         pane.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)

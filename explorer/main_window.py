@@ -6,7 +6,7 @@ import functools
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QThread, QThreadPool, Signal
+from PySide6.QtCore import QSettings, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox, QTabWidget
 from superqt.utils import create_worker
@@ -24,6 +24,7 @@ from trainers.updates import GeneratorSnapshot
 
 RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
 MAX_RECENT = 8
+REMEMBER_AFTER_MS = 1000  # an opened model joins the recent runs once it is drawn
 CLOSE_TIMEOUT_MS = 2100  # the training process finishes its step and writes a checkpoint (all waits: < 3 s)
 KILL_TIMEOUT_MS = 500
 POOL_WAIT_MS = 300  # a task of Qt's pool about to end; a TensorFlow import under way is left (explorer/app.py)
@@ -238,7 +239,8 @@ class MainWindow(QMainWindow):
         self.training.offer_fine_tune(fine_tune_source_or_none(path), name)
         if self._show_when_open:
             self.tabs.setCurrentWidget(self.explorer)
-        self._remember(path)
+        # written once the new model is on screen: QSettings writes its file from the event loop (~7 ms)
+        QTimer.singleShot(REMEMBER_AFTER_MS, self, lambda: self._remember(path))
         self.statusBar().showMessage(f"Opened {name} ({where})", 5000)
         self.model_loaded.emit(title)
 

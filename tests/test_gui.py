@@ -184,11 +184,16 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     from trainers.paths import SHIPPED_MODELS
 
     wait_for_model(qtbot, window)
+    ex = window.explorer
+    infogan_form, code1 = ex.controls_form, ex.sliders["code1"]
+    code1.setValue(1.5)
     with qtbot.waitSignal(window.model_loaded, timeout=30000):
         assert window.open_path(SHIPPED_MODELS / "stackedgan")
         assert "InfoGAN" in window.explorer.title.text()  # read off the GUI thread: not there yet
     assert set(window.explorer.sliders) == {"digit", "z0", "z1"}
     assert window.explorer.sliders["z0"].minimum() == -4.0
+    z0 = ex.sliders["z0"]
+    qtbot.waitUntil(lambda: z0.isVisible() and not code1.isVisible())  # the form is shown a turn later
 
     def strip_captions():
         return [label.text() for label in window.explorer.strips_box.findChildren(QLabel) if label.isVisible()]
@@ -198,6 +203,13 @@ def test_stackedgan_sliders_come_from_its_spec(qtbot, window):
     assert [c.split()[0] for c in captions] == ["z0", "z1", "this", "interpolation:"]  # none of InfoGAN's left
     assert "every digit" in captions[2]
     assert "thickness" in captions[0] and "slant" in captions[1]  # named from the shipped card
+
+    # back to InfoGAN: its form was kept, not built again, and shows a new model's values
+    with qtbot.waitSignal(window.model_loaded, timeout=30000):
+        assert window.open_path(SHIPPED_MODELS / "infogan")
+    assert ex.controls_form is infogan_form and ex.sliders["code1"] is code1 and code1.value() == 0
+    assert "slant" in ex.controls_form.labelForField(code1).text() and ex.seed.value() == 0
+    qtbot.waitUntil(lambda: code1.isVisible() and not z0.isVisible())
 
 
 def test_a_model_with_the_same_sliders_reuses_them_with_its_own_captions(qtbot, window):

@@ -594,11 +594,14 @@ class ExplorerView(QWidget):
     @staticmethod
     def _reset(page: ControlsPage) -> None:
         """A kept form as a new one would be: every slider and the seed at 0, interpolating spherically."""
-        for widget in (*page.sliders.values(), page.seed, page.interpolation_mode):
-            if widget is not None:
-                widget.blockSignals(True)
-                widget.setCurrentIndex(0) if isinstance(widget, QComboBox) else widget.setValue(0)
-                widget.blockSignals(False)
+        for widget in (*page.sliders.values(), page.seed):
+            widget.blockSignals(True)
+            widget.setValue(0)
+            widget.blockSignals(False)
+        if page.interpolation_mode is not None:
+            page.interpolation_mode.blockSignals(True)
+            page.interpolation_mode.setCurrentIndex(0)
+            page.interpolation_mode.blockSignals(False)
 
     @property
     def _images(self) -> bool:

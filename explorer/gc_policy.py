@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QTimer
 COLLECT_EVERY_MS = 500
 
 _holders = 0  # windows that hold automatic collection off
-_frozen = False  # the imports have been moved out of the collector's reach
+_frozen_stages: set[str] = set()  # the imports moved out of the collector's reach so far
 _exiting = False  # set by the first exit handler: collection stays off through Qt's teardown
 
 
@@ -83,15 +83,17 @@ class GuiThreadCollector(QObject):
         _let_go(self._held)
 
 
-def keep_imports_out_of_collections() -> None:
+def keep_imports_out_of_collections(stage: str) -> None:
     """Everything alive now moves out of the collector's reach for good: called once TensorFlow and Keras are
     imported (~350,000 objects that live as long as the process), before any model is built, so that a full
-    collection on the GUI thread costs well under a millisecond instead of ~110 ms (a visible stall). Models,
-    replaced as the user opens others, are made later and stay collectable. Once per process: a later
+    collection on the GUI thread costs well under a millisecond instead of ~110 ms (a visible stall); and again
+    once every family's module is in (scikit-image and the other families' imports came after the first freeze:
+    ~59,000 objects that every collection of the older generations passed over, 30-60 ms at a time, while a
+    run trained). Models, replaced as the user opens others, are made later and stay collectable, but for the
+    one opened at start-up, which the second freeze keeps for good. Once per stage and process: a later
     window's call would also freeze the models and garbage of earlier ones."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
+    if stage not in _frozen_stages:
+        _frozen_stages.add(stage)
         gc.freeze()
 
 

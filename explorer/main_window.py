@@ -197,13 +197,14 @@ class MainWindow(QMainWindow):
     # --- models -----------------------------------------------------------------------------
     def _on_family_loaded(self, family: str):
         if family_entry(family).needs_tensorflow:
-            keep_imports_out_of_collections()  # TensorFlow and Keras are in; no model is built yet
+            keep_imports_out_of_collections("tensorflow")  # TensorFlow and Keras are in; no model is built yet
         self._loaded_families.add(family)
         if self._queued_open is not None and family_of(self._queued_open) == family:
             path, self._queued_open = self._queued_open, None
             self.open_path(path, show=False)  # opened at start-up: the tab the user is on stays
 
     def _on_backend_ready(self, _result=None):
+        keep_imports_out_of_collections("every family")
         self.backend_ready = True
         self.training.set_backend_ready()
         self.statusBar().showMessage("TensorFlow ready.", 3000)

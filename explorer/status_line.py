@@ -30,12 +30,10 @@ class StatusLine(QWidget):
             self.update()
 
     def _cut_short(self) -> bool:
-        needed = self.fontMetrics().boundingRect(self.rect(), self._flags(), self._text).height()
-        return (
-            self.fontMetrics().horizontalAdvance(self._text) > self.width()
-            if self.lines == 1
-            else needed > self.height()
-        )
+        metrics = self.fontMetrics()
+        if self.lines == 1:
+            return metrics.horizontalAdvance(self._text) > self.width()
+        return metrics.boundingRect(self.rect(), self._flags(), self._text).height() > self.height()
 
     def _flags(self) -> int:
         if self.lines == 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import queue
 import traceback
 
@@ -9,6 +10,11 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from trainers.session import TrainingProcess, TrainingRequest
 from trainers.updates import Failed, Notice
+
+# What the explorer measures with once a model is open (directions, their names): scipy and scikit-image,
+# ~450 modules. Imported with the backends, they are frozen out of the GUI thread's collections with them;
+# imported later, every collection of the older generations passed over them (30-60 ms, while a run trained).
+MEASURING_MODULES = ("trainers.metrics", "trainers.directions")
 
 
 class TrainingWorker(QObject):
@@ -81,6 +87,8 @@ def load_backends(first: str | None = None):
     for entry in sorted(FAMILIES, key=lambda entry: entry.name != first):
         entry.load()
         yield entry.name
+    for module in MEASURING_MODULES:
+        importlib.import_module(module)
 
 
 def start_in_thread(worker: QObject, parent: QObject) -> QThread:

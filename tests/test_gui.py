@@ -65,6 +65,22 @@ def test_python_collects_garbage_on_the_gui_thread_only_while_a_window_is_open(q
     assert gc.isenabled()
 
 
+def test_what_the_explorer_measures_with_is_imported_with_the_backends_and_frozen_once_per_stage(qtbot, window):
+    import sys
+
+    from explorer.gc_policy import keep_imports_out_of_collections
+    from explorer.workers import MEASURING_MODULES
+
+    qtbot.waitUntil(lambda: window.backend_ready, timeout=120000)
+    assert all(module in sys.modules for module in MEASURING_MODULES)
+    frozen = gc.get_freeze_count()
+    keep_imports_out_of_collections("every family")  # done when the backends were ready: nothing more
+    assert gc.get_freeze_count() <= frozen  # (frozen objects can still be freed)
+    kept = [object() for _ in range(3)]  # tracked containers: a list
+    keep_imports_out_of_collections("a stage of this test")
+    assert gc.get_freeze_count() > frozen and not any(o is kept for o in gc.get_objects())
+
+
 def test_every_slider_changes_the_image_and_only_the_right_strips(qtbot, window):
     wait_for_model(qtbot, window)
     ex = window.explorer

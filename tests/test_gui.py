@@ -186,6 +186,28 @@ def test_a_sample_pinned_with_sliders_since_gone_still_starts_the_interpolation(
     assert np.allclose(path["z"][0], spec.expand({"z": 0.5, "seed": 3})["z"][0], atol=1e-6)
 
 
+@pytest.mark.parametrize("ms_per_image, chunks", [(1.0, 4), (0.5, 2), (0.05, 1)])
+def test_strips_are_drawn_in_chunks_that_fit_the_measured_speed(qtbot, ms_per_image, chunks):
+    """Four strips of ten: one per chunk at 1 ms an image (20 images would pass the 15 ms a new move may wait
+    behind), two at 0.5 ms, all at once when images are cheap; the speed is then learnt from the chunks."""
+    from explorer.explorer_view import STRIP_CHUNK_MS, Renderer, strip_latents
+    from trainers.paths import SHIPPED_MODELS
+    from trainers.run import load_model
+
+    assert STRIP_CHUNK_MS == 15.0
+    model = load_model(SHIPPED_MODELS / "infogan")
+    spec = model.latent_spec
+    strips = {f"seed {seed}": strip_latents(spec, spec["code1"], {"seed": seed}) for seed in range(4)}
+    renderer, drawn = Renderer(), []
+    renderer.strips_done.connect(lambda token, images: drawn.append(sorted(images)))
+    renderer._ms_per_image = ms_per_image
+    renderer.latest = 1
+    renderer.render(1, model, None, lambda: strips, lambda: [])
+    qtbot.waitUntil(lambda: sum(map(len, drawn)) == 4, timeout=10000)
+    assert len(drawn) == chunks
+    assert renderer._ms_per_image != ms_per_image  # measured on the first chunk
+
+
 def test_quick_moves_leave_every_strip_current(qtbot, window):
     wait_for_model(qtbot, window)
     ex = window.explorer

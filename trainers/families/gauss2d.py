@@ -1047,13 +1047,13 @@ COMPARISONS: dict[str, dict[str, dict[str, Any]]] = {"benchmarks": CURES, "long"
 
 # (method, modes, high-quality %, reverse KL or None) per benchmark, as the papers print them
 PUBLISHED: dict[str, dict[str, list[tuple[str, float, float, float | None]]]] = {
-    "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1; 2,500 samples, mean of 5 runs": {
+    "VEEGAN (Srivastava et al., NeurIPS 2017), Table 1 (authors' repository, tab.png); 2,500 samples, mean of 5 runs": {
         "ring8": [("GAN", 1, 99.3, None), ("ALI", 2.8, 0.13, None), ("Unrolled GAN", 7.6, 35.6, None),
                   ("VEEGAN", 8, 52.9, None)],
         "grid25": [("GAN", 3.3, 0.5, None), ("ALI", 15.8, 1.6, None), ("Unrolled GAN", 23.6, 16, None),
                    ("VEEGAN", 24.6, 40, None)],
     },
-    "PacGAN (Lin et al.), Table 1 of the authors' repository (fjxmlzn/PacGAN); mean of 10 runs": {
+    "PacGAN (Lin et al., NeurIPS 2018), Table 1 (authors' repository, Table1.png); mean of 10 runs": {
         "ring8": [("GAN", 6.3, 98.2, 0.45), ("ALI", 6.6, 97.6, 0.36), ("PacGAN2", 7.9, 95.6, 0.07),
                   ("PacGAN3", 7.8, 97.7, 0.10), ("PacGAN4", 7.8, 95.9, 0.07)],
         "grid25": [("GAN", 17.3, 94.8, 0.70), ("ALI", 24.1, 95.7, 0.14), ("PacGAN2", 23.8, 91.3, 0.13),

@@ -37,12 +37,14 @@ class DirectionsFinder(QObject):
     @Slot(object, object, str, int, bool)
     def find(self, model, folder, method: str, k: int, cached_only: bool) -> None:
         from trainers.directions import cached_directions, directions_for
+        from trainers.run import in_float32
 
         try:
             if cached_only:
                 directions = cached_directions(model, folder, method, k, say=self.said.emit)
-            else:
-                directions = directions_for(model, folder, method, k, say=self.said.emit, progress=self._progress)
+            else:  # measured in float32, as `gan-explorer directions` measures them (the window may draw in bfloat16)
+                measured = in_float32(model)
+                directions = directions_for(measured, folder, method, k, say=self.said.emit, progress=self._progress)
         except Cancelled:
             return
         except UserFacingError as exc:

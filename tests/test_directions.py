@@ -152,3 +152,27 @@ def test_a_read_only_model_folder_gives_its_shipped_directions_and_caches_new_on
     assert len(D.cached_directions(model, folder, "sefa", 8, say=said.append)) == 8 and said == []
     key = D.weights_key(model, "sefa", 8)
     assert D.cache_folder(folder, key) == tmp_path / "user" / "directions" / key[:16]  # new ones go there
+
+
+def test_figures_are_measured_in_float32_whatever_precision_the_window_draws_in():
+    from trainers.run import in_float32
+
+    drawn = load_model(SHIPPED_MODELS / "infogan", precision="bfloat16")
+    measured, reference = in_float32(drawn), load_model(SHIPPED_MODELS / "infogan")
+    assert in_float32(reference) is reference and measured is not drawn
+    assert measured.card == drawn.card
+    latents = reference.latent_spec.sample(8, np.random.default_rng(0))
+    assert np.array_equal(measured.generate_arrays(latents), reference.generate_arrays(latents))
+    assert not np.array_equal(drawn.generate_arrays(latents), reference.generate_arrays(latents))
+
+
+def test_contrast_and_detail_tell_a_pattern_from_a_flat_grey_of_the_same_brightness():
+    flat = np.full((28, 28), 0.5)
+    stripes = np.tile([0.0, 1.0], (28, 14))  # the same mean brightness, a pattern of edges
+    fold = flat.copy()
+    fold[:, 14:] = 0.6  # one edge, barely brighter
+    measured = D.image_attributes(np.stack([flat, stripes, fold]), digits=False)
+    assert np.allclose(measured["intensity"][:2], 0.5)
+    assert measured["contrast"][0] == 0 and measured["contrast"][1] == pytest.approx(0.5)
+    assert measured["detail"][0] == 0 < measured["detail"][2] < measured["detail"][1]
+    assert set(measured) == {"ink area", "width", "height", "intensity", "contrast", "detail"}

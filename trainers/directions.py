@@ -34,7 +34,8 @@ NO_EFFECT = 0.1  # every |ρ| below this, the class kept and the ends no farther
 SAME_AXIS = 0.95  # |cos| from which two directions count as one
 CLASS_CHANGE = 0.5  # class kept below this over ±2σ: the direction is named by the change
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Activation", "ELU", "PReLU")
-FORMAT = 5  # bumped when the cached tables change meaning (5: each direction's sign fixed by its largest component)
+FORMAT = 6  # bumped when the cached tables change meaning (5: each direction's sign fixed by its largest component;
+# 6: contrast and detail measured)
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,11 @@ def agreement(ours: list[Direction], theirs: list[Direction]) -> list[float]:
 
 # --- measuring them -----------------------------------------------------------------------------------
 def image_attributes(images: np.ndarray, digits: bool) -> dict[str, np.ndarray]:
-    """Per image: ink area, the ink's width and height (share of the frame), mean intensity; and stroke
-    thickness and slant for digits. Colour images are read by their brightness."""
+    """Per image: ink area, the ink's width and height (share of the frame), mean intensity, contrast (the
+    brightness's spread) and detail (the mean edge strength: texture, folds, patterns); and stroke thickness and
+    slant for digits. Colour images are read by their brightness."""
+    from scipy import ndimage
+
     from trainers.evaluation import measure_attributes
 
     grey = images.mean(axis=-1) if images.ndim == 4 else images
@@ -215,6 +219,10 @@ def image_attributes(images: np.ndarray, digits: bool) -> dict[str, np.ndarray]:
 
     out = {"ink area": ink.mean(axis=(1, 2)), "width": extent(cols), "height": extent(rows)}
     out["intensity"] = grey.mean(axis=(1, 2))
+    out["contrast"] = grey.std(axis=(1, 2))
+    sobel = np.array([[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]])  # within each image, not across them
+    edges = np.hypot(ndimage.convolve(grey, sobel), ndimage.convolve(grey, sobel.transpose(0, 2, 1)))
+    out["detail"] = edges.mean(axis=(1, 2))
     if digits:
         out.update(measure_attributes(grey))  # the evaluation's thickness and slant
     return out

@@ -442,6 +442,20 @@ def load_model(path: Path, precision: str | None = "float32"):
     return model
 
 
+def in_float32(model):
+    """`model` itself where it computes in float32, else a float32 copy of its generators: figures are measured
+    as the command line measures them, whatever precision a window draws in."""
+    from trainers.families.base import resolve_precision
+
+    config = model.config_dict()
+    if resolve_precision(config.get("precision", "float32")) == "float32":
+        return model
+    copy = build_model(model.name, config, precision="float32")
+    copy.load_state(model.state(generators_only=True), generators_only=True)
+    copy.card = getattr(model, "card", None)
+    return copy
+
+
 @dataclass(frozen=True)
 class FineTuneSource:
     """A run directory (all networks) or exported model (generators) that a new run can start from."""

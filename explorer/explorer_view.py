@@ -53,7 +53,7 @@ CLASS_STRIP, INTERPOLATION = "every class", "interpolation"  # strips beside the
 PIN, MODE = "@pin", "@mode"  # changes that only the interpolation strip depends on
 SCROLL = "@scroll"  # no strip depends on it: strips scrolled into view that were never drawn are drawn
 # bfloat16 where the CPU computes it natively (AVX-512-BF16, AMX), float32 elsewhere: a 20-image strip chunk in
-# 8 ms instead of 11 (InfoGAN), pixels within 1/255 of float32's but for 2-5% of them (at most 0.05)
+# 8 ms instead of 11 (a shipped 28x28 model), pixels within 1/255 of float32's but for 2-5% of them (at most 0.05)
 DRAWING_PRECISION = "auto"
 PAGES_KEPT = 6  # forms of controls kept for the slider layouts opened last: going back shows one, builds none
 
@@ -218,7 +218,7 @@ class Renderer(QObject):
         self._next_read_ahead.connect(self._read_ahead_one, Qt.ConnectionType.QueuedConnection)
         self._next_strip_chunk.connect(self._render_strip_chunk, Qt.ConnectionType.QueuedConnection)
         self._strips: list[tuple[str, dict]] = []  # strips of the newest request still to draw, in order
-        self._ms_per_image = 0.5  # a first guess (InfoGAN here: 0.4 in bfloat16, 0.55 in float32); then measured
+        self._ms_per_image = 0.5  # a first guess (a 28x28 model here: 0.4 in bfloat16, 0.55 in float32); then measured
         self._idle = None  # a QTimer, made on the render thread at the first request; touched there only
         self.read_ahead_after_ms = READ_AHEAD_AFTER_IDLE_MS  # read on the render thread at each request
 

@@ -151,6 +151,7 @@ class ImageCache:
 
     def __init__(self, capacity: int = 512):
         self.capacity = capacity
+        self.rows_generated = 0  # images the generator made in the last generate() (the rest were cached)
         self._model = None
         self._images: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
@@ -182,6 +183,7 @@ class ImageCache:
         self.use(model)
         found = [self.get(b) for b in batches]
         missing = [i for i, images in enumerate(found) if images is None]
+        self.rows_generated = sum(rows(batches[i]) for i in missing)
         if missing:
             images = model.generate_arrays({k: np.concatenate([batches[i][k] for i in missing]) for k in batches[0]})
             start = 0
@@ -252,7 +254,8 @@ class Renderer(QObject):
         if chunk:
             start = time.perf_counter()
             drawn = self.cache.generate(self._model, [latents for _, latents in chunk])
-            self._learn_speed((time.perf_counter() - start) * 1000 / images)
+            if self.cache.rows_generated:  # cached strips cost nothing: they say nothing of the speed
+                self._learn_speed((time.perf_counter() - start) * 1000 / self.cache.rows_generated)
             self.strips_done.emit(token, {name: strip for (name, _), strip in zip(chunk, drawn)})
         if self._strips:
             self._next_strip_chunk.emit(token)

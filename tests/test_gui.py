@@ -206,6 +206,11 @@ def test_strips_are_drawn_in_chunks_that_fit_the_measured_speed(qtbot, ms_per_im
     qtbot.waitUntil(lambda: sum(map(len, drawn)) == 4, timeout=10000)
     assert len(drawn) == chunks
     assert renderer._ms_per_image != ms_per_image  # measured on the first chunk
+    learnt = renderer._ms_per_image
+    renderer.latest = 2
+    renderer.render(2, model, None, lambda: strips, lambda: [])  # every strip cached now
+    qtbot.waitUntil(lambda: sum(map(len, drawn)) == 8, timeout=10000)
+    assert renderer._ms_per_image == learnt  # images taken from the cache say nothing of the speed
 
 
 def test_quick_moves_leave_every_strip_current(qtbot, window):

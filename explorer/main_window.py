@@ -26,7 +26,7 @@ RUNS_HOME = Path.home() / "GANLatentExplorer" / "runs"
 MAX_RECENT = 8
 REMEMBER_AFTER_MS = 1000  # an opened model joins the recent runs once it is drawn
 CLOSE_TIMEOUT_MS = 2100  # the training process finishes its step and writes a checkpoint (all waits: < 3 s)
-KILL_TIMEOUT_MS = 500
+LET_GO_TIMEOUT_MS = 500  # the reading thread sees the process let go within a poll
 POOL_WAIT_MS = 300  # a task of Qt's pool about to end; a TensorFlow import under way is left (explorer/app.py)
 
 
@@ -470,8 +470,8 @@ class MainWindow(QMainWindow):
         if self.thread is not None:
             self.thread.quit()  # its event loop ends as soon as the worker returns
         if self.thread is not None and not self.thread.wait(CLOSE_TIMEOUT_MS) and self.worker is not None:
-            self.worker.kill()  # its last checkpoint on disk stays valid
-            self.thread.wait(KILL_TIMEOUT_MS)
+            self.worker.let_finish_alone()  # a loaded machine: its step and checkpoint are written after we leave
+            self.thread.wait(LET_GO_TIMEOUT_MS)
         QThreadPool.globalInstance().waitForDone(POOL_WAIT_MS)  # the app leaves without a TensorFlow import
         self.explorer.shutdown()
         self._collector.release()  # every thread of this window has stopped

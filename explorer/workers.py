@@ -77,6 +77,10 @@ class TrainingWorker(QObject):
     def kill(self) -> None:
         self.process.terminate()
 
+    def let_finish_alone(self) -> None:
+        """The window is closing: the process finishes its step and checkpoint without it."""
+        self.process.let_finish_alone()
+
 
 def load_backends(first: str | None = None):
     """Import every family's module (TensorFlow and Keras for those that use them), `first` first, yielding

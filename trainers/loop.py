@@ -42,6 +42,7 @@ class TrainControl:
         self._running.set()
         self._stop = events.Event()
         self._writing = events.Event()  # the run's folder is being written (set before its first file)
+        self._unheard = events.Event()  # nobody reads the messages any more: the window has closed
         self._save = events.Event()
         self._snapshot = events.Event()
         self._single_step = events.Event()
@@ -61,6 +62,15 @@ class TrainControl:
     def stop(self):
         self._stop.set()
         self._running.set()
+
+    def stop_listening(self) -> None:
+        """The window leaves before the run has finished: stop, and send nothing the run cannot lose."""
+        self._unheard.set()
+        self.stop()
+
+    @property
+    def unheard(self) -> bool:
+        return self._unheard.is_set()
 
     def mark_writing(self) -> None:
         self._writing.set()

@@ -9,6 +9,7 @@ training still gets all of it while the window is idle.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import queue as queue_module
 import sys
@@ -227,13 +228,24 @@ def _child_main(request: TrainingRequest, control: TrainControl, outbox) -> None
         relay.close()
     # Everything is written and closed (the loop's finally) and the end is queued: leave without tearing
     # TensorFlow down, which took over 5 s on a busy machine and left the process alive after its last word.
-    if orphaned.is_set():
-        outbox.cancel_join_thread()  # no reader: a full pipe would block the exit forever
-    outbox.close()
-    outbox.join_thread()  # the queued messages are in the pipe
+    _send_the_rest(outbox, lambda: orphaned.is_set() or control.unheard)
+    # os._exit skips multiprocessing's exit-time cleanup: release the named semaphores this process made
+    # (tensorboardX's event queue), or the resource tracker warns of them on the console after the window has gone.
+    multiprocessing.util._run_finalizers(0)  # type: ignore[attr-defined]  # stable since Python 2.6
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _send_the_rest(outbox, unheard: Callable[[], bool], poll_s: float = 0.1) -> None:
+    """Wait until the queued messages are in the pipe, or until nobody will read them: a window that closed
+    or died reads no more, and the writer would block on a full pipe forever (the process still holds the
+    pipe's other end, so the write never fails)."""
+    outbox.close()
+    writer = threading.Thread(target=outbox.join_thread, name="send-the-rest", daemon=True)
+    writer.start()
+    while writer.is_alive() and not unheard():
+        writer.join(poll_s)
 
 
 class TrainingProcess:
@@ -266,17 +278,22 @@ class TrainingProcess:
         return self._process.pid
 
     @property
+    def exitcode(self) -> int | None:
+        """0 once it ended on its own, negative if killed, None while it runs."""
+        return self._process.exitcode
+
+    @property
     def alive(self) -> bool:
         return self._process.is_alive()
 
     def messages(self, poll_s: float = 0.1) -> Iterator[list]:
-        while True:
+        while not self.control.unheard:
             try:
                 batch = self._outbox.get(timeout=poll_s)
             except queue_module.Empty:
                 if self._process.is_alive():
                     continue
-                if self._terminated:
+                if self._terminated or self.control.unheard:
                     return
                 try:  # it may have finished between the poll and the liveness check
                     batch = self._outbox.get(timeout=poll_s)
@@ -292,6 +309,13 @@ class TrainingProcess:
                 self._process.join(timeout=5)
                 return
             yield batch
+
+    def let_finish_alone(self) -> None:
+        """The window closes before the process has finished its step and checkpoint (a loaded machine runs
+        it at low priority): it finishes alone and ends, its checkpoint written; `messages()` ends now."""
+        self.control.stop_listening()
+        # multiprocessing ends its daemon children when the parent exits; this one must outlive the window.
+        getattr(multiprocessing.process, "_children", set()).discard(self._process)
 
     def terminate(self) -> None:
         """Last resort when the child does not stop in time (or has not begun writing its run): its last

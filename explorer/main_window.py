@@ -464,6 +464,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         """Stop training, let the loop write its checkpoint, then close (within ~3 s)."""
         if self.worker is not None:
+            self.hide()  # gone at once for the user, while the run finishes its step
             self.worker.control.stop()
             if not self.worker.control.writing:  # still importing, loading or building: nothing to finish
                 self.worker.kill()

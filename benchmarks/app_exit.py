@@ -1,6 +1,6 @@
 """Launch the real app, use it, close its window, and time how long the process takes to end.
 
-    python benchmarks/app_exit.py [--launches 20] [--platform offscreen|xcb] [--scenarios shown,model,training,models,loaded]
+    python benchmarks/app_exit.py [--launches 20] [--platform offscreen|xcb] [--scenarios shown,...,loaded]
 
 Each launch goes through `explorer.app.run_app`, as `gan-explorer` does, and closes the window the way a
 click on its close button does (`close()`: the window's closeEvent). Scenarios, cycled over the launches:

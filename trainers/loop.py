@@ -64,7 +64,7 @@ class TrainControl:
         self._running.set()
 
     def stop_listening(self) -> None:
-        """The window leaves before the run has finished: stop, and send nothing the run cannot lose."""
+        """The window leaves before the run has finished: stop, and wait for no one to read the last messages."""
         self._unheard.set()
         self.stop()
 

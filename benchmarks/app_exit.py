@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+from trainers.processes import running
+
 HANG_S = 30.0
 TRAINING_END_S = 120.0
 NOISE = ("Traceback", "Warning", "Error")  # what a user would see on the console after the window closed
@@ -145,9 +147,9 @@ def launch(scenario: str, platform: str) -> tuple[float | None, str, str, str]:
 def _training_outcome(pid: int, runs: Path) -> str:
     """'ok step N' once the training process has ended and its run holds a checkpoint, else what went wrong."""
     deadline = time.monotonic() + TRAINING_END_S
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and running(pid):
         time.sleep(0.1)
-    if _alive(pid):
+    if running(pid):
         os.kill(pid, signal.SIGKILL)
         return "STILL RUNNING"
     try:
@@ -156,15 +158,6 @@ def _training_outcome(pid: int, runs: Path) -> str:
     except (StopIteration, OSError, ValueError, KeyError):
         return "NO RUN"
     return f"ok step {step}" if step >= 1 and (run / "checkpoint.npz").is_file() else f"LOST (step {step})"
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie (an orphan is reaped by init, but may linger a moment)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def main() -> int:

@@ -314,12 +314,7 @@ def test_live_training_pause_resume_explore_and_finish(qtbot, window):
 
 @pytest.mark.long
 def test_closing_mid_training_stops_fast_and_keeps_a_checkpoint(qtbot, window):
-    wait_for_model(qtbot, window)
-    configure_short_run(window, 100000)
-    window.training.metrics_every.setValue(0)
-    window.start_training()
-    qtbot.waitUntil(lambda: bool(window.training.losses.items), timeout=120000)
-    thread, process = window.thread, window.worker.process
+    thread, process = _start_a_long_run(qtbot, window)
     started = time.monotonic()
     window.close()
     assert time.monotonic() - started < 3.0
@@ -332,16 +327,21 @@ def test_a_window_closing_before_its_training_has_finished_lets_it_finish_alone(
     within the window's wait: it must not be killed (its steps lost) nor hang on messages nobody reads."""
     import explorer.main_window
 
+    thread, process = _start_a_long_run(qtbot, window)
+    monkeypatch.setattr(explorer.main_window, "CLOSE_TIMEOUT_MS", 0)  # as if the process had not finished in time
+    window.close()
+    assert not thread.isRunning()
+    _assert_it_ends_with_its_checkpoint(qtbot, process, window.runs_home)
+
+
+def _start_a_long_run(qtbot, window):
+    """(its QThread, its process), once its first step is on the loss plot."""
     wait_for_model(qtbot, window)
     configure_short_run(window, 100000)
     window.training.metrics_every.setValue(0)
     window.start_training()
     qtbot.waitUntil(lambda: bool(window.training.losses.items), timeout=120000)
-    thread, process = window.thread, window.worker.process
-    monkeypatch.setattr(explorer.main_window, "CLOSE_TIMEOUT_MS", 0)  # as if the process had not finished in time
-    window.close()
-    assert not thread.isRunning()
-    _assert_it_ends_with_its_checkpoint(qtbot, process, window.runs_home)
+    return window.thread, window.worker.process
 
 
 def _assert_it_ends_with_its_checkpoint(qtbot, process, runs_home):

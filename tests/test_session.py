@@ -5,6 +5,7 @@ import signal
 
 import pytest
 
+from trainers.processes import running
 from trainers.run import RunDir, build_model
 from trainers.session import TrainingProcess, TrainingRequest
 from trainers.updates import Failed, Finished, GeneratorSnapshot, Notice, StepFigures
@@ -111,20 +112,11 @@ def test_a_training_process_whose_window_is_killed_stops_with_its_checkpoint(tmp
     parent.kill()  # SIGKILL: the window cannot tell its training to stop
     parent.wait()
     deadline = time.monotonic() + 60  # a hang's limit, not a timing: the child stops at its next step
-    while time.monotonic() < deadline and _alive(child):
+    while time.monotonic() < deadline and running(child):
         time.sleep(0.1)
-    outlived = _alive(child)
+    outlived = running(child)
     if outlived:
         os.kill(child, signal.SIGKILL)  # leave no process behind, even failing
     assert not outlived, "the training process outlived its window"
     run = RunDir(tmp_path / "run")
     assert run.read_info().step > 0 and load_model(tmp_path / "run").title  # its work kept, and it loads
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie (an orphan's zombie is reaped by init, but may linger a moment)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

@@ -51,3 +51,12 @@ def numpy_pool(fn, jobs: list, workers: int, initializer=None, initargs: tuple =
         pool.shutdown(cancel_futures=True)
         raise
     return pool, futures
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs, on Linux: a zombie (ended, not yet reaped by its parent or by init) does not."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -59,6 +59,15 @@ def test_a_second_trainer_of_the_same_run_gets_one_line_naming_the_holder(tmp_pa
     assert second.run_loop(lambda _: None, start_step=start) == 50
 
 
+def test_a_run_finishing_alone_after_its_window_closed_says_to_wait_not_to_stop_it(tmp_path):
+    run = new_run(tmp_path)
+    first, _ = open_trainer(run, run.read_info(), True, settings(40), lambda _: None)
+    first._lock.finishing_alone()
+    with pytest.raises(UserFacingError, match="still being saved by process .* try again in a few seconds"):
+        open_trainer(run, run.read_info(), True, settings(40), lambda _: None)
+    first._lock.release()
+
+
 def cli(*args):
     return [sys.executable, "-m", "trainers.cli", *args]
 

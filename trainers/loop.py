@@ -324,6 +324,8 @@ class Trainer:
                     on_update(Notice(f"Checkpoint saved at step {self.step}."))
         finally:
             self._flush_history()
+        if control.unheard and self._lock is not None:
+            self._lock.finishing_alone()
         if self.step > start_step or self._live_changes or self._parts_unsaved or not self.run.checkpoint_path.exists():
             self._checkpoint()  # what a pause changed (settings, one network's updates) is kept too
         if self._snapshot_step != self.step:

@@ -21,6 +21,7 @@ GENERATOR = "generator.npz"  # exported model: generator weights only
 CARD = "card.json"  # measured effects and metrics, read by the explorer
 STEP_KEY = "__step__"
 LOCK_FILE = ".lock"  # held while a process trains the run
+FINISHING_ALONE = "finishing its last step after its window closed"
 
 
 @dataclass
@@ -365,12 +366,25 @@ class RunLock:
         except BlockingIOError:
             holder = os.pread(self._fd, 200, 0).decode(errors="replace").strip() or "another process"
             os.close(self._fd)
+            if holder.endswith(FINISHING_ALONE):  # no window left to stop it from: it ends by itself
+                raise UserFacingError(
+                    f"{run_path} is still being saved by {holder}; try again in a few seconds."
+                ) from None
             raise UserFacingError(
                 f"{run_path} is being trained by {holder}; stop that run first (opening it in "
                 "the explorer works meanwhile)."
             ) from None
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"process {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        self._say(f"process {os.getpid()} on {socket.gethostname()}")
+
+    def _say(self, holder: str) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, holder.encode(), 0)
+
+    def finishing_alone(self) -> None:
+        """The holder's window has closed while it finishes its last step: a second trainer is told to wait,
+        not to stop a run that no window shows."""
+        self._say(f"process {os.getpid()} on {socket.gethostname()}, {FINISHING_ALONE}")
 
     def release(self) -> None:
         if self._fd is not None:

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from trainers.errors import UserFacingError
-from trainers.loop import LoopSettings
-from trainers.run import RunDir, build_model, load_model
+from trainers.loop import LoopSettings, TrainControl
+from trainers.run import FINISHING_ALONE, LOCK_FILE, RunDir, build_model, load_model
 from trainers.session import open_trainer
 
 pytestmark = pytest.mark.timeout(240)
@@ -66,6 +66,12 @@ def test_a_run_finishing_alone_after_its_window_closed_says_to_wait_not_to_stop_
     with pytest.raises(UserFacingError, match="still being saved by process .* try again in a few seconds"):
         open_trainer(run, run.read_info(), True, settings(40), lambda _: None)
     first._lock.release()
+    # the loop marks its lock so when its window has let it go (TrainingProcess.let_finish_alone)
+    again, start = open_trainer(run, run.read_info(), True, settings(40), lambda _: None)
+    control = TrainControl()
+    control.stop_listening()
+    assert again.run_loop(lambda _: None, control, start_step=start) == start
+    assert (run.path / LOCK_FILE).read_text().endswith(FINISHING_ALONE)
 
 
 def cli(*args):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from shiboken6 import isValid
 
 from explorer.main_window import MainWindow
-from trainers.run import FINISHING_ALONE, LOCK_FILE, RunDir
+from trainers.run import RunDir
 from trainers.updates import StepFigures
 
 pytestmark = pytest.mark.timeout(240)
@@ -332,8 +332,6 @@ def test_a_window_closing_before_its_training_has_finished_lets_it_finish_alone(
     window.close()
     assert not thread.isRunning()
     _assert_it_ends_with_its_checkpoint(qtbot, process, window.runs_home)
-    lock = next(window.runs_home.iterdir()) / LOCK_FILE  # while it finished, a second trainer was told to wait
-    assert lock.read_text().endswith(FINISHING_ALONE)
 
 
 def _start_a_long_run(qtbot, window):

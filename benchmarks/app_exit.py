@@ -20,7 +20,6 @@ For xcb, run under Xvfb: xvfb-run -a python benchmarks/app_exit.py --platform xc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -30,7 +29,9 @@ import threading
 import time
 from pathlib import Path
 
+from trainers.errors import UserFacingError
 from trainers.processes import running
+from trainers.run import RunDir
 
 HANG_S = 30.0
 TRAINING_END_S = 120.0
@@ -153,11 +154,11 @@ def _training_outcome(pid: int, runs: Path) -> str:
         os.kill(pid, signal.SIGKILL)
         return "STILL RUNNING"
     try:
-        run = next(runs.iterdir())
-        step = json.loads((run / "run.json").read_text())["step"]
-    except (StopIteration, OSError, ValueError, KeyError):
+        run = RunDir(next(runs.iterdir()))
+        step = run.read_info().step
+    except (StopIteration, UserFacingError):
         return "NO RUN"
-    return f"ok step {step}" if step >= 1 and (run / "checkpoint.npz").is_file() else f"LOST (step {step})"
+    return f"ok step {step}" if step >= 1 and run.checkpoint_path.is_file() else f"LOST (step {step})"
 
 
 def main() -> int:

@@ -374,7 +374,8 @@ class RunLock:
                 f"{run_path} is being trained by {holder}; stop that run first (opening it in "
                 "the explorer works meanwhile)."
             ) from None
-        self._say(f"process {os.getpid()} on {socket.gethostname()}")
+        self._holder = f"process {os.getpid()} on {socket.gethostname()}"
+        self._say(self._holder)
 
     def _say(self, holder: str) -> None:
         if self._fd is not None:
@@ -384,7 +385,7 @@ class RunLock:
     def finishing_alone(self) -> None:
         """The holder's window has closed while it finishes its last step: a second trainer is told to wait,
         not to stop a run that no window shows."""
-        self._say(f"process {os.getpid()} on {socket.gethostname()}, {FINISHING_ALONE}")
+        self._say(f"{self._holder}, {FINISHING_ALONE}")
 
     def release(self) -> None:
         if self._fd is not None:

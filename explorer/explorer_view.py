@@ -440,12 +440,18 @@ class ExplorerView(QWidget):
         self._finder_thread.finished.connect(self._finder.deleteLater)
         self._finder_thread.start()
 
-    def shutdown(self) -> None:
-        """Stop the strip and directions threads (called when the window closes)."""
+    def stop_threads(self) -> None:
+        """Ask the strip and directions threads to end once their current task is done (a model being built
+        cannot be interrupted): the window asks first, so that they finish while its training run does."""
         self._renderer.latest = -1
         self._finder.cancel()  # at its next measured direction
         for thread in (self._render_thread, self._finder_thread):
             thread.quit()
+
+    def shutdown(self) -> None:
+        """Stop the strip and directions threads and wait for them (called when the window closes)."""
+        self.stop_threads()
+        for thread in (self._render_thread, self._finder_thread):
             thread.wait(3000)
 
     # --- model ----------------------------------------------------------------------------

@@ -463,6 +463,7 @@ class MainWindow(QMainWindow):
     # --- closing ------------------------------------------------------------------------------
     def closeEvent(self, event):
         """Stop training, let the loop write its checkpoint, then close (within ~3 s)."""
+        self.explorer.stop_threads()  # their last task ends meanwhile: the waits below overlap, not add up
         if self.worker is not None:
             self.hide()  # gone at once for the user, while the run finishes its step
             self.worker.control.stop()

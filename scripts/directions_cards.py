@@ -23,6 +23,11 @@ MODELS = ROOT / "resources" / "models"
 SHIPPED = ("dcgan", "cgan", "acgan", "acgan-fashion", "infogan", "stackedgan")
 BEGIN, END = "<!-- directions: scripts/directions_cards.py -->", "<!-- /directions -->"
 SUMMARY = "directions-summary.json"
+WITHIN = (
+    " read within each class (the samples spread evenly over the classes; each class's ρ weighted by its "
+    "samples: a direction's slider is moved with the class held), the strongest attribute's ρ over all classes "
+    "pooled in the last column"
+)
 
 
 def cpu_name() -> str:
@@ -66,15 +71,31 @@ def rho(row: dict, key: str) -> str:
     return f"{row['effects'][key]:+.2f}" if key in row["effects"] else "–"
 
 
+def strongest_key(row: dict) -> str:
+    from trainers.directions import strongest
+
+    return strongest(row["effects"])[0]
+
+
+def pooled_cell(row: dict) -> str:
+    """The ρ over all classes of the attribute the row is strongest in (its within-class ρ is in the table)."""
+    key = strongest_key(row)
+    return f"{key} {row['pooled'][key]:+.2f}"
+
+
 def table(rows: list[dict], first: str = "#") -> str:
     keys = list(rows[0]["effects"]) if rows else []
-    head = f"| {first} | noise | named | class kept (±2σ) | Fréchet ends | " + " | ".join(f"ρ {k}" for k in keys) + " |"
-    lines = [head, "|" + "---|" * (5 + len(keys))]
+    within = bool(rows) and rows[0].get("pooled") is not None
+    extra = ["over all classes"] if within else []
+    head = f"| {first} | noise | named | class kept (±2σ) | Fréchet ends | " + " | ".join(f"ρ {k}" for k in keys)
+    head += "".join(f" | {e}" for e in extra) + " |"
+    lines = [head, "|" + "---|" * (5 + len(keys) + len(extra))]
     for i, row in enumerate(rows):
         kept = f"{row['class_kept']:.0%}" if row["class_kept"] is not None else "–"
         ends = f"×{row['frechet_ends']:.2f}" if row["frechet_ends"] is not None else "–"
         label = row["noise"] if first == "code" else str(i)
         cells = [label, row["noise"], row["name"], kept, ends] + [rho(row, k) for k in keys]
+        cells += [pooled_cell(row)] if within else []
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -95,10 +116,12 @@ def goal_lines(name: str, summary: dict) -> list[str]:
             top4 = rows[:4]
             kept = [r["class_kept"] for r in top4]
             named = sum(1 for r in top4 if max(abs(v) for v in r["effects"].values()) >= 0.6)
+            pooled = sum(1 for r in top4 if max(abs(v) for v in (r.get("pooled") or r["effects"]).values()) >= 0.6)
             ok = all(k is not None and k >= 0.95 for k in kept) and named >= 2
             out.append(
-                f"- {method}: top 4 keep the class ≥ 95% and ≥ 2 of them have |ρ| ≥ 0.6: {'met' if ok else 'not met'} "
-                f"(kept {', '.join('–' if k is None else f'{k:.0%}' for k in kept)}; {named} with |ρ| ≥ 0.6)"
+                f"- {method}: top 4 keep the class ≥ 95% and ≥ 2 of them have |ρ| ≥ 0.6 within the classes: "
+                f"{'met' if ok else 'not met'} (kept {', '.join('–' if k is None else f'{k:.0%}' for k in kept)}; "
+                f"{named} with |ρ| ≥ 0.6 within the classes, {pooled} over all classes pooled)"
             )
     return out
 
@@ -108,13 +131,15 @@ def section(name: str, summary: dict) -> str:
 
     seconds = summary["seconds"]
     agreement = summary["agreement"]
+    conditional = summary["tables"]["sefa"][0].get("pooled") is not None
     parts = [
         BEGIN,
         "## Discovered directions",
         "",
         f"Directions found in the noise without labels (SeFa and GANSpace, 8 per noise vector), each swept over "
         f"±3σ from {SWEEP_STARTS} random samples and measured by the project's evaluation: Spearman ρ of the amount "
-        "with each attribute, the share of moved samples (±1σ, ±2σ) the judge reads as the class it read at 0, "
+        f"with each attribute{WITHIN if conditional else ''}, the share of moved samples (±1σ, ±2σ) the judge reads "
+        "as the class it read at 0, "
         "and the Fréchet distance at the farther end over that at 0. The explorer opens them with the model "
         f"(cached beside it); `gan-explorer directions resources/models/{name} --method both` prints them. "
         f"Measured {summary['date']} on {summary['cpu']} (2 cores): found and measured in {seconds['sefa']} s "
@@ -160,14 +185,20 @@ def best(rows: list[dict], attribute: str) -> tuple[int, dict]:
 def readme_table() -> str:
     """InfoGAN's designed codes beside the directions discovered in DCGAN and ACGAN, on the same measure."""
     lines = [
-        "| model | control | found by | ρ thickness | ρ slant | class kept (±2σ) | Fréchet ends |",
-        "|---|---|---|---|---|---|---|",
+        "| model | control | found by | ρ read | ρ thickness | ρ slant | class kept (±2σ) | Fréchet ends |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+
+    def both(r, key):  # within the classes, then (over all of them), where the model has a class input
+        pooled = r.get("pooled")
+        return rho(r, key) + (f" ({pooled[key]:+.2f})" if pooled and key in pooled else "")
 
     def row(model, control, how, r):
         kept = f"{r['class_kept']:.0%}" if r["class_kept"] is not None else "–"
         ends = f"×{r['frechet_ends']:.2f}" if r["frechet_ends"] is not None else "–"
-        lines.append(f"| {model} | {control} | {how} | {rho(r, 'thickness')} | {rho(r, 'slant')} | {kept} | {ends} |")
+        read = "within each digit (over all)" if r.get("pooled") else "over all samples (no class input)"
+        cells = [model, control, how, read, both(r, "thickness"), both(r, "slant"), kept, ends]
+        lines.append("| " + " | ".join(cells) + " |")
 
     info = json.loads((MODELS / "infogan" / SUMMARY).read_text())
     for r in info["designed"]:

@@ -3,7 +3,8 @@ with each attribute, per class, beside the ρ over all classes that the directio
 
 A direction can act strongly on every class and still read weak over all of them: the classes differ in
 width or intensity far more than one direction moves them, and a rank correlation over the pooled samples
-counts those differences as noise. Not used to name directions (the tables' measure is the pooled one).
+counts those differences as noise. The tables name a class-conditional model's directions by the classes'
+ρ averaged (trainers.directions.within_class_spearman); this shows each class's own, over more starts.
 
 python scripts/per_class_effects.py [--model resources/models/acgan-fashion] [--method sefa] [--top 4]
                                     [--starts 320]

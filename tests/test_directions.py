@@ -7,7 +7,7 @@ import pytest
 
 from trainers import directions as D
 from trainers.cli import main
-from trainers.latent import LatentSpec, NoiseControl
+from trainers.latent import CategoricalControl, LatentSpec, NoiseControl
 from trainers.paths import SHIPPED_MODELS
 from trainers.run import load_model
 
@@ -92,6 +92,40 @@ def test_a_direction_is_named_by_what_it_measurably_does():
     assert along.class_kept < 0.5 and along.name.startswith("changes the class (")
     assert abs(across.effects["width"]) < 0.1 and across.class_kept == 1.0 and across.name == "no measured effect"
     assert along.named and not across.named
+
+
+class ClassBarModel(StrokeModel):
+    """A class-conditional generator of bars: the class sets a wide base width (class c: 3 + 6c pixels) and
+    z·(1, 0, …) adds up to ±2 pixels, so over all classes the width is mostly the class."""
+
+    latent_spec = LatentSpec((CategoricalControl("c", 3), NoiseControl("z", 4, -1.0, 1.0, scale=1.0)))
+
+    def generate_arrays(self, latents):
+        width = 3 + 6 * latents["c"] + np.clip(np.round(latents["z"][:, 0]), -2, 2).astype(int)
+        images = np.zeros((len(width), 28, 28), np.float32)
+        for image, w in zip(images, width):
+            image[4:24, 1 : 1 + w] = 1.0
+        return images
+
+
+def test_a_class_conditional_direction_is_read_within_each_class_with_the_pooled_reading_kept():
+    model = ClassBarModel()
+    along = D.Direction("z", np.eye(4, dtype=np.float32)[0], 1.0, {}, None, None)
+    D.measure(model, [along])
+    assert along.effects["width"] > 0.8 and along.name.startswith("width +")  # what the slider does to a class
+    assert along.pooled["width"] < 0.4  # over all classes the classes' own widths swamp it
+    rows = D.format_table([along], "sefa").splitlines()
+    assert "within each class" in rows[0] and f"over all: width {along.pooled['width']:+.2f}" in rows[1]
+    unconditional = D.Direction("z", np.eye(4, dtype=np.float32)[0], 1.0, {}, None, None)
+    D.measure(StrokeModel(), [unconditional])
+    assert unconditional.pooled is None and "within" not in D.format_table([unconditional], "sefa")
+
+
+def test_the_within_class_reading_weights_each_class_by_its_samples():
+    amounts = np.array([0, 1, 2, 0, 1, 2, 3, 4, 5], float)
+    measured = np.array([1, 2, 3, 9, 8, 7, 6, 5, 4], float)  # class 0 rises (ρ +1), class 1 falls (ρ −1)
+    classes = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1])
+    assert D.within_class_spearman(amounts, measured, classes) == pytest.approx((3 * 1 - 6 * 1) / 9)
 
 
 def test_directions_are_cached_beside_the_model_and_refused_when_damaged_or_stale(tmp_path, dcgan, monkeypatch):

@@ -6,6 +6,11 @@ of the activations after that first layer over random noise, carried back to the
 regression. Neither says what a direction means; here each is swept from many random starting points and
 measured: Spearman ρ with image attributes, how often the judge's class stays, and how far the ends
 leave the data (Fréchet distance at ±3σ over that at 0, equal sample sizes).
+
+Where the model has a class input, ρ is read within each class (the starts spread evenly over the classes,
+each class's ρ weighted by its samples) and the ρ over all samples is kept beside it: a direction's name is
+the caption of a slider moved with the class held, so it must say what moving it does to one class. Pooled
+over classes, the classes' own differences (a trouser is narrower than a coat) count as noise against it.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ NO_EFFECT = 0.1  # every |ρ| below this, the class kept and the ends no farther
 SAME_AXIS = 0.95  # |cos| from which two directions count as one
 CLASS_CHANGE = 0.5  # class kept below this over ±2σ: the direction is named by the change
 ACTIVATIONS = ("ReLU", "LeakyReLU", "Activation", "ELU", "PReLU")
-FORMAT = 6  # bumped when the cached tables change meaning (5: each direction's sign fixed by its largest component;
-# 6: contrast and detail measured)
+FORMAT = 7  # bumped when the cached tables change meaning (5: each direction's sign fixed by its largest component;
+# 6: contrast and detail measured; 7: ρ within each class where there is a class input, the pooled ρ beside it)
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,11 @@ class Direction:
     noise: str  # the noise control it lives in
     vector: np.ndarray  # unit length, in that noise's space
     sigma: float  # spread of random noise along it (its training distribution)
-    effects: dict  # attribute -> Spearman ρ of the amount with it
+    effects: dict  # attribute -> Spearman ρ of the amount with it (within each class, where there is a class input)
     class_kept: float | None  # share of samples the judge reads as the same class over ±2σ
     frechet_ends: float | None  # Fréchet distance at the farther end (±3σ) over that at 0
     name: str = ""
+    pooled: dict | None = None  # attribute -> ρ over all samples, where `effects` is read within classes
 
     @property
     def named(self) -> bool:
@@ -245,24 +251,68 @@ def measure(model, directions: list[Direction], judge=None, real_features=None, 
     from trainers.evaluation import generate_batched
 
     spec = model.latent_spec
-    starts = spec.sample(SWEEP_STARTS, np.random.default_rng(seed))
+    classes = sweep_classes(spec)
+    starts = spec.sample(SWEEP_STARTS, np.random.default_rng(seed), classes=classes)
     digits = getattr(getattr(model, "data_kind", None), "name", "") == "mnist"
+    start_view = model.judge_view(generate_batched(model, starts))  # every sweep's 0σ: drawn and judged once
+    start_judged = judge(start_view) if judge is not None else None
+    at_zero = None
+    if start_judged is not None and real_features is not None:
+        at_zero = metrics.frechet_distance(start_judged[1], real_features[:SWEEP_STARTS])
     for done, direction in enumerate(directions):
         latents, amounts = direction_sweep(spec, direction, starts)
-        view = model.judge_view(generate_batched(model, latents))
+        moved = amounts != 0
+        view = with_starts(model.judge_view(generate_batched(model, only(latents, moved))), start_view, moved)
         attributes = image_attributes(view, digits)
-        direction.effects = {key: round(metrics.spearman(amounts, value), 3) for key, value in attributes.items()}
-        if judge is not None:
-            labels, features = judge(view)
+        direction.effects, direction.pooled = effects_of(amounts, attributes, latents, spec)
+        if start_judged is not None:  # there is a judge
+            labels, features = (with_starts(a, b, moved) for a, b in zip(judge(view[moved]), start_judged))
             direction.class_kept = class_kept(labels, amounts)
             if real_features is not None:
-                direction.frechet_ends = frechet_at_ends(features, amounts, real_features)
+                direction.frechet_ends = frechet_at_ends(features, amounts, real_features, at_zero)
             direction.name = name_of(direction, class_change(labels, amounts, spec))
         else:
             direction.name = name_of(direction, None)
         if progress is not None:
             progress(done + 1)
     return directions
+
+
+def only(latents: dict, rows: np.ndarray) -> dict:
+    return {key: value[rows] for key, value in latents.items()}
+
+
+def with_starts(moved_values: np.ndarray, start_values: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """A sweep's rows in order: the starts' own (drawn once for every direction) where nothing moved."""
+    out = np.empty((len(moved), *moved_values.shape[1:]), moved_values.dtype)
+    out[moved], out[~moved] = moved_values, start_values
+    return out
+
+
+def sweep_classes(spec) -> np.ndarray | None:
+    """The starts' classes, spread evenly (so each class's ρ rests on about as many samples); None without a
+    class input."""
+    control = spec.categorical
+    return None if control is None else np.arange(SWEEP_STARTS) % control.n
+
+
+def effects_of(amounts: np.ndarray, attributes: dict, latents: dict, spec) -> tuple[dict, dict | None]:
+    """(ρ of the amount with each attribute, read within each class where there is a class input; the ρ over
+    all samples there, else None)."""
+    pooled = {key: round(metrics.spearman(amounts, value), 3) for key, value in attributes.items()}
+    if spec.categorical is None:
+        return pooled, None
+    classes = np.asarray(latents[spec.categorical.name]).astype(int)
+    within = {key: round(within_class_spearman(amounts, value, classes), 3) for key, value in attributes.items()}
+    return within, pooled
+
+
+def within_class_spearman(amounts: np.ndarray, measured: np.ndarray, classes: np.ndarray) -> float:
+    """Each class's Spearman ρ of the amount with the measure, averaged with the classes' sample counts as
+    weights: what moving along a direction does while the class stays what it is."""
+    groups = [classes == c for c in np.unique(classes)]
+    rhos = [metrics.spearman(amounts[group], measured[group]) for group in groups]
+    return float(np.average(rhos, weights=[group.sum() for group in groups]))
 
 
 def class_kept(labels: np.ndarray, amounts: np.ndarray) -> float:
@@ -288,12 +338,14 @@ def class_change(labels: np.ndarray, amounts: np.ndarray, spec) -> str | None:
     return f"{say(int(before))} → {say(int(after))}"
 
 
-def frechet_at_ends(features: np.ndarray, amounts: np.ndarray, real: np.ndarray) -> float:
+def frechet_at_ends(features: np.ndarray, amounts: np.ndarray, real: np.ndarray, at_zero: float | None = None) -> float:
     """Fréchet distance of the farther end's samples to real ones over that of the samples at 0 (same
-    sample sizes on every side, so the small-sample bias is alike in both)."""
+    sample sizes on every side, so the small-sample bias is alike in both). `at_zero`: that of the samples
+    at 0, where it is known (every direction's sweep starts from the same samples)."""
     n = int(np.sum(amounts == 0))
     reference = real[:n]
-    at_zero = metrics.frechet_distance(features[amounts == 0], reference)
+    if at_zero is None:
+        at_zero = metrics.frechet_distance(features[amounts == 0], reference)
     ends = [metrics.frechet_distance(features[amounts == end], reference) for end in (-3.0, 3.0)]
     return round(max(ends) / max(at_zero, 1e-9), 3)
 
@@ -321,7 +373,7 @@ def name_of(direction: Direction, change: str | None) -> str:
     return f"{attribute} {rho:+.2f}{kept}"
 
 
-ROW_KEYS = ("noise", "sigma", "effects", "class_kept", "frechet_ends", "name")
+ROW_KEYS = ("noise", "sigma", "effects", "class_kept", "frechet_ends", "name", "pooled")
 
 
 # --- the whole: cached, or found and measured -------------------------------------------------------
@@ -418,11 +470,16 @@ def format_agreement(sefa_found: list[Direction], ganspace_found: list[Direction
 
 def format_table(directions: list[Direction], method: str) -> str:
     """One line per direction: its number, noise, σ, name, class kept, Fréchet at the ends, then each ρ."""
-    lines = [f"{method}: {len(directions)} directions (ρ: Spearman of the amount, −3σ…+3σ, with each attribute)"]
+    within = any(d.pooled is not None for d in directions)
+    how = ", read within each class; 'over all' pools the classes" if within else ""
+    lines = [f"{method}: {len(directions)} directions (ρ: Spearman of the amount, −3σ…+3σ, with each attribute{how})"]
     for i, d in enumerate(directions):
         kept = f"{d.class_kept:.0%}" if d.class_kept is not None else "–"
         ends = f"{d.frechet_ends:.2f}" if d.frechet_ends is not None else "–"
         effects = "  ".join(f"{key} {rho:+.2f}" for key, rho in d.effects.items())
+        if d.pooled is not None:
+            attribute, _ = strongest(d.effects)
+            effects += f"  (over all: {attribute} {d.pooled[attribute]:+.2f})"
         lines.append(
             f"{i:>2} {d.noise:<3} σ {d.sigma:.2f}  {d.name:<40} kept {kept:>4}  Fréchet ends ×{ends}  {effects}"
         )
@@ -459,20 +516,23 @@ def load(folder, method: str, key: str, spec) -> list[Direction] | None:
     arrays_path, table_path = cache_paths(folder, method)
     if not (arrays_path.is_file() and table_path.is_file()):
         return None
+    damaged = f"{table_path.name} or {arrays_path.name} is damaged ({{}}); finding the directions again replaces it."
     try:
         table = json.loads(table_path.read_text())
+        stale = not isinstance(table, dict) or table.get("format") != FORMAT or table.get("key") != key
+    except (OSError, ValueError) as exc:
+        raise UserFacingError(damaged.format(exc)) from None
+    if stale:  # before reading the rows: an older format's rows lack this one's fields
+        raise UserFacingError(
+            f"{table_path.name} belongs to other weights or settings; finding the directions again replaces it."
+        )
+    try:
         with np.load(arrays_path, allow_pickle=False) as arrays:
             vectors = [np.asarray(arrays[f"d{i}"], np.float32) for i in range(len(table["directions"]))]
         rows = table["directions"]
         directions = [Direction(vector=v, **{key: row[key] for key in ROW_KEYS}) for v, row in zip(vectors, rows)]
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
-        raise UserFacingError(
-            f"{table_path.name} or {arrays_path.name} is damaged ({exc}); finding the directions again replaces it."
-        ) from None
-    if table.get("format") != FORMAT or table.get("key") != key:
-        raise UserFacingError(
-            f"{table_path.name} belongs to other weights or settings; finding the directions again replaces it."
-        )
+        raise UserFacingError(damaged.format(exc)) from None
     for d in directions:
         if d.noise not in {c.name for c in spec.controls} or d.vector.shape != (spec.noise(d.noise).dim,):
             raise UserFacingError(

@@ -125,3 +125,14 @@ def test_accuracy_by_digit_shows_the_one_digit_that_is_missed():
     predicted = requested.copy()
     predicted[4:7] = 7  # three of the four 1s are drawn as something else
     assert _accuracy_by_digit(predicted, requested) == {"0": 1.0, "1": 0.25, "2": 1.0}
+
+
+def test_a_frechet_reference_gives_frechet_distance_for_every_set_it_is_compared_with():
+    rng = np.random.default_rng(0)
+    mixing = rng.normal(size=(128, 128))
+    real = np.maximum(rng.normal(size=(64, 128)) @ mixing, 0)  # fewer samples than features, dead ReLUs
+    reference = metrics.FrechetReference(real)
+    for shift in (0.0, 0.5, 3.0):
+        fake = np.maximum(rng.normal(size=(64, 128)) @ mixing + shift, 0)
+        assert reference.distance(fake) == pytest.approx(metrics.frechet_distance(fake, real), rel=1e-6)
+    assert reference.distance(real) == pytest.approx(0.0, abs=1e-6 * metrics.frechet_distance(fake, real))

@@ -256,9 +256,10 @@ def measure(model, directions: list[Direction], judge=None, real_features=None, 
     digits = getattr(getattr(model, "data_kind", None), "name", "") == "mnist"
     start_view = model.judge_view(generate_batched(model, starts))  # every sweep's 0σ: drawn and judged once
     start_judged = judge(start_view) if judge is not None else None
+    reference = metrics.FrechetReference(real_features[:SWEEP_STARTS]) if real_features is not None else None
     at_zero = None
-    if start_judged is not None and real_features is not None:
-        at_zero = metrics.frechet_distance(start_judged[1], real_features[:SWEEP_STARTS])
+    if start_judged is not None and reference is not None:
+        at_zero = reference.distance(start_judged[1])
     for done, direction in enumerate(directions):
         latents, amounts = direction_sweep(spec, direction, starts)
         moved = amounts != 0
@@ -268,8 +269,8 @@ def measure(model, directions: list[Direction], judge=None, real_features=None, 
         if start_judged is not None:  # there is a judge
             labels, features = (with_starts(a, b, moved) for a, b in zip(judge(view[moved]), start_judged))
             direction.class_kept = class_kept(labels, amounts)
-            if real_features is not None:
-                direction.frechet_ends = frechet_at_ends(features, amounts, real_features, at_zero)
+            if reference is not None:
+                direction.frechet_ends = frechet_at_ends(features, amounts, reference, at_zero)
             direction.name = name_of(direction, class_change(labels, amounts, spec))
         else:
             direction.name = name_of(direction, None)
@@ -338,15 +339,15 @@ def class_change(labels: np.ndarray, amounts: np.ndarray, spec) -> str | None:
     return f"{say(int(before))} → {say(int(after))}"
 
 
-def frechet_at_ends(features: np.ndarray, amounts: np.ndarray, real: np.ndarray, at_zero: float | None = None) -> float:
-    """Fréchet distance of the farther end's samples to real ones over that of the samples at 0 (same
-    sample sizes on every side, so the small-sample bias is alike in both). `at_zero`: that of the samples
-    at 0, where it is known (every direction's sweep starts from the same samples)."""
-    n = int(np.sum(amounts == 0))
-    reference = real[:n]
+def frechet_at_ends(
+    features: np.ndarray, amounts: np.ndarray, reference: metrics.FrechetReference, at_zero: float | None = None
+) -> float:
+    """Fréchet distance of the farther end's samples to real ones over that of the samples at 0 (the real
+    ones as many as the samples at 0, so the small-sample bias is alike in both). `at_zero`: that of the
+    samples at 0, where it is known (every direction's sweep starts from the same samples)."""
     if at_zero is None:
-        at_zero = metrics.frechet_distance(features[amounts == 0], reference)
-    ends = [metrics.frechet_distance(features[amounts == end], reference) for end in (-3.0, 3.0)]
+        at_zero = reference.distance(features[amounts == 0])
+    ends = [reference.distance(features[amounts == end]) for end in (-3.0, 3.0)]
     return round(max(ends) / max(at_zero, 1e-9), 3)
 
 

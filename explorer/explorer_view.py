@@ -738,7 +738,9 @@ class ExplorerView(QWidget):
         for control in self.spec.controls:
             slider = self.sliders[control.name]
             if not isinstance(control, ImageControl):
-                self.controls_form.labelForField(slider).setText(control_caption(control, int(slider.value())))
+                label = self.controls_form.labelForField(slider)
+                label.setText(control_caption(control, int(slider.value())))
+                label.setToolTip(getattr(control, "about", ""))  # a direction's measured figures
         if self.interpolation_mode is not None:
             self._say_pinned()
 

@@ -116,6 +116,9 @@ def test_a_class_conditional_direction_is_read_within_each_class_with_the_pooled
     assert along.pooled["width"] < 0.4  # over all classes the classes' own widths swamp it
     rows = D.format_table([along], "sefa").splitlines()
     assert "within each class" in rows[0] and f"over all: width {along.pooled['width']:+.2f}" in rows[1]
+    slider = model.latent_spec.with_directions([along]).controls[-1]  # the explorer's, with its figures to hover
+    assert slider.attribute == along.name and along.summary() == slider.about
+    assert "within each class" in slider.about and "over all classes:" in slider.about
     unconditional = D.Direction("z", np.eye(4, dtype=np.float32)[0], 1.0, {}, None, None)
     D.measure(StrokeModel(), [unconditional])
     assert unconditional.pooled is None and "within" not in D.format_table([unconditional], "sefa")

@@ -1005,8 +1005,9 @@ def test_directions_found_in_the_noise_become_named_sliders_and_come_back_from_t
     with qtbot.waitSignal(ex.directions_found, timeout=1000):  # read already: shown at once
         qtbot.keyClick(window, Qt.Key.Key_D)  # the Explore menu's shortcut
     assert {f"dir{i}" for i in range(8)} <= set(ex.sliders) and "dir7" in ex.strip_panes
-    label = ex.controls_form.labelForField(ex.sliders["dir1"]).text()
-    assert label.startswith("dir1 · slant") or label.startswith("dir1 · width")  # its measured name
+    label = ex.controls_form.labelForField(ex.sliders["dir1"])
+    assert label.text().startswith("dir1 · slant") or label.text().startswith("dir1 · width")  # its measured name
+    assert "over all samples" in label.toolTip() and "class kept (±2σ): " in label.toolTip()  # and its figures
     ex.directions.k.setValue(2)
     with qtbot.waitSignal(ex.directions_found, timeout=120000):
         qtbot.keyClick(window, Qt.Key.Key_D)

@@ -69,6 +69,19 @@ class Direction:
         """Named by a measured effect or a class change (not "mixed", not "no measured effect")."""
         return self.name not in ("", "mixed", "no measured effect")
 
+    def summary(self) -> str:
+        """What was measured, in a few lines (the explorer's tooltip on its slider)."""
+        read = "within each class" if self.pooled is not None else "over all samples"
+        lines = [f"Moved −3σ…+3σ from {SWEEP_STARTS} samples; Spearman ρ {read}:"]
+        lines.append(", ".join(f"{key} {rho:+.2f}" for key, rho in self.effects.items()))
+        if self.pooled is not None:
+            lines.append("over all classes: " + ", ".join(f"{key} {rho:+.2f}" for key, rho in self.pooled.items()))
+        if self.class_kept is not None:
+            lines.append(f"class kept (±2σ): {self.class_kept:.0%}")
+        if self.frechet_ends is not None:
+            lines.append(f"Fréchet distance at the ends: ×{self.frechet_ends:.2f} that at 0")
+        return "\n".join(lines)
+
     def table_row(self) -> dict:
         row = asdict(self)
         row.pop("vector")

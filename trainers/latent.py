@@ -79,6 +79,7 @@ class DirectionControl:
     high: float = 3.0
     attribute: str | None = None
     traversal: bool = True
+    about: str = ""  # what was measured along it, in a few lines (the slider's tooltip)
 
     def shift(self, amounts: np.ndarray) -> np.ndarray:
         """(n, dim): what `amounts` (in σ) add to the noise."""
@@ -189,7 +190,14 @@ class LatentSpec:
         after the model's own controls; directions given before are replaced."""
         own = tuple(c for c in self.controls if not isinstance(c, DirectionControl))
         found = tuple(
-            DirectionControl(f"dir{i}", d.noise, tuple(float(x) for x in d.vector), float(d.sigma), attribute=d.name)
+            DirectionControl(
+                f"dir{i}",
+                d.noise,
+                tuple(float(x) for x in d.vector),
+                float(d.sigma),
+                attribute=d.name,
+                about=d.summary(),
+            )
             for i, d in enumerate(directions)
         )
         return LatentSpec(own + found)

@@ -25,7 +25,8 @@ def cell(found, attribute: str) -> str:
     """'slant -0.78/57%': the direction strongest in `attribute`, its ρ and class kept; MET where one meets the goal."""
     top = max(found, key=lambda d: abs(d.effects[attribute]))
     met = any(abs(d.effects[attribute]) >= 0.8 and (d.class_kept or 0) >= 0.9 for d in found)
-    return f"{attribute} {top.effects[attribute]:+.2f}/{top.class_kept:.0%}" + (" MET" if met else "")
+    kept = f"{top.class_kept:.0%}" if top.class_kept is not None else "–"  # no judge of these images
+    return f"{attribute} {top.effects[attribute]:+.2f}/{kept}" + (" MET" if met else "")
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """Directions discovered in a generator's noise: SeFa and GANSpace, their measured names, the cache, the CLI."""
 
+import json
 import shutil
 
 import numpy as np
@@ -124,6 +125,21 @@ def test_a_class_conditional_direction_is_read_within_each_class_with_the_pooled
     assert unconditional.pooled is None and "within" not in D.format_table([unconditional], "sefa")
 
 
+def test_a_sweep_draws_its_starts_once_and_puts_them_back_in_their_rows():
+    along = D.Direction("z", np.eye(4, dtype=np.float32)[0], 1.0, {}, None, None)
+    _, amounts = D.direction_sweep(None, along, {"z": np.zeros((3, 4), np.float32)})
+    moved = amounts != 0
+    rows = np.arange(len(amounts) * 2).reshape(len(amounts), 2)  # one row per swept sample, in sweep order
+    assert np.array_equal(D.with_starts(D.only({"r": rows}, moved)["r"], rows[~moved], moved), rows)
+    model = ClassBarModel()  # and the figures are those of drawing every row
+    D.measure(model, [along])
+    spec = model.latent_spec
+    starts = spec.sample(D.SWEEP_STARTS, np.random.default_rng(0), D.sweep_classes(spec))
+    latents, amounts = D.direction_sweep(spec, along, starts)
+    attributes = D.image_attributes(model.generate_arrays(latents), digits=False)
+    assert (along.effects, along.pooled) == D.effects_of(amounts, attributes, latents, spec)
+
+
 def test_the_within_class_reading_weights_each_class_by_its_samples():
     amounts = np.array([0, 1, 2, 0, 1, 2, 3, 4, 5], float)
     measured = np.array([1, 2, 3, 9, 8, 7, 6, 5, 4], float)  # class 0 rises (ρ +1), class 1 falls (ρ −1)
@@ -148,6 +164,16 @@ def test_directions_are_cached_beside_the_model_and_refused_when_damaged_or_stal
     assert len(discovered) == 1 and len(said) == 1 and "damaged" in said[0] and "\n" not in said[0]
     D.directions_for(dcgan, folder, "sefa", k=3, say=said.append)  # other settings: another key
     assert len(discovered) == 2 and "other weights or settings" in said[-1]
+    table = json.loads((folder / "directions-sefa.json").read_text())
+    table["directions"][0]["pooled"] = ["not", "a", "table"]  # edited by hand
+    (folder / "directions-sefa.json").write_text(json.dumps(table))
+    D.directions_for(dcgan, folder, "sefa", k=3, say=said.append)
+    assert len(discovered) == 3 and "damaged" in said[-1] and "\n" not in said[-1]
+    for row in table["directions"]:  # an older format's rows, without the fields this one added
+        row.pop("pooled")
+    (folder / "directions-sefa.json").write_text(json.dumps({**table, "format": D.FORMAT - 1}))
+    D.directions_for(dcgan, folder, "sefa", k=3, say=said.append)
+    assert len(discovered) == 4 and "other weights or settings" in said[-1]
 
 
 def test_the_cli_prints_the_shipped_tables_and_uses_them_without_measuring(tmp_path, capsys, monkeypatch):

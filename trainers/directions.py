@@ -556,4 +556,13 @@ def load(folder, method: str, key: str, spec) -> list[Direction] | None:
             raise UserFacingError(
                 f"{arrays_path.name} holds non-finite values; finding the directions again replaces it."
             )
+        if not all(figures(table) for table in (d.effects, d.pooled if d.pooled is not None else {})):
+            raise UserFacingError(damaged.format("its ρ are not attribute: number pairs"))
     return directions
+
+
+def figures(table) -> bool:
+    """A table of ρ as read from a cache: attribute names to numbers."""
+    return isinstance(table, dict) and all(
+        isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool) for k, v in table.items()
+    )

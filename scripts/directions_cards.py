@@ -71,15 +71,11 @@ def rho(row: dict, key: str) -> str:
     return f"{row['effects'][key]:+.2f}" if key in row["effects"] else "–"
 
 
-def strongest_key(row: dict) -> str:
-    from trainers.directions import strongest
-
-    return strongest(row["effects"])[0]
-
-
 def pooled_cell(row: dict) -> str:
     """The ρ over all classes of the attribute the row is strongest in (its within-class ρ is in the table)."""
-    key = strongest_key(row)
+    from trainers.directions import strongest
+
+    key, _ = strongest(row["effects"])
     return f"{key} {row['pooled'][key]:+.2f}"
 
 
